@@ -1,0 +1,25 @@
+"""fer: facial-emotion recognition. Datasets, models, training, evaluation, model versions, inference.
+
+    import fer
+    fer.list_models(); fer.list_versions()
+    version = fer.load()                       # the shipped default model
+    fer.evaluate(version, "fer2013.csv.gz", split="PrivateTest", tta="flip")
+    fer.train(fer.make_config("cpu"))          # python -m fer train --preset cpu
+"""
+from .data import DataError, FaceData, load_dataset
+from .evaluate import evaluate
+from .labels import EMOTIONS
+from .models import count_macs, count_params, create_model, list_models
+from .training import TrainConfig, make_config, train
+from .versions import ModelVersion, VersionError, default_version, list_versions, load
+
+__all__ = ["EMOTIONS", "DataError", "FaceData", "load_dataset", "create_model", "list_models", "count_params",
+           "count_macs", "TrainConfig", "make_config", "train", "evaluate", "ModelVersion", "VersionError",
+           "load", "list_versions", "default_version"]
+
+try:  # the inference API (detection, Recognizer) when its dependencies are present
+    from .inference import Recognizer  # noqa: F401
+
+    __all__.append("Recognizer")
+except ImportError:
+    pass

@@ -1,0 +1,41 @@
+"""`python -m fer <verb>`: one module per verb, each with add_arguments(parser) and run(args) -> exit code."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+VERBS = {
+    "train": "train a model version (FER2013 csv or image folders)",
+    "evaluate": "evaluate a model version on a dataset split",
+    "predict": "find faces and their emotions in images or videos",
+    "export": "export a model version to ONNX (fp32 or int8)",
+    "bench": "benchmark the classifier, the detector and the whole pipeline",
+    "versions": "list the model versions and their headline metrics",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m fer", description="Facial-emotion recognition: train, evaluate, predict.")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    for verb, help_text in VERBS.items():
+        module = importlib.import_module(f"fer.cli.{verb}")
+        p = sub.add_parser(verb, help=help_text, description=help_text)
+        module.add_arguments(p)
+        p.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ..data import DataError
+    from ..versions import VersionError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except (DataError, VersionError, FileNotFoundError, FileExistsError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

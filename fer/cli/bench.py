@@ -1,0 +1,10 @@
+"""python -m fer bench (placeholder until the inference pipeline lands)."""
+
+
+def add_arguments(p):
+    pass
+
+
+def run(args) -> int:
+    print("not available yet")
+    return 1

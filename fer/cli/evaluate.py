@@ -1,0 +1,36 @@
+"""python -m fer evaluate: metrics of a model version on a dataset split."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..evaluate import evaluate
+from ..labels import EMOTIONS
+from ..training.config import DEFAULT_DATA
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", help="model version (default: the shipped default)")
+    p.add_argument("--data", default=DEFAULT_DATA, help="fer2013.csv(.gz) or an image-folder root")
+    p.add_argument("--split", default="PrivateTest", help="Training/PublicTest/PrivateTest or train/val/test")
+    p.add_argument("--tta", default="none", choices=["none", "flip", "tencrop"])
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def format_report(r: dict) -> str:
+    lines = [f"{r['model']} on {r['data']} [{r['split']}], TTA {r['tta']}, {r['n']} faces",
+             f"accuracy {r['accuracy']:.4f}   macro-F1 {r['macro_f1']:.4f}   ECE {r['ece']:.4f}", "",
+             f"{'class':10s} {'precision':>9s} {'recall':>7s} {'f1':>6s} {'support':>8s}"]
+    for name, c in r["per_class"].items():
+        lines.append(f"{name:10s} {c['precision']:9.3f} {c['recall']:7.3f} {c['f1']:6.3f} {c['support']:8d}")
+    lines += ["", "confusion (rows true, columns predicted): " + " ".join(f"{e[:4]:>5s}" for e in EMOTIONS)]
+    for name, row, norm in zip(EMOTIONS, r["confusion"], r["confusion_normalized"]):
+        lines.append(f"{name:10s} " + " ".join(f"{v:5d}" for v in row) + "   " + " ".join(f"{v:4.2f}" for v in norm))
+    lines.append(f"\n{len(r['misclassified'])} misclassified (indices into the split; --json lists them)")
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    report = evaluate(args.model, args.data, split=args.split, tta=args.tta)
+    print(json.dumps(report) if args.json else format_report(report))
+    return 0

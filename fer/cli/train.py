@@ -1,0 +1,44 @@
+"""python -m fer train: train a model version."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..training import PRESETS, TrainConfig, make_config, train
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--preset", choices=sorted(PRESETS), help="start from a preset: " + "; ".join(
+        f"{k}: {v.get('model')}, {v.get('epochs')} epochs" for k, v in PRESETS.items()))
+    p.add_argument("--data", help=f"fer2013.csv(.gz) or an image-folder root (default {TrainConfig.data})")
+    p.add_argument("--model", help="registered model name (python -m fer versions --models lists them)")
+    p.add_argument("--name", help="version name (default <model>-<date>)")
+    p.add_argument("--out-dir", help="where versions are written (default checkpoints/)")
+    p.add_argument("--resume", action="store_true", default=None, help="continue an interrupted run of --name")
+    for name, kind in [("epochs", int), ("batch-size", int), ("lr", float), ("weight-decay", float),
+                       ("label-smoothing", float), ("mixup", float), ("cutmix", float), ("early-stopping", int),
+                       ("seed", int), ("subset", int), ("threads", int), ("num-workers", int),
+                       ("warmup-epochs", float), ("max-minutes", float)]:
+        p.add_argument(f"--{name}", type=kind)
+    p.add_argument("--optimizer", choices=["sgd", "adamw"])
+    p.add_argument("--scheduler", choices=["onecycle", "cosine", "plateau", "none"])
+    p.add_argument("--augment", choices=["none", "standard", "strong"])
+    p.add_argument("--aug-backend", choices=["batch", "v2"])
+    p.add_argument("--eval-tta", choices=["none", "flip", "tencrop"])
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--class-weighted", action="store_true", default=None)
+    p.add_argument("--balanced-sampler", action="store_true", default=None)
+    p.add_argument("--pretrained", action="store_true", default=None, help="torchvision backbones: ImageNet weights")
+    p.add_argument("--no-amp", dest="amp", action="store_false", default=None)
+    p.add_argument("--model-kwargs", type=json.loads, help='JSON, e.g. \'{"dropout": 0.3}\'')
+
+
+def run(args) -> int:
+    options = {k: v for k, v in vars(args).items() if k not in ("verb", "run", "preset")}
+    config = make_config(args.preset, **options)
+    try:
+        train(config)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: every completed epoch is saved; continue with the same command and --resume")
+        return 130
+    return 0

@@ -1,0 +1,100 @@
+"""FER2013 in Kaggle's csv layout (`emotion,pixels,Usage`), plain or gzip, with a parsed-array cache."""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..labels import NUM_CLASSES
+from .dataset import FACE_SIZE, DataError, FaceData, split_role
+
+REQUIRED_COLUMNS = ("emotion", "pixels", "Usage")
+USAGE_ORDER = ("Training", "PublicTest", "PrivateTest")
+CACHE_VERSION = 1
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("FER_CACHE_DIR", Path.home() / ".cache" / "fer"))
+
+
+def _cache_path(path: Path) -> Path:
+    st = path.stat()
+    key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|v{CACHE_VERSION}"
+    import hashlib
+
+    return cache_dir() / f"fer2013-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npz"
+
+
+def _open_text(path: Path):
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
+    return open(path, encoding="utf-8", newline="")
+
+
+def _parse_rows(path: Path):
+    images, labels, usages = [], [], []
+    n_pixels = FACE_SIZE * FACE_SIZE
+    try:
+        with _open_text(path) as f:
+            reader = csv.reader(f)
+            header = next(reader, None)
+            if header is None:
+                raise DataError(f"{path}: the file is empty")
+            header = [h.strip() for h in header]
+            missing = [c for c in REQUIRED_COLUMNS if c not in header]
+            if missing:
+                raise DataError(f"{path}: missing column(s) {', '.join(missing)}; expected a header 'emotion,pixels,Usage'")
+            ie, ip, iu = (header.index(c) for c in REQUIRED_COLUMNS)
+            for line_no, row in enumerate(reader, start=2):
+                if not row:
+                    continue
+                where = f"{path}, line {line_no}"
+                try:
+                    label = int(row[ie])
+                except (ValueError, IndexError):
+                    raise DataError(f"{where}: emotion {row[ie] if len(row) > ie else ''!r} is not a label 0-6") from None
+                if not 0 <= label < NUM_CLASSES:
+                    raise DataError(f"{where}: unknown emotion label {label}; labels are 0-6")
+                pixels = np.array(row[ip].split(), dtype=np.int32) if len(row) > ip else np.array([])
+                if pixels.size != n_pixels:
+                    raise DataError(f"{where}: {pixels.size} pixel values, expected {n_pixels} (48x48)")
+                if pixels.min() < 0 or pixels.max() > 255:
+                    raise DataError(f"{where}: pixel values must be 0-255")
+                usage = row[iu].strip() if len(row) > iu else ""
+                if usage not in USAGE_ORDER:
+                    raise DataError(f"{where}: Usage {usage!r} is not one of {', '.join(USAGE_ORDER)}")
+                images.append(pixels.astype(np.uint8))
+                labels.append(label)
+                usages.append(USAGE_ORDER.index(usage))
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as e:
+        raise DataError(f"{path}: cannot be read as a csv file ({e})") from None
+    if not labels:
+        raise DataError(f"{path}: has a header but no rows")
+    return (np.stack(images).reshape(-1, FACE_SIZE, FACE_SIZE), np.array(labels, np.int64), np.array(usages, np.int8))
+
+
+def read_fer2013_csv(path: str | Path, use_cache: bool = True) -> FaceData:
+    path = Path(path)
+    cache = _cache_path(path)
+    if use_cache and cache.exists():
+        with np.load(cache) as z:
+            images, labels, usages = z["images"], z["labels"], z["usages"]
+    else:
+        images, labels, usages = _parse_rows(path)
+        if use_cache:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(".tmp.npz")
+            np.savez(tmp, images=images, labels=labels, usages=usages)
+            os.replace(tmp, cache)
+    splits, names = {}, {}
+    for code, usage in enumerate(USAGE_ORDER):
+        mask = usages == code
+        if mask.any():
+            role = split_role(usage)
+            splits[role] = (images[mask], labels[mask])
+            names[role] = usage
+    return FaceData(str(path), "fer2013-csv", splits, names)

@@ -1,0 +1,125 @@
+"""Normalisation, training augmentation (torchvision.transforms.v2) and test-time-augmentation views."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torchvision.transforms import v2
+
+NORMALIZATION = {"mean": 0.5, "std": 0.25}
+TTA_MODES = ("none", "flip", "tencrop")
+
+
+def to_tensor(faces: np.ndarray, normalization: dict = NORMALIZATION) -> torch.Tensor:
+    """uint8 faces [N,48,48] (or one [48,48]) -> normalised float tensor [N,1,48,48]."""
+    faces = np.asarray(faces)
+    if faces.ndim == 2:
+        faces = faces[None]
+    x = torch.from_numpy(np.ascontiguousarray(faces)).float().unsqueeze(1) / 255.0
+    return (x - normalization["mean"]) / normalization["std"]
+
+
+def train_augmentation(strength: str = "standard", normalization: dict = NORMALIZATION) -> v2.Compose:
+    """Per-sample augmentation of a uint8 tensor [1,48,48]: crop/shift, flip, rotation, light, erasing."""
+    size = 48
+    if strength == "none":
+        geometric = []
+        erase = []
+    else:
+        geometric = [
+            v2.RandomResizedCrop(size, scale=(0.75, 1.0), ratio=(0.9, 1.1), antialias=True),
+            v2.RandomHorizontalFlip(),
+            v2.RandomRotation(10),
+        ]
+        erase = [v2.RandomErasing(p=0.25 if strength == "standard" else 0.5, scale=(0.02, 0.15))]
+    photometric = [] if strength == "none" else [v2.ColorJitter(brightness=0.3, contrast=0.3)]
+    return v2.Compose([
+        *geometric,
+        *photometric,
+        v2.ToDtype(torch.float32, scale=True),
+        v2.Normalize([normalization["mean"]], [normalization["std"]]),
+        *erase,
+    ])
+
+
+def tta_views(x: torch.Tensor, mode: str) -> torch.Tensor:
+    """[N,1,H,W] -> [V,N,1,H,W]: the views whose softmax outputs are averaged."""
+    if mode == "none":
+        return x[None]
+    if mode == "flip":
+        return torch.stack([x, x.flip(-1)])
+    if mode == "tencrop":
+        size = x.shape[-1]
+        crops = v2.functional.ten_crop(x, [int(size * 0.9)] * 2)
+        return torch.stack([F.interpolate(c, size=x.shape[-2:], mode="bilinear", align_corners=False) for c in crops])
+    raise ValueError(f"unknown TTA mode {mode!r}; use one of {', '.join(TTA_MODES)}")
+
+
+class AugmentedFaces(torch.utils.data.Dataset):
+    """uint8 faces + labels -> (augmented normalised tensor, label); with no transform, (uint8 face, label)."""
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray, transform):
+        self.images = torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1)
+        self.labels = torch.from_numpy(np.asarray(labels, dtype=np.int64))
+        self.transform = transform
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        image = self.images[i]
+        return (self.transform(image) if self.transform else image), self.labels[i]
+
+
+def batch_augment(x: torch.Tensor, strength: str = "standard", normalization: dict = NORMALIZATION) -> torch.Tensor:
+    """The same augmentations as train_augmentation(), drawn per sample but applied to a whole uint8 batch
+    [B,1,H,W] at once (one affine warp + elementwise ops), on whatever device the batch is on.
+
+    Per-sample torchvision transforms cost ~1 ms a face on this CPU, as much as training a small net;
+    this costs ~2% of that, so the CPU preset spends its hour on learning rather than on warping images.
+    """
+    x = x.float() / 255.0
+    if strength != "none":
+        b, dev = x.shape[0], x.device
+        strong = strength == "strong"
+
+        def uniform(lo, hi):
+            return torch.empty(b, device=dev).uniform_(lo, hi)
+
+        angle = uniform(-15 if strong else -10, 15 if strong else 10) * math.pi / 180
+        zoom = uniform(0.75 if strong else 0.8, 1.0).sqrt()            # random-resized-crop area 75-100%
+        flip = torch.where(torch.rand(b, device=dev) < 0.5, -1.0, 1.0)
+        shift = 1 - zoom + 0.08                                       # crop position + a small shift
+        tx, ty = uniform(-1, 1) * shift, uniform(-1, 1) * shift
+        cos, sin = torch.cos(angle) * zoom, torch.sin(angle) * zoom
+        theta = torch.stack([torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)], 1)
+        grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+        x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+        brightness = uniform(0.7, 1.3).view(b, 1, 1, 1)
+        contrast = uniform(0.7, 1.3).view(b, 1, 1, 1)
+        mean = x.mean((1, 2, 3), keepdim=True)
+        x = ((x - mean) * contrast + mean) * brightness
+        x = x.clamp(0, 1)
+    x = (x - normalization["mean"]) / normalization["std"]
+    if strength != "none":
+        x = _random_erase(x, p=0.5 if strength == "strong" else 0.25)
+    return x
+
+
+def _random_erase(x: torch.Tensor, p: float, area=(0.02, 0.15)) -> torch.Tensor:
+    """Zero (the normalised mean) a random rectangle in a fraction p of the faces."""
+    b, _, h, w = x.shape
+    dev = x.device
+    frac = torch.empty(b, device=dev).uniform_(*area)
+    aspect = torch.exp(torch.empty(b, device=dev).uniform_(math.log(0.3), math.log(3.3)))
+    eh = (frac * h * w * aspect).sqrt().clamp(max=h)
+    ew = (frac * h * w / aspect).sqrt().clamp(max=w)
+    y0 = torch.rand(b, device=dev) * (h - eh)
+    x0 = torch.rand(b, device=dev) * (w - ew)
+    rows = torch.arange(h, device=dev).view(1, h, 1)
+    cols = torch.arange(w, device=dev).view(1, 1, w)
+    inside = (rows >= y0.view(b, 1, 1)) & (rows < (y0 + eh).view(b, 1, 1)) & (cols >= x0.view(b, 1, 1)) & (cols < (x0 + ew).view(b, 1, 1))
+    chosen = (torch.rand(b, device=dev) < p).view(b, 1, 1)
+    return x.masked_fill((inside & chosen).unsqueeze(1), 0.0)

@@ -1,0 +1,37 @@
+"""Evaluate a model version on a dataset split: metrics, confusion, calibration, misclassified faces."""
+from __future__ import annotations
+
+import numpy as np
+
+from .data import FaceData, load_dataset
+from .labels import EMOTIONS
+from .metrics import classification_report, expected_calibration_error
+
+
+def evaluate_arrays(version, x: np.ndarray, y: np.ndarray, tta: str = "none", keep_predictions: bool = False) -> dict:
+    probs = version.predict_proba(x, tta=tta)
+    pred = probs.argmax(1)
+    report = classification_report(y, pred)
+    report["tta"] = tta
+    report["ece"] = round(expected_calibration_error(probs, y), 4)
+    report["mean_confidence"] = round(float(probs.max(1).mean()), 4)
+    report["predicted_share"] = dict(zip(EMOTIONS, np.round(np.bincount(pred, minlength=len(EMOTIONS)) / max(len(pred), 1), 4).tolist()))
+    report["misclassified"] = np.flatnonzero(pred != y).tolist()
+    if keep_predictions:
+        report["predictions"] = pred.tolist()
+        report["probabilities"] = probs.round(5).tolist()
+    return report
+
+
+def evaluate(version, data: str | FaceData, split: str = "PrivateTest", tta: str = "none", keep_predictions: bool = False) -> dict:
+    """`version`: a name, a path or a loaded ModelVersion; `data`: a path or a FaceData."""
+    from .versions import ModelVersion, load
+
+    if not isinstance(version, ModelVersion):
+        version = load(version)
+    if not isinstance(data, FaceData):
+        data = load_dataset(data)
+    x, y = data.split(split)
+    report = evaluate_arrays(version, x, y, tta=tta, keep_predictions=keep_predictions)
+    report.update({"model": version.name, "data": data.source, "split": split})
+    return report

@@ -1,0 +1,301 @@
+"""The training loop: train on the train split, keep the best epoch on the validation split, report test once.
+
+Works on CPU, one GPU, or several GPUs/machines under `torchrun` (DistributedDataParallel).
+Every completed epoch is saved to <version>/last.pt, so `--resume` continues an interrupted run.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, DistributedSampler, RandomSampler, WeightedRandomSampler
+from tqdm.auto import tqdm
+
+from .. import versions
+from ..data import FaceData, file_sha256, load_dataset
+from ..data.transforms import NORMALIZATION, AugmentedFaces, batch_augment, train_augmentation
+from ..labels import EMOTIONS
+from ..metrics import classification_report
+from ..models import count_macs, count_params, create_model
+from ..models.profile import measure_latency_ms
+from .config import TrainConfig
+from .optim import make_optimizer, make_scheduler, mix_batch
+
+RESUME_FILE = "last.pt"
+
+
+class TrainingClock:
+    """How far the run is, as a fraction: of all its steps, or of its wall-clock budget if that comes first."""
+
+    def __init__(self, total_steps: int, budget_s: float, steps_done: int = 0, seconds_done: float = 0.0):
+        self.total_steps, self.budget_s = max(total_steps, 1), budget_s
+        self.steps, self.offset, self.started = steps_done, seconds_done, time.time()
+
+    def step(self) -> None:
+        self.steps += 1
+
+    def seconds(self) -> float:
+        return self.offset + time.time() - self.started
+
+    def progress(self) -> float:
+        by_steps = self.steps / self.total_steps
+        return max(by_steps, self.seconds() / self.budget_s) if self.budget_s else by_steps
+
+
+# ---------------------------------------------------------------- distributed helpers
+def _dist_setup(device_kind: str) -> tuple[int, int, int]:
+    """(rank, world_size, local_rank); initialises the process group when launched by torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if device_kind == "cuda" else "gloo")
+    if dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0"))
+    return 0, 1, 0
+
+
+def _pick_device(config: TrainConfig, local_rank: int) -> torch.device:
+    kind = config.device
+    if kind == "auto":
+        kind = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(f"cuda:{local_rank}" if kind == "cuda" else "cpu")
+
+
+def hardware_description(device: torch.device, world: int) -> str:
+    if device.type == "cuda":
+        return f"{world} x {torch.cuda.get_device_name(device)}"
+    return f"CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads) x {world} process(es)"
+
+
+# ---------------------------------------------------------------- data
+def _make_loader(x, y, config: TrainConfig, device: torch.device, world: int, rank: int, epoch: int) -> DataLoader:
+    per_sample = train_augmentation(config.augment) if config.aug_backend == "v2" else None
+    dataset = AugmentedFaces(x, y, per_sample)
+    generator = torch.Generator().manual_seed(config.seed * 1000 + epoch)  # same order when resumed
+    if world > 1:
+        sampler = DistributedSampler(dataset, world, rank, shuffle=True, seed=config.seed, drop_last=True)
+        sampler.set_epoch(epoch)
+    elif config.balanced_sampler:
+        counts = np.bincount(y, minlength=len(EMOTIONS)).astype(float)
+        weights = torch.as_tensor(1.0 / counts[y], dtype=torch.double)
+        sampler = WeightedRandomSampler(weights, len(y), replacement=True, generator=generator)
+    else:
+        sampler = RandomSampler(dataset, generator=generator)
+    workers = config.num_workers if config.num_workers >= 0 else (4 if device.type == "cuda" else int(per_sample is not None))
+    return DataLoader(dataset, config.batch_size, sampler=sampler, num_workers=workers, drop_last=True,
+                      pin_memory=device.type == "cuda", generator=generator, persistent_workers=False)
+
+
+@torch.no_grad()
+def predict_logits(model: nn.Module, x: np.ndarray, device: torch.device, batch_size: int = 512) -> torch.Tensor:
+    from ..data.transforms import to_tensor
+
+    model.eval()
+    out = []
+    for start in range(0, len(x), batch_size):
+        batch = to_tensor(x[start:start + batch_size]).to(device)
+        if device.type == "cuda":
+            batch = batch.to(memory_format=torch.channels_last)
+        out.append(model(batch).float().cpu())
+    return torch.cat(out)
+
+
+# ---------------------------------------------------------------- one epoch
+def _train_one_epoch(model, loader, optimizer, scheduler, criterion, config, device, epoch, show_progress, clock):
+    model.train()
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=config.amp and device.type == "cuda")
+    total_loss, correct, seen = 0.0, 0, 0
+    bar = tqdm(loader, desc=f"epoch {epoch + 1}/{config.epochs}", leave=False, disable=not show_progress, unit="batch")
+    for x, y in bar:
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        if config.aug_backend == "batch":
+            x = batch_augment(x, config.augment)
+        if device.type == "cuda" and config.channels_last:
+            x = x.to(memory_format=torch.channels_last)
+        x_in, target = mix_batch(x, y, config)
+        with autocast:
+            logits = model(x_in)
+            loss = criterion(logits.float(), target)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        clock.step()
+        if hasattr(scheduler, "set_progress"):
+            scheduler.set_progress(clock.progress())
+        total_loss += loss.item() * len(y)
+        correct += (logits.argmax(1) == y).sum().item()
+        seen += len(y)
+        bar.set_postfix(loss=f"{total_loss / seen:.3f}", acc=f"{correct / seen:.3f}")
+    return total_loss / max(seen, 1), correct / max(seen, 1)
+
+
+# ---------------------------------------------------------------- the run
+def _version_dir(config: TrainConfig) -> Path:
+    root = Path(config.out_dir) if config.out_dir else versions.checkpoints_root()
+    name = config.name or f"{config.model}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    return root / name
+
+
+def _save_resume_state(path: Path, model, optimizer, scheduler, epoch, history, best, clock):
+    state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+             "scheduler": scheduler.state_dict(), "epoch": epoch, "history": history, "best": best,
+             "steps": clock.steps, "seconds": clock.seconds()}
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)  # an interruption mid-write never leaves a broken state behind
+
+
+def train(config: TrainConfig | None = None, data: FaceData | None = None, **overrides) -> Path:
+    """Train a model version; returns its directory (checkpoints/<version>/)."""
+    config = (config or TrainConfig()).update(**overrides)
+    started = time.time()
+    rank, world, local_rank = _dist_setup("cuda" if config.device != "cpu" and torch.cuda.is_available() else "cpu")
+    device = _pick_device(config, local_rank)
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    main = rank == 0
+
+    data = data or load_dataset(config.data)
+    if config.subset:
+        data = data.subset(config.subset, seed=config.seed)
+    x_train, y_train = data.split("train")
+    x_val, y_val = data.split("val")
+
+    model_kwargs = {**config.model_kwargs, **({"pretrained": True} if config.pretrained else {})}
+    model = create_model(config.model, num_classes=len(EMOTIONS), **model_kwargs)
+    params, macs = count_params(model), count_macs(model)
+    model.to(device)
+    if device.type == "cuda" and config.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
+        if world > 1 else model
+
+    steps_per_epoch = len(y_train) // (config.batch_size * world)
+    optimizer = make_optimizer(model, config)
+    scheduler = make_scheduler(optimizer, config, steps_per_epoch)
+    class_weights = None
+    if config.class_weighted:
+        counts = np.bincount(y_train, minlength=len(EMOTIONS)).astype(float)
+        class_weights = torch.tensor(len(y_train) / (len(EMOTIONS) * np.maximum(counts, 1)), dtype=torch.float32, device=device)
+    criterion = nn.CrossEntropyLoss(weight=class_weights, label_smoothing=config.label_smoothing)
+
+    out = _version_dir(config)
+    resume_path = out / RESUME_FILE
+    history, best, start_epoch = [], {"accuracy": -1.0, "epoch": -1}, 0
+    steps_done, seconds_done = 0, 0.0
+    if config.resume:
+        if not resume_path.is_file():
+            raise FileNotFoundError(f"{resume_path}: nothing to resume (no completed epoch saved for {out.name})")
+        state = torch.load(resume_path, map_location=device, weights_only=True)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        history, best, start_epoch = state["history"], state["best"], state["epoch"] + 1
+        steps_done, seconds_done = state["steps"], state["seconds"]
+        if main:
+            print(f"resuming {out.name} after epoch {start_epoch} (best val accuracy {best['accuracy']:.4f})")
+    elif main and out.exists() and any(out.iterdir()):
+        raise FileExistsError(f"{out} already exists; choose another --name, or pass --resume to continue it")
+    if main:
+        out.mkdir(parents=True, exist_ok=True)
+        print(f"training {config.model} ({params / 1e6:.2f} M params, {macs / 1e6:.1f} M MACs) on {len(y_train)} faces, "
+              f"validating on {len(y_val)}; device {device}, {world} process(es) -> {out}")
+
+    # under DDP every rank must see the same schedule, so only the step count drives it there
+    budget_s = config.max_minutes * 60 if world == 1 else 0.0
+    clock = TrainingClock(config.epochs * steps_per_epoch, budget_s, steps_done, seconds_done)
+    for epoch in range(start_epoch, config.epochs):
+        epoch_start = time.time()
+        loader = _make_loader(x_train, y_train, config, device, world, rank, epoch)
+        train_loss, train_acc = _train_one_epoch(net, loader, optimizer, scheduler, criterion, config, device, epoch, main, clock)
+        val_logits = predict_logits(model, x_val, device)
+        val_loss = F.cross_entropy(val_logits, torch.from_numpy(y_val)).item()
+        val_acc = (val_logits.argmax(1).numpy() == y_val).mean().item()
+        if config.scheduler == "plateau":
+            scheduler.step(val_acc)
+        row = {"epoch": epoch + 1, "train_loss": round(train_loss, 5), "train_acc": round(train_acc, 5),
+               "val_loss": round(val_loss, 5), "val_acc": round(val_acc, 5),
+               "lr": optimizer.param_groups[0]["lr"], "seconds": round(time.time() - epoch_start, 2)}
+        history.append(row)
+        improved = val_acc > best["accuracy"]
+        if improved:
+            best = {"accuracy": val_acc, "epoch": epoch + 1}
+        if main:
+            if improved:
+                versions.save_weights(out, model)
+            _save_resume_state(resume_path, model, optimizer, scheduler, epoch, history, best, clock)
+            versions.write_history(out, history)
+            print(f"epoch {epoch + 1:3d}/{config.epochs}  train loss {train_loss:.4f} acc {train_acc:.4f}  "
+                  f"val loss {val_loss:.4f} acc {val_acc:.4f}{'  *best' if improved else ''}  ({row['seconds']:.0f}s)", flush=True)
+        if config.early_stopping and epoch + 1 - best["epoch"] >= config.early_stopping:
+            if main:
+                print(f"early stop: no better validation accuracy for {config.early_stopping} epochs")
+            break
+        if clock.progress() >= 1.0 and epoch + 1 < config.epochs:
+            if main:
+                print(f"stopping after epoch {epoch + 1}: the {config.max_minutes:g}-minute budget is spent")
+            break
+
+    if world > 1:
+        dist.barrier()
+    if main:
+        finish_version(out, config, data, params, macs, best, history, time.time() - started, hardware_description(device, world))
+    if world > 1:
+        dist.barrier()
+        dist.destroy_process_group()
+    return out
+
+
+def finish_version(out: Path, config: TrainConfig, data: FaceData, params: int, macs: int, best: dict,
+                   history: list[dict], wall_time: float, hardware: str) -> dict:
+    """Reload the best epoch, evaluate it on validation and (once) on test, write card.json."""
+    from ..evaluate import evaluate_arrays
+
+    card = {
+        "name": out.name, "architecture": config.model, "model_kwargs": config.model_kwargs,
+        "params": params, "macs": macs, "input_size": [1, 48, 48], "normalization": NORMALIZATION,
+        "labels": list(EMOTIONS), "weights_file": versions.WEIGHTS_FILE,
+    }
+    versions.write_card(out, {**card, "weights_sha256": versions.sha256_of(out / versions.WEIGHTS_FILE)})
+    version = versions.load(str(out))
+    data_info = {"file": data.source, "layout": data.layout, "split_sizes": data.sizes(), "notes": data.notes}
+    if Path(data.source).is_file():
+        data_info["sha256"] = file_sha256(data.source)
+    x_val, y_val = data.split("val")
+    metrics = {"val": evaluate_arrays(version, x_val, y_val, tta="none"),
+               "val_tta": evaluate_arrays(version, x_val, y_val, tta=config.eval_tta)}
+    try:
+        x_test, y_test = data.split("test")
+        metrics["test"] = evaluate_arrays(version, x_test, y_test, tta=config.eval_tta)
+    except Exception as e:  # a folder dataset may have no test split
+        metrics["test"] = {"missing": str(e)}
+    card.update({
+        "data": data_info,
+        "protocol": "trained on train, best epoch chosen on val accuracy, test reported once",
+        "hyperparameters": config.to_dict(), "seed": config.seed,
+        "wall_time_s": round(wall_time, 1), "hardware": hardware,
+        "best_epoch": best["epoch"], "epochs_run": len(history),
+        "metrics": metrics, "tta": config.eval_tta,
+        "latency": {"ms_per_face_batch1_1thread": round(measure_latency_ms(version.model, batch=1, threads=1), 3),
+                    "ms_per_face_batch64_1thread": round(measure_latency_ms(version.model, batch=64, threads=1), 3),
+                    "tta_views": {"none": 1, "flip": 2, "tencrop": 10}[config.eval_tta]},
+        "weights_sha256": versions.sha256_of(out / versions.WEIGHTS_FILE),
+        "created": dt.datetime.now().isoformat(timespec="seconds"),
+    })
+    versions.write_card(out, card)
+    (out / RESUME_FILE).unlink(missing_ok=True)
+    test = metrics["test"]
+    if "accuracy" in test:
+        print(f"{out.name}: val accuracy {metrics['val']['accuracy']:.4f}, test accuracy {test['accuracy']:.4f} "
+              f"(macro-F1 {test['macro_f1']:.4f}, TTA {config.eval_tta}) -> {out}")
+    shutil.rmtree(out / "__pycache__", ignore_errors=True)
+    return card

@@ -1,0 +1,159 @@
+"""Model versions: checkpoints/<version>/ holds weights.safetensors, card.json and history.csv."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+
+from .data.transforms import NORMALIZATION, to_tensor, tta_views
+from .models import create_model
+
+WEIGHTS_FILE = "weights.safetensors"
+CARD_FILE = "card.json"
+HISTORY_FILE = "history.csv"
+DEFAULTS_FILE = "defaults.json"
+
+
+class VersionError(RuntimeError):
+    """A model version that is missing, incomplete or fails its integrity check."""
+
+
+def checkpoints_root(root: str | Path | None = None) -> Path:
+    if root is not None:
+        return Path(root)
+    return Path(os.environ.get("FER_CHECKPOINTS", Path(__file__).resolve().parents[1] / "checkpoints"))
+
+
+def sha256_of(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def list_versions(root: str | Path | None = None) -> list[str]:
+    root = checkpoints_root(root)
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / CARD_FILE).is_file() and (p / WEIGHTS_FILE).is_file())
+
+
+def default_version(purpose: str = "photo", root: str | Path | None = None) -> str:
+    """The version shipped as default for `purpose` ("photo" or "realtime")."""
+    root = checkpoints_root(root)
+    versions = list_versions(root)
+    if not versions:
+        raise VersionError(f"no model versions in {root}; train one with `python -m fer train`")
+    defaults_path = root / DEFAULTS_FILE
+    if defaults_path.is_file():
+        chosen = json.loads(defaults_path.read_text()).get(purpose)
+        if chosen in versions:
+            return chosen
+    return max(versions, key=lambda v: read_card(v, root).get("metrics", {}).get("val", {}).get("accuracy", 0.0))
+
+
+def read_card(version: str, root: str | Path | None = None) -> dict:
+    path = checkpoints_root(root) / version / CARD_FILE
+    if not path.is_file():
+        raise VersionError(f"model version {version!r} not found ({path} is missing)")
+    return json.loads(path.read_text())
+
+
+def write_card(directory: str | Path, card: dict) -> None:
+    path = Path(directory) / CARD_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(card, indent=2, sort_keys=False))
+    os.replace(tmp, path)
+
+
+def read_history(directory: str | Path) -> list[dict]:
+    path = Path(directory) / HISTORY_FILE
+    if not path.is_file():
+        return []
+    with open(path, newline="") as f:
+        return [{k: float(v) if k != "epoch" else int(v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def write_history(directory: str | Path, history: list[dict]) -> None:
+    if not history:
+        return
+    path = Path(directory) / HISTORY_FILE
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(history[0]))
+        writer.writeheader()
+        writer.writerows(history)
+
+
+def save_weights(directory: str | Path, model: torch.nn.Module) -> str:
+    """Write the weights as safetensors; returns their sha256."""
+    path = Path(directory) / WEIGHTS_FILE
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(path))
+    return sha256_of(path)
+
+
+@dataclass
+class ModelVersion:
+    name: str
+    path: Path
+    card: dict
+    model: torch.nn.Module
+    history: list[dict] = field(default_factory=list)
+    device: str = "cpu"
+
+    @property
+    def normalization(self) -> dict:
+        return self.card.get("normalization", NORMALIZATION)
+
+    @property
+    def labels(self) -> list[str]:
+        return self.card["labels"]
+
+    @torch.no_grad()
+    def predict_proba(self, faces: np.ndarray, tta: str = "none", batch_size: int = 256) -> np.ndarray:
+        """Class probabilities [N,7] for uint8 48x48 faces [N,48,48]; TTA views are averaged."""
+        faces = np.asarray(faces)
+        if faces.ndim == 2:
+            faces = faces[None]
+        out = []
+        for start in range(0, len(faces), batch_size):
+            x = to_tensor(faces[start:start + batch_size], self.normalization).to(self.device)
+            views = tta_views(x, tta)
+            logits = self.model(views.flatten(0, 1)).float()
+            probs = logits.softmax(-1).view(views.shape[0], x.shape[0], -1).mean(0)
+            out.append(probs.cpu().numpy())
+        return np.concatenate(out) if out else np.zeros((0, len(self.labels)), np.float32)
+
+
+def load(version: str | None = None, root: str | Path | None = None, device: str = "cpu", verify: bool = True) -> ModelVersion:
+    """Load a model version (default: the shipped default for photos), refusing tampered weights."""
+    root = checkpoints_root(root)
+    version = version or default_version("photo", root)
+    if os.sep in version or (Path(version) / CARD_FILE).is_file():  # a directory path
+        directory = Path(version)
+    else:
+        directory = root / version
+    card_path, weights_path = directory / CARD_FILE, directory / WEIGHTS_FILE
+    if not card_path.is_file() or not weights_path.is_file():
+        known = ", ".join(list_versions(root)) or "none"
+        raise VersionError(f"model version {version!r} not found in {directory.parent} (known versions: {known})")
+    card = json.loads(card_path.read_text())
+    if verify and card.get("weights_sha256") and sha256_of(weights_path) != card["weights_sha256"]:
+        raise VersionError(
+            f"{weights_path}: sha256 does not match its card; the file was changed or corrupted, refusing to load it"
+        )
+    model = create_model(card["architecture"], num_classes=len(card["labels"]), **card.get("model_kwargs", {}))
+    try:
+        model.load_state_dict(load_file(str(weights_path)))
+    except Exception as e:  # safetensors header errors, missing/unexpected keys
+        raise VersionError(f"{weights_path}: cannot load weights into {card['architecture']} ({e})") from None
+    model.to(device).eval()
+    return ModelVersion(directory.name, directory, card, model, read_history(directory), device)
