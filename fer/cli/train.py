@@ -30,6 +30,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--balanced-sampler", action="store_true", default=None)
     p.add_argument("--pretrained", action="store_true", default=None, help="torchvision backbones: ImageNet weights")
     p.add_argument("--no-amp", dest="amp", action="store_false", default=None)
+    p.add_argument("--teacher", help="distil from this model version (name or path)")
+    p.add_argument("--distill-alpha", type=float)
+    p.add_argument("--distill-temperature", type=float)
     p.add_argument("--model-kwargs", type=json.loads, help='JSON, e.g. \'{"dropout": 0.3}\'')
 
 

@@ -40,9 +40,6 @@ class FerNet(nn.Module):
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-        for m in self.modules():  # zero-init the last BN of each residual branch: blocks start as identity
-            if isinstance(m, BasicBlock):
-                nn.init.zeros_(m.body[1][1].weight)
 
     def forward(self, x):
         return self.head(self.stages(self.stem(x)))

@@ -32,6 +32,9 @@ class TrainConfig:
     aug_backend: str = "batch"       # batch: per-sample draws applied batch-wise on device; v2: torchvision per sample
     class_weighted: bool = False     # loss weighted by inverse class frequency
     balanced_sampler: bool = False   # sample classes equally often
+    teacher: str = ""                # distil from this model version (name or path); "" = off
+    distill_alpha: float = 0.5       # weight of the distillation term
+    distill_temperature: float = 4.0
     early_stopping: int = 0          # stop after this many epochs without a better val accuracy; 0 = off
     # evaluation
     eval_tta: str = "none"           # TTA used for the test report in the card

@@ -28,6 +28,7 @@ from ..metrics import classification_report
 from ..models import count_macs, count_params, create_model
 from ..models.profile import measure_latency_ms
 from .config import TrainConfig
+from .losses import TrainingLoss
 from .optim import make_optimizer, make_scheduler, mix_batch
 
 RESUME_FILE = "last.pt"
@@ -108,6 +109,12 @@ def predict_logits(model: nn.Module, x: np.ndarray, device: torch.device, batch_
     return torch.cat(out)
 
 
+def seed_epoch(seed: int, epoch: int, rank: int) -> None:
+    """Seed the global RNG (augmentation draws, mixup, dropout) from (seed, epoch, rank), so a resumed run
+    draws exactly what the uninterrupted run would have drawn."""
+    torch.manual_seed(int(np.random.SeedSequence([seed, epoch, rank]).generate_state(1)[0]))
+
+
 # ---------------------------------------------------------------- one epoch
 def _train_one_epoch(model, loader, optimizer, scheduler, criterion, config, device, epoch, show_progress, clock):
     model.train()
@@ -123,7 +130,7 @@ def _train_one_epoch(model, loader, optimizer, scheduler, criterion, config, dev
         x_in, target = mix_batch(x, y, config)
         with autocast:
             logits = model(x_in)
-            loss = criterion(logits.float(), target)
+            loss = criterion(logits.float(), target, x_in)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -186,7 +193,12 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     if config.class_weighted:
         counts = np.bincount(y_train, minlength=len(EMOTIONS)).astype(float)
         class_weights = torch.tensor(len(y_train) / (len(EMOTIONS) * np.maximum(counts, 1)), dtype=torch.float32, device=device)
-    criterion = nn.CrossEntropyLoss(weight=class_weights, label_smoothing=config.label_smoothing)
+    teacher = None
+    if config.teacher:
+        teacher = versions.load(config.teacher, device=str(device)).model
+        if main:
+            print(f"distilling from {config.teacher} (alpha {config.distill_alpha}, temperature {config.distill_temperature})")
+    criterion = TrainingLoss(class_weights, config.label_smoothing, teacher, config.distill_alpha, config.distill_temperature)
 
     out = _version_dir(config)
     resume_path = out / RESUME_FILE
@@ -215,6 +227,7 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     clock = TrainingClock(config.epochs * steps_per_epoch, budget_s, steps_done, seconds_done)
     for epoch in range(start_epoch, config.epochs):
         epoch_start = time.time()
+        seed_epoch(config.seed, epoch, rank)
         loader = _make_loader(x_train, y_train, config, device, world, rank, epoch)
         train_loss, train_acc = _train_one_epoch(net, loader, optimizer, scheduler, criterion, config, device, epoch, main, clock)
         val_logits = predict_logits(model, x_val, device)
