@@ -1,10 +1,25 @@
-"""python -m fer bench (placeholder until the inference pipeline lands)."""
+"""python -m fer bench: classifier latency, detector time, end-to-end frame rate and peak memory."""
+from __future__ import annotations
+
+import argparse
+import json
 
 
-def add_arguments(p):
-    pass
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", help="model version name or directory (default: the shipped default)")
+    p.add_argument("--backend", default="torch", choices=["torch", "onnx", "onnx-int8"])
+    p.add_argument("--detector", default="mtcnn", choices=["mtcnn", "haar"])
+    p.add_argument("--seconds", type=float, default=1.0, help="minimum time each figure is measured over")
+    p.add_argument("--quick", action="store_true", help="rough figures in a few seconds (same as --seconds 0.05)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def run(args) -> int:
-    print("not available yet")
-    return 1
+    from ..bench import format_bench, run_bench
+
+    seconds = 0.05 if args.quick else args.seconds
+    if not seconds > 0:
+        raise ValueError(f"--seconds must be positive, got {args.seconds}")
+    result = run_bench(args.model, backend=args.backend, detector=args.detector, min_seconds=seconds)
+    print(json.dumps(result) if args.json else format_bench(result))
+    return 0

@@ -1,10 +1,144 @@
-"""python -m fer predict (placeholder until the inference pipeline lands)."""
+"""python -m fer predict PATH...: faces and their emotions in images and videos.
+
+Images: one line per face, or --json (one document for all inputs), or --csv FILE (one row per face).
+Videos (.mp4 .avi .mov .mkv .webm): faces tracked over the frames; --csv FILE gets one row per face per
+frame (with several videos, or videos and images together, each video gets FILE_<video name>.csv).
+--save-annotated: a directory for annotated copies, or the output file when there is a single input.
+A bad input prints a one-line error naming it and makes the exit status 1; the other inputs still run.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+
+import cv2
+
+from ..data.transforms import TTA_MODES
+from ..inference import (BACKENDS, ImageError, Recognizer, VideoError, draw_faces, is_video, list_detectors,
+                         process_video)
+from ..inference.detect import DEFAULT_MIN_FACE_SIZE, DEFAULT_SCORE_THRESHOLD
+from ..inference.recognizer import DEFAULT_SMOOTHING
+
+IMAGE_OUTPUT_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
 
-def add_arguments(p):
-    pass
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH", help="images and/or videos")
+    p.add_argument("--model", help="model version name or directory (default: the shipped default for photos)")
+    p.add_argument("--detector", default="mtcnn", choices=list_detectors(),
+                   help="mtcnn: accurate, with landmarks (default); haar: fast, no landmarks")
+    p.add_argument("--backend", default="torch", choices=BACKENDS)
+    p.add_argument("--tta", default="none", choices=TTA_MODES, help="test-time augmentation of each face")
+    output = p.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print one JSON document for all inputs")
+    output.add_argument("--csv", metavar="FILE", help="write one row per face (per frame, for videos)")
+    p.add_argument("--save-annotated", metavar="DIR|FILE", help="write copies with the faces drawn on them")
+    p.add_argument("--min-face-size", type=int, default=DEFAULT_MIN_FACE_SIZE, help="pixels (default %(default)s)")
+    p.add_argument("--score-threshold", type=float, default=DEFAULT_SCORE_THRESHOLD,
+                   help="MTCNN face score to keep a face (default %(default)s)")
+    p.add_argument("--detect-every", type=int, default=1, metavar="N",
+                   help="videos: detect faces every N frames, track them in between (default 1)")
+    p.add_argument("--smoothing", type=float, default=DEFAULT_SMOOTHING,
+                   help="videos: weight of a face's past frames in its probabilities, 0-1 (default %(default)s)")
+    p.add_argument("--no-progress", action="store_true", help="videos: no progress bar")
 
 
 def run(args) -> int:
-    print("not available yet")
-    return 1
+    if args.detect_every < 1:
+        raise ValueError(f"--detect-every must be at least 1, not {args.detect_every}")
+    recognizer = Recognizer(args.model, detector=args.detector, backend=args.backend, tta=args.tta,
+                            smoothing=args.smoothing, min_face_size=args.min_face_size,
+                            score_threshold=args.score_threshold)
+    image_rows = ImageCsv(args.csv, recognizer.labels) if args.csv and not all(is_video(p) for p in args.paths) else None
+    entries, failures = [], 0
+    try:
+        for path in args.paths:
+            try:
+                if is_video(path):
+                    entry = predict_video(recognizer, path, args)
+                else:
+                    entry = predict_image(recognizer, path, args, image_rows)
+            except (ImageError, VideoError, OSError) as e:
+                message = str(e) if str(path) in str(e) else f"{path}: {e}"
+                print(f"error: {message}", file=sys.stderr)
+                failures += 1
+                entry = {"input": str(path), "error": message}
+            entries.append(entry)
+    finally:
+        if image_rows:
+            image_rows.close()
+    if args.json:
+        print(json.dumps({"model": recognizer.version, "detector": args.detector, "backend": args.backend,
+                          "tta": args.tta, "results": entries}, indent=2))
+    return 1 if failures else 0
+
+
+def predict_image(recognizer: Recognizer, path: str, args, image_rows) -> dict:
+    bgr = recognizer.read(path)
+    faces = recognizer.predict(bgr)
+    entry = {"input": str(path), "faces": [face.to_dict() for face in faces]}
+    if args.save_annotated:
+        target = annotated_path(path, args.save_annotated, len(args.paths))
+        if not cv2.imwrite(str(target), draw_faces(bgr, faces)):
+            raise OSError(f"cannot write {target}")
+        entry["annotated"] = str(target)
+    if image_rows:
+        image_rows.write(path, faces)
+    if not args.json and not args.csv:
+        print(f"{path}: {len(faces)} face{'s' if len(faces) != 1 else ''}")
+        for index, face in enumerate(faces, 1):
+            print(f"  {index}. {face.label:8s} {face.confidence:6.1%}  box x={face.box[0]} y={face.box[1]} "
+                  f"w={face.box[2]} h={face.box[3]}")
+    return entry
+
+
+def predict_video(recognizer: Recognizer, path: str, args) -> dict:
+    csv_path = video_csv_path(args.csv, path, args.paths) if args.csv else None
+    target = annotated_path(path, args.save_annotated, len(args.paths)) if args.save_annotated else None
+    summary = process_video(recognizer, path, csv_path=csv_path, annotated_path=target,
+                            detect_every=args.detect_every, progress=not args.no_progress and not args.json)
+    if not args.json:
+        where = f", rows in {csv_path}" if csv_path else ""
+        print(f"{path}: {summary['frames']} frames, {summary['rows']} face rows, {summary['tracks']} tracked "
+              f"face(s), {summary['processing_fps']} frames/s{where}")
+    return summary
+
+
+def video_csv_path(csv_arg: str, video: str, paths: list[str]) -> Path:
+    if len(paths) == 1:
+        return Path(csv_arg)
+    base = Path(csv_arg)
+    return base.with_name(f"{base.stem}_{Path(video).stem}.csv")
+
+
+def annotated_path(source: str, target: str, n_inputs: int) -> Path:
+    """The single-input output file when `target` names one of the input's kind, else a file in dir `target`."""
+    target = Path(target)
+    video = is_video(source)
+    if n_inputs == 1 and (is_video(target) if video else target.suffix.lower() in IMAGE_OUTPUT_SUFFIXES):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    source = Path(source)
+    suffix = ".mp4" if video else (source.suffix.lower() if source.suffix.lower() in IMAGE_OUTPUT_SUFFIXES else ".png")
+    return target / f"{source.stem}.annotated{suffix}"
+
+
+class ImageCsv:
+    """One row per face of the images: input, face, box, detector score, label, confidence, probabilities."""
+
+    def __init__(self, path: str, labels: list[str]):
+        self.file = open(path, "w", newline="")
+        self.writer = csv.writer(self.file)
+        self.writer.writerow(["input", "face", "x", "y", "w", "h", "score", "label", "confidence", *labels])
+
+    def write(self, path: str, faces) -> None:
+        for index, face in enumerate(faces):
+            self.writer.writerow([path, index, *face.box, round(face.score, 4), face.label, round(face.confidence, 5),
+                                  *(round(v, 5) for v in face.probabilities.values())])
+
+    def close(self) -> None:
+        self.file.close()

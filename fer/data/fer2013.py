@@ -87,7 +87,7 @@ def read_fer2013_csv(path: str | Path, use_cache: bool = True) -> FaceData:
         images, labels, usages = _parse_rows(path)
         if use_cache:
             cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(".tmp.npz")
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp.npz")  # DDP ranks may parse at the same time
             np.savez(tmp, images=images, labels=labels, usages=usages)
             os.replace(tmp, cache)
     splits, names = {}, {}

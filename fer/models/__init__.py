@@ -1,15 +1,6 @@
 """Model registry: create_model(name) and list_models(); one file per family registers its models."""
-from . import baseline, resnet  # noqa: F401  (registration side effects)
+from . import backbones, baseline, resnet, vgg  # noqa: F401  (registration side effects)
 from .profile import count_macs, count_params
 from .registry import create_model, describe_models, list_models, register_model
-
-try:  # families added by other modules register themselves when present
-    from . import vgg  # noqa: F401
-except ImportError:
-    pass
-try:
-    from . import backbones  # noqa: F401
-except ImportError:
-    pass
 
 __all__ = ["create_model", "list_models", "describe_models", "register_model", "count_params", "count_macs"]

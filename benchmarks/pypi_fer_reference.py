@@ -1,0 +1,139 @@
+"""Reference figures of the PyPI package `fer` (justinshenk/fer): accuracy on FER2013 PrivateTest and time
+per 640x480 frame. Run it with the venv that has that package (its import name clashes with ours):
+
+    python3 -m venv /tmp/pypifer && /tmp/pypifer/bin/pip install fer tensorflow-cpu scikit-image
+    nice -n 10 /tmp/pypifer/bin/python benchmarks/pypi_fer_reference.py [--data ../shared/data/fer2013.csv.gz]
+
+(a) Accuracy the way `python -m fer evaluate` measures ours: the 48x48 PrivateTest faces go straight to its
+    emotion classifier, prepared as its detect_emotions() prepares a face crop (resize to 64x64, x/255,
+    then (x - 0.5) * 2), for both of its classifiers: the quantised TFLite model (its default) and the Keras one.
+(b) Seconds per frame of FER.detect_emotions on the one-face 640x480 frame of `python -m fer bench`
+    (built by our fer/bench.py, loaded by file path), with its Haar detector and with MTCNN.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import importlib.util
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent / "shared" / "data" / "fer2013.csv.gz"
+LABELS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")  # the same order in both packages
+
+
+def read_private_test(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    faces, labels = [], []
+    with opener(path, "rt", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["Usage"] == "PrivateTest":
+                faces.append(np.array(row["pixels"].split(), np.uint8).reshape(48, 48))
+                labels.append(int(row["emotion"]))
+    return np.stack(faces), np.array(labels)
+
+
+def macro_f1(y: np.ndarray, pred: np.ndarray, n_classes: int = len(LABELS)) -> float:
+    scores = []
+    for c in range(n_classes):
+        tp = np.sum((pred == c) & (y == c))
+        precision = tp / max(np.sum(pred == c), 1)
+        recall = tp / max(np.sum(y == c), 1)
+        scores.append(0.0 if tp == 0 else 2 * precision * recall / (precision + recall))
+    return float(np.mean(scores))
+
+
+def as_its_input(faces48: np.ndarray) -> np.ndarray:
+    """What FER.detect_emotions hands its classifier for a face crop: 64x64, scaled to [-1, 1]."""
+    faces = np.stack([cv2.resize(f, (64, 64)) for f in faces48]).astype("float32")
+    return (faces / 255.0 - 0.5) * 2.0
+
+
+def predict(detector, x: np.ndarray, batch: int = 256) -> np.ndarray:
+    return np.concatenate([np.asarray(detector._classify_emotions(x[i:i + batch])) for i in range(0, len(x), batch)])
+
+
+def bundled_cascade() -> str | None:
+    """OpenCV 5 no longer ships Haar cascades (cv2.data.haarcascades is empty); the fer wheel carries its own."""
+    import fer
+
+    default = Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"
+    return None if default.is_file() else str(Path(fer.__file__).parent / "data" / "haarcascade_frontalface_default.xml")
+
+
+def our_bench_frame(n_faces: int) -> np.ndarray:
+    spec = importlib.util.spec_from_file_location("fer_product_bench", REPO / "fer" / "bench.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.bench_frame(n_faces)
+
+
+def frame_times_ms(detector, frame: np.ndarray, warmup: int = 3, min_seconds: float = 5.0) -> list[float]:
+    for _ in range(warmup):
+        detector.detect_emotions(frame)
+    times, start = [], time.perf_counter()
+    while len(times) < 10 or time.perf_counter() - start < min_seconds:
+        t = time.perf_counter()
+        detector.detect_emotions(frame)
+        times.append(1000 * (time.perf_counter() - t))
+    return times
+
+
+def describe_times(times: list[float]) -> str:
+    q = np.percentile(times, [5, 50, 95])
+    return (f"median {q[1]:.1f} ms/frame ({1000 / q[1]:.1f} frames/s), mean {statistics.mean(times):.1f}, "
+            f"5-95% {q[0]:.1f}-{q[2]:.1f} ms, {len(times)} frames")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--seconds", type=float, default=5.0, help="time each frame figure is measured over")
+    parser.add_argument("--skip-mtcnn", action="store_true")
+    args = parser.parse_args()
+
+    import importlib.metadata as md
+
+    import tensorflow as tf
+    from fer import FER
+
+    print(f"PyPI fer {md.version('fer')}, tensorflow {tf.__version__}, opencv {cv2.__version__}, "
+          f"python {platform.python_version()}, {os.cpu_count()} CPUs")
+
+    faces, labels = read_private_test(args.data)
+    x = as_its_input(faces)
+    print(f"\n(a) FER2013 PrivateTest, {len(labels)} faces fed straight to its classifier (64x64, [-1,1])")
+    for name, use_tflite in (("TFLite int8 (its default)", True), ("Keras emotion_model.hdf5", False)):
+        detector = FER(cascade_file=bundled_cascade(), use_tflite=use_tflite)
+        start = time.perf_counter()
+        pred = predict(detector, x).argmax(1)
+        ms = 1000 * (time.perf_counter() - start) / len(labels)
+        print(f"  {name:26s} accuracy {np.mean(pred == labels):.4f}  macro-F1 {macro_f1(labels, pred):.4f}  "
+              f"({ms:.2f} ms/face batch 256)")
+
+    frame = our_bench_frame(1)
+    print(f"\n(b) detect_emotions on the one-face 640x480 frame of `python -m fer bench` (default TFLite classifier)")
+    haar = FER(cascade_file=bundled_cascade())
+    print(f"  Haar  ({len(haar.detect_emotions(frame))} face found): {describe_times(frame_times_ms(haar, frame, min_seconds=args.seconds))}")
+    if not args.skip_mtcnn:
+        try:
+            mtcnn = FER(mtcnn=True)
+        except Exception as e:  # facenet-pytorch missing or broken
+            print(f"  MTCNN unavailable: {e}")
+        else:
+            print(f"  MTCNN ({len(mtcnn.detect_emotions(frame))} face found): "
+                  f"{describe_times(frame_times_ms(mtcnn, frame, min_seconds=args.seconds))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

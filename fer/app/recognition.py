@@ -1,0 +1,102 @@
+"""Recognition for the app: one Recognizer shared by all sessions, uploads analysed into results, exports."""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from ..inference import ImageError, draw_faces, read_image, to_dataframe
+from ..inference.results import Face
+from .settings import MAX_UPLOAD_MB
+
+log = logging.getLogger(__name__)
+
+
+class SharedRecognizer:
+    """A Recognizer used from many threads (sessions, webcam callbacks): one detection or classification at a
+    time, since OpenCV's DNN nets behind the detectors are not safe to run concurrently."""
+
+    def __init__(self, recognizer):
+        self.recognizer = recognizer
+        self._lock = threading.Lock()
+
+    def detect(self, bgr):
+        with self._lock:
+            return self.recognizer.detect(bgr)
+
+    def classify(self, faces):
+        with self._lock:
+            return self.recognizer.classify(faces)
+
+    def recognize(self, bgr, detections):
+        with self._lock:
+            return self.recognizer.recognize(bgr, detections)
+
+    def __getattr__(self, name):  # labels, smoothing, version, max_pixels, ...
+        return getattr(self.recognizer, name)
+
+
+@dataclass
+class UploadResult:
+    """One uploaded file: its faces and the annotated image (RGB), or the reason it could not be read."""
+
+    name: str
+    faces: list[Face] = field(default_factory=list)
+    annotated: np.ndarray | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def analyse_upload(recognizer, name: str, data: bytes, max_bytes: int = MAX_UPLOAD_MB * 2**20) -> UploadResult:
+    """Faces in one uploaded file. Never raises: a bad file becomes a result with a one-line `error`."""
+    try:
+        bgr = read_image(data, name=name, max_bytes=max_bytes, max_pixels=recognizer.max_pixels)
+    except ImageError as e:
+        return UploadResult(name, error=str(e))
+    try:
+        faces = recognizer.recognize(bgr, recognizer.detect(bgr))
+    except Exception as e:  # keep the other uploads going; the server log keeps the details
+        log.exception("recognition failed on %s", name)
+        return UploadResult(name, error=f"{name}: recognition failed ({type(e).__name__}: {e})")
+    return UploadResult(name, faces, cv2.cvtColor(draw_faces(bgr, faces), cv2.COLOR_BGR2RGB))
+
+
+def face_title(index: int, face: Face) -> str:
+    return f"Face {index + 1}: {face.label} ({face.confidence:.0%})"
+
+
+def results_table(results: list[UploadResult]):
+    """One row per face of every readable upload (file name, box, label, confidence, 7 probabilities)."""
+    readable = [r for r in results if r.ok]
+    return to_dataframe([r.faces for r in readable], inputs=[r.name for r in readable])
+
+
+def results_csv(results: list[UploadResult]) -> str:
+    return results_table(results).to_csv(index=False)
+
+
+def results_json(results: list[UploadResult]) -> str:
+    """Every upload with its faces (Face.to_dict) or its error."""
+    records = [{"file": r.name, "faces": [f.to_dict() for f in r.faces]} if r.ok else {"file": r.name, "error": r.error}
+               for r in results]
+    return json.dumps(records, indent=2)
+
+
+def png_bytes(rgb: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def annotated_file_name(name: str) -> str:
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return f"{stem}_faces.png"

@@ -1,0 +1,109 @@
+"""The Streamlit side of the app's helpers: cached loading, the shared sidebar model picker, session state.
+
+Models and datasets load once per server process (`st.cache_resource`) and are shared by all sessions;
+evaluations are cached as data. Cache keys include the checkpoints root so that two roots never mix.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from .. import versions
+from ..data import load_dataset
+from ..evaluate import evaluate
+from ..inference import Recognizer, list_detectors
+from .recognition import SharedRecognizer, UploadResult, analyse_upload
+
+MODEL_KEY = "model_version"          # the version the user picked; shared by all pages
+_PICKER_KEY = "_model_version_picker"  # the widget's own key (Streamlit drops widget state across pages)
+DETECTOR_KEY = "face_detector"
+_DETECTOR_PICKER_KEY = "_face_detector_picker"
+DEFAULT_DETECTOR = "mtcnn"
+
+
+def checkpoints_root() -> str:
+    return str(versions.checkpoints_root())
+
+
+@st.cache_resource(show_spinner="Loading the model…")
+def cached_version(name: str, root: str) -> versions.ModelVersion:
+    return versions.load(name, root)
+
+
+@st.cache_resource(show_spinner="Reading the dataset…")
+def cached_dataset(path: str):
+    return load_dataset(path)
+
+
+@st.cache_data(show_spinner="Running the model on the test split…", max_entries=16)
+def cached_evaluation(name: str, root: str, data_path: str, split: str = "test", tta: str = "none") -> dict:
+    """A report with per-face predictions (keep_predictions) for one version on one split."""
+    return evaluate(cached_version(name, root), cached_dataset(data_path), split=split, tta=tta, keep_predictions=True)
+
+
+@st.cache_resource(show_spinner="Loading the face detector and the model…")
+def cached_recognizer(name: str, detector: str, root: str) -> SharedRecognizer:
+    """One Recognizer per (version, detector) per server process, shared by every session."""
+    return SharedRecognizer(Recognizer(cached_version(name, root), detector=detector))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_upload_analysis(file_name: str, data: bytes, name: str, detector: str, root: str) -> UploadResult:
+    """Faces in one uploaded file; cached so that reruns (downloads, widgets) do not recompute them."""
+    return analyse_upload(cached_recognizer(name, detector, root), file_name, data)
+
+
+def secrets() -> dict:
+    """Streamlit secrets as a dict; empty when there is no secrets.toml."""
+    try:
+        return dict(st.secrets)
+    except Exception:  # no secrets file: Streamlit raises its own not-found error
+        return {}
+
+
+def read_cards(root: str) -> dict[str, dict]:
+    """Every version's card, by name (cards are small JSON files; read fresh so new versions appear)."""
+    return {name: versions.read_card(name, root) for name in versions.list_versions(root)}
+
+
+def _remember_pick() -> None:
+    st.session_state[MODEL_KEY] = st.session_state[_PICKER_KEY]
+
+
+def sidebar_model_picker(purpose: str = "photo") -> str | None:
+    """The model version chosen in the sidebar (the same on every page), default: the `purpose` default.
+
+    Returns None, after saying why in the sidebar, when there is no model version at all."""
+    root = checkpoints_root()
+    names = versions.list_versions(root)
+    if not names:
+        st.sidebar.error(f"No model versions in {root}. Train one with `python -m fer train --preset cpu`.")
+        return None
+    chosen = st.session_state.get(MODEL_KEY)
+    if chosen not in names:
+        chosen = versions.default_version(purpose, root)
+    st.session_state[_PICKER_KEY] = chosen
+    st.sidebar.selectbox("Model version", names, key=_PICKER_KEY, on_change=_remember_pick,
+                         help=f"Default for this page: the {purpose} default ({versions.default_version(purpose, root)}).")
+    return chosen
+
+
+def _remember_detector() -> None:
+    st.session_state[DETECTOR_KEY] = st.session_state[_DETECTOR_PICKER_KEY]
+
+
+def sidebar_detector_picker() -> str:
+    """The face detector chosen in the sidebar (the same on every page)."""
+    options = list_detectors()
+    chosen = st.session_state.get(DETECTOR_KEY)
+    if chosen not in options:
+        chosen = DEFAULT_DETECTOR if DEFAULT_DETECTOR in options else options[0]
+    st.session_state[_DETECTOR_PICKER_KEY] = chosen
+    st.sidebar.selectbox("Face detector", options, key=_DETECTOR_PICKER_KEY, on_change=_remember_detector,
+                         help="mtcnn: accurate, with landmarks; haar: faster, frontal faces only.")
+    return chosen
+
+
+def version_dir(name: str, root: str) -> Path:
+    return Path(root) / name

@@ -1,0 +1,54 @@
+"""Drawing faces (box, label, confidence, track id) and an FPS counter on BGR images."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .results import Face
+
+# BGR colours per emotion, readable on photos and distinct from each other
+EMOTION_COLORS = {
+    "angry": (40, 40, 220), "disgust": (40, 140, 40), "fear": (160, 60, 160), "happy": (0, 200, 255),
+    "sad": (200, 120, 40), "surprise": (0, 140, 255), "neutral": (200, 200, 200),
+}
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def face_caption(face: Face) -> str:
+    prefix = f"#{face.face_id} " if face.face_id is not None else ""
+    return f"{prefix}{face.label} {face.confidence:.0%}"
+
+
+def draw_label(image: np.ndarray, text: str, origin: tuple[int, int], color, scale: float) -> None:
+    """Text on a filled box whose bottom-left corner is `origin` (moved inside the image when needed)."""
+    thickness = max(1, int(round(scale * 2)))
+    (w, h), baseline = cv2.getTextSize(text, FONT, scale, thickness)
+    x = int(np.clip(origin[0], 0, max(0, image.shape[1] - w - 4)))
+    y = int(np.clip(origin[1], h + baseline + 4, image.shape[0]))
+    cv2.rectangle(image, (x, y - h - baseline - 4), (x + w + 4, y), color, cv2.FILLED)
+    text_color = (0, 0, 0) if sum(color) > 380 else (255, 255, 255)
+    cv2.putText(image, text, (x + 2, y - baseline - 2), FONT, scale, text_color, thickness, cv2.LINE_AA)
+
+
+def draw_faces(bgr: np.ndarray, faces: list[Face], landmarks: bool = False) -> np.ndarray:
+    """A copy of `bgr` with each face's box and "#id label 87%" caption drawn on it."""
+    out = np.ascontiguousarray(bgr).copy()
+    if out.ndim == 2:
+        out = cv2.cvtColor(out, cv2.COLOR_GRAY2BGR)
+    scale = max(0.4, min(1.2, max(out.shape[:2]) / 1000))
+    for face in faces:
+        x, y, w, h = face.box
+        color = EMOTION_COLORS.get(face.label, (0, 255, 0))
+        cv2.rectangle(out, (x, y), (x + w, y + h), color, max(2, int(round(scale * 3))))
+        draw_label(out, face_caption(face), (x, y), color, scale)
+        if landmarks and face.landmarks is not None:
+            for px, py in face.landmarks:
+                cv2.circle(out, (int(px), int(py)), max(2, int(scale * 3)), color, cv2.FILLED)
+    return out
+
+
+def draw_fps(bgr: np.ndarray, fps: float) -> np.ndarray:
+    """Draw "NN.N FPS" in the top-left corner, in place; returns the image."""
+    scale = max(0.5, min(1.2, max(bgr.shape[:2]) / 1000))
+    draw_label(bgr, f"{fps:.1f} FPS", (4, 4), (30, 30, 30), scale)
+    return bgr

@@ -1,0 +1,114 @@
+"""Videos, frame by frame (never all frames in memory): faces tracked and smoothed by a FaceStream, one CSV
+row per face per frame, optionally an annotated copy of the video."""
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+from typing import Iterator
+
+import cv2
+import numpy as np
+
+from .stream import FaceStream
+
+VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".webm")
+FOURCC = {".avi": "MJPG", ".webm": "VP80"}  # anything else: mp4v, which opencv-python-headless writes
+FALLBACK_FPS = 30.0
+
+
+class VideoError(ValueError):
+    """A video that cannot be opened or read, or an annotated output that cannot be written."""
+
+
+def is_video(path) -> bool:
+    return Path(str(path)).suffix.lower() in VIDEO_EXTENSIONS
+
+
+def open_video(path) -> cv2.VideoCapture:
+    path = Path(path)
+    if not path.is_file():
+        raise VideoError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+    capture = cv2.VideoCapture(str(path))
+    if not capture.isOpened():
+        raise VideoError(f"{path}: cannot open the video (unsupported format or corrupt file)")
+    return capture
+
+
+def video_fps(capture: cv2.VideoCapture) -> float:
+    fps = capture.get(cv2.CAP_PROP_FPS)
+    return float(fps) if fps and np.isfinite(fps) and fps > 0 else FALLBACK_FPS
+
+
+def iter_frames(capture: cv2.VideoCapture) -> Iterator[np.ndarray]:
+    """The BGR frames of an open video, one at a time."""
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            return
+        yield frame
+
+
+def video_writer(path, fps: float, size: tuple[int, int]) -> cv2.VideoWriter:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fourcc = cv2.VideoWriter_fourcc(*FOURCC.get(path.suffix.lower(), "mp4v"))
+    writer = cv2.VideoWriter(str(path), fourcc, fps, size)
+    if not writer.isOpened():
+        raise VideoError(f"{path}: cannot write a video there (use .mp4 or .avi)")
+    return writer
+
+
+def csv_columns(labels) -> list[str]:
+    return ["frame", "time_s", "face_id", "x", "y", "w", "h", *labels, "label", "confidence"]
+
+
+def csv_row(frame: int, time_s: float, face) -> list:
+    """The 7 columns of probabilities are this frame's own; label and confidence are the smoothed ones."""
+    raw = face.raw_probabilities or face.probabilities
+    return [frame, round(time_s, 4), face.face_id, *face.box, *(round(raw[k], 5) for k in raw),
+            face.label, round(face.confidence, 5)]
+
+
+def process_video(recognizer, path, csv_path=None, annotated_path=None, detect_every: int = 1,
+                  smoothing: float | None = None, progress: bool = True) -> dict:
+    """Recognise the faces of every frame of a video; returns a summary (frames, rows, tracks, speed)."""
+    from tqdm import tqdm
+
+    capture = open_video(path)
+    fps = video_fps(capture)
+    total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
+    stream = FaceStream(recognizer, detect_every=detect_every, smoothing=smoothing, show_fps=False)
+    csv_file = open(csv_path, "w", newline="") if csv_path else None
+    writer, frames, rows, ids, labels = None, 0, 0, set(), {}
+    started = time.perf_counter()
+    try:
+        table = csv.writer(csv_file) if csv_file else None
+        if table:
+            table.writerow(csv_columns(recognizer.labels))
+        for frame in tqdm(iter_frames(capture), total=total, unit="frame", desc=Path(path).name, disable=not progress):
+            if annotated_path:
+                annotated, faces = stream.process_frame(frame)
+                writer = writer or video_writer(annotated_path, fps, (frame.shape[1], frame.shape[0]))
+                writer.write(annotated)
+            else:
+                faces = stream.recognize_frame(frame)
+            for face in faces:
+                if table:
+                    table.writerow(csv_row(frames, frames / fps, face))
+                ids.add(face.face_id)
+                labels[face.label] = labels.get(face.label, 0) + 1
+            rows += len(faces)
+            frames += 1
+    finally:
+        capture.release()
+        if writer is not None:
+            writer.release()
+        if csv_file:
+            csv_file.close()
+    if frames == 0:
+        raise VideoError(f"{path}: no frame could be read (empty, truncated or unsupported video)")
+    seconds = time.perf_counter() - started
+    return {"input": str(path), "frames": frames, "rows": rows, "tracks": len(ids), "video_fps": round(fps, 3),
+            "processing_fps": round(frames / max(seconds, 1e-9), 2), "labels": labels,
+            "csv": str(csv_path) if csv_path else None, "annotated": str(annotated_path) if annotated_path else None}

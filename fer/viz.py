@@ -1,0 +1,104 @@
+"""Plotly figures for the app: learning curves, confusion heat maps, per-class bars, probability bars.
+
+Every builder takes plain data (a card's report dict, a history list, a probabilities dict) and returns a
+`plotly.graph_objects.Figure`; nothing here touches Streamlit, files or models.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .labels import EMOTIONS
+
+TRAIN_COLOR, VAL_COLOR, LR_COLOR = "#1f77b4", "#ff7f0e", "#2ca02c"
+METRICS = ("precision", "recall", "f1")
+
+
+def _layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
+    fig.update_layout(title=title, height=height, margin=dict(l=40, r=20, t=60, b=40),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    return fig
+
+
+def _column(history: Sequence[Mapping], key: str) -> list:
+    return [row.get(key) for row in history]
+
+
+def learning_curves(history: Sequence[Mapping], title: str = "Learning curves") -> go.Figure:
+    """Loss and accuracy (train vs validation) and the learning rate, per epoch, side by side."""
+    fig = make_subplots(rows=1, cols=3, subplot_titles=("Loss", "Accuracy", "Learning rate"))
+    epochs = _column(history, "epoch")
+    for col, metric in ((1, "loss"), (2, "acc")):
+        for split, color in (("train", TRAIN_COLOR), ("val", VAL_COLOR)):
+            fig.add_trace(go.Scatter(x=epochs, y=_column(history, f"{split}_{metric}"), mode="lines+markers",
+                                     name=f"{split} {metric}", legendgroup=split, line=dict(color=color)),
+                          row=1, col=col)
+    fig.add_trace(go.Scatter(x=epochs, y=_column(history, "lr"), mode="lines+markers", name="learning rate",
+                             line=dict(color=LR_COLOR)), row=1, col=3)
+    fig.update_xaxes(title_text="epoch")
+    return _layout(fig, title)
+
+
+def confusion_heatmap(report: Mapping, normalized: bool = False, labels: Sequence[str] = EMOTIONS,
+                      title: str | None = None) -> go.Figure:
+    """The confusion matrix (rows = true class) as counts or row-normalised shares."""
+    key = "confusion_normalized" if normalized else "confusion"
+    z = np.asarray(report[key], dtype=float)
+    text = [[f"{v:.2f}" if normalized else f"{int(v)}" for v in row] for row in z]
+    fig = go.Figure(go.Heatmap(z=z, x=list(labels), y=list(labels), text=text, texttemplate="%{text}",
+                               colorscale="Blues", zmin=0, zmax=1 if normalized else None,
+                               hovertemplate="true %{y}<br>predicted %{x}<br>%{text}<extra></extra>"))
+    fig.update_yaxes(title_text="true", autorange="reversed")
+    fig.update_xaxes(title_text="predicted")
+    return _layout(fig, title or ("Confusion matrix (row-normalised)" if normalized else "Confusion matrix (counts)"), 480)
+
+
+def per_class_bars(report: Mapping, title: str = "Per-class precision, recall and F1") -> go.Figure:
+    """Grouped bars: precision, recall and F1 for each class of one report."""
+    per_class = report["per_class"]
+    labels = list(per_class)
+    fig = go.Figure([go.Bar(name=metric, x=labels, y=[per_class[c][metric] for c in labels]) for metric in METRICS])
+    fig.update_layout(barmode="group", yaxis=dict(range=[0, 1], title="score"))
+    return _layout(fig, title)
+
+
+def grouped_f1_bars(reports: Mapping[str, Mapping], title: str = "Per-class F1 by version") -> go.Figure:
+    """Grouped bars: one group per class, one bar per version ({version name: report})."""
+    fig = go.Figure()
+    for name, report in reports.items():
+        per_class = report["per_class"]
+        fig.add_trace(go.Bar(name=name, x=list(per_class), y=[v["f1"] for v in per_class.values()]))
+    fig.update_layout(barmode="group", yaxis=dict(range=[0, 1], title="F1"))
+    return _layout(fig, title)
+
+
+def confusion_difference(report_a: Mapping, report_b: Mapping, name_a: str = "A", name_b: str = "B",
+                         labels: Sequence[str] = EMOTIONS) -> go.Figure:
+    """Row-normalised confusion of B minus A: blue where B puts more of a true class, red where less."""
+    diff = np.asarray(report_b["confusion_normalized"], float) - np.asarray(report_a["confusion_normalized"], float)
+    limit = max(float(np.abs(diff).max()), 1e-6)
+    fig = go.Figure(go.Heatmap(z=diff, x=list(labels), y=list(labels), zmid=0, zmin=-limit, zmax=limit,
+                               colorscale="RdBu", text=[[f"{v:+.2f}" for v in row] for row in diff],
+                               texttemplate="%{text}",
+                               hovertemplate="true %{y}<br>predicted %{x}<br>%{text}<extra></extra>"))
+    fig.update_yaxes(title_text="true", autorange="reversed")
+    fig.update_xaxes(title_text="predicted")
+    return _layout(fig, f"Confusion difference: {name_b} minus {name_a} (row-normalised)", 480)
+
+
+def probability_bars(probabilities: Mapping[str, float], title: str = "Emotion probabilities",
+                     height: int = 260) -> go.Figure:
+    """Horizontal bars of the emotion probabilities of one face; the most likely one highlighted."""
+    labels = list(probabilities)
+    values = [float(probabilities[k]) for k in labels]
+    best = int(np.argmax(values)) if values else -1
+    colors = ["#d62728" if i == best else "#7f7f7f" for i in range(len(values))]
+    fig = go.Figure(go.Bar(x=values, y=labels, orientation="h", marker_color=colors,
+                           text=[f"{v:.0%}" for v in values], textposition="auto"))
+    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(showlegend=False)
+    return _layout(fig, title, height)

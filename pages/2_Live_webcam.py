@@ -1,0 +1,60 @@
+"""Live webcam: the browser streams the camera over WebRTC; the server finds faces and their emotions."""
+import os
+
+import streamlit as st
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+from fer import viz
+from fer.app import live, settings, ui
+from fer.inference import FaceStream
+
+st.set_page_config(page_title="Live webcam", page_icon="🎥", layout="wide")
+st.title("Live webcam")
+st.write("Press START and allow the camera: your browser streams it to the server, which draws every face with "
+         "its emotion (smoothed over frames) and the frame rate. The server's own camera is never used.")
+name = ui.sidebar_model_picker("realtime")
+detector = ui.sidebar_detector_picker()
+detect_every = st.sidebar.slider("Detect faces every N frames", 1, 5, 1, key="detect_every",
+                                 help="In between, faces are tracked and classified where they moved to.")
+if name is None:
+    st.stop()
+
+try:
+    ice_servers = settings.ice_servers(os.environ, ui.secrets())
+except settings.SettingError as e:
+    st.error(f"Ignoring a malformed ICE server setting: {e}")
+    ice_servers = []
+
+recognizer = ui.cached_recognizer(name, detector, ui.checkpoints_root())
+stream_settings = (name, detector, detect_every)
+if st.session_state.get("live_stream_settings") != stream_settings:  # a fresh tracker for new settings
+    st.session_state["live_stream"] = FaceStream(recognizer, detect_every=detect_every)
+    st.session_state["live_stream_settings"] = stream_settings
+mailbox = st.session_state.setdefault("live_mailbox", live.LatestQueue())
+
+video_col, chart_col = st.columns([3, 2])
+with video_col:
+    ctx = webrtc_streamer(
+        key="live-emotions",
+        mode=WebRtcMode.SENDRECV,
+        video_frame_callback=live.make_frame_callback(st.session_state["live_stream"], mailbox),
+        rtc_configuration={"iceServers": ice_servers},
+        media_stream_constraints={"video": True, "audio": False},
+        async_processing=True,
+    )
+    st.caption(f"Model {name} · detector {detector} · ICE servers: "
+               f"{len(ice_servers) or 'none (local network only)'}")
+
+with chart_col:
+    st.markdown("**Main face (the largest)**")
+    chart = st.empty()
+    if not ctx.state.playing:
+        chart.info("The live probability chart appears here while the camera streams.")
+    frame = 0
+    while ctx.state.playing:  # a rerun (e.g. pressing STOP) ends this loop
+        probabilities = mailbox.get(timeout=1.0)
+        if probabilities is None:
+            continue
+        frame += 1
+        chart.plotly_chart(viz.probability_bars(probabilities, title="Emotion probabilities (smoothed)"),
+                           width="stretch", key=f"live_chart_{frame}")

@@ -1,0 +1,101 @@
+"""Starting `streamlit run` on a free loopback port, Chromium flags, and the test media (also used by
+benchmarks/load_upload.py). Debian's /usr/bin/chromium is driven by Playwright; never `playwright install`."""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = REPO / "test-artifacts"
+BASE_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(port: int, process: subprocess.Popen, timeout: float) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {process.returncode} before becoming healthy")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"streamlit on port {port} not healthy after {timeout:.0f} s")
+
+
+@contextlib.contextmanager
+def streamlit_server(env: dict | None = None, log_path: str | Path | None = None, timeout: float = 180):
+    """`streamlit run streamlit_app.py` on 127.0.0.1:<free port> in its own process group; yields its URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+               "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
+               "--browser.gatherUsageStats", "false", "--global.developmentMode", "false"]
+    log = open(log_path or os.devnull, "w")
+    process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **(env or {})}, stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_healthy(port, process, timeout)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)  # only the group we started
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+def camera_args(video_file: str | Path) -> list[str]:
+    """A fake camera that plays `video_file`, auto-granted, with WebRTC allowed on loopback interfaces."""
+    return BASE_ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                        f"--use-file-for-fake-video-capture={video_file}", "--allow-loopback-in-peer-connection",
+                        "--autoplay-policy=no-user-gesture-required"]
+
+
+def astronaut_bgr() -> np.ndarray:
+    """scikit-image's astronaut (a public-domain NASA portrait, shipped inside the wheel), as BGR."""
+    from skimage import data
+
+    return cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+
+
+def write_face_photo(path: str | Path) -> Path:
+    cv2.imwrite(str(path), astronaut_bgr(), [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return Path(path)
+
+
+def camera_frame(size: tuple[int, int] = (640, 480)) -> np.ndarray:
+    """The fake camera's picture: the astronaut, 400x400, on a grey background (still, so boxes hold still)."""
+    width, height = size
+    frame = np.full((height, width, 3), 64, np.uint8)
+    frame[40:440, 120:520] = cv2.resize(astronaut_bgr(), (400, 400), interpolation=cv2.INTER_AREA)
+    return frame
+
+
+def write_face_video(path: str | Path, frames: int = 60) -> Path:
+    """MJPEG for Chromium's fake camera: JPEG images simply concatenated (Chromium loops the file)."""
+    jpeg = cv2.imencode(".jpg", camera_frame(), [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
+    Path(path).write_bytes(jpeg * frames)
+    return Path(path)

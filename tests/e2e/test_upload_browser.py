@@ -1,0 +1,52 @@
+"""In a real browser: upload a face photo, see its face card with an emotion, move between pages."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from fer.labels import EMOTIONS
+
+from . import harness
+
+pytestmark = pytest.mark.e2e
+FACE_TITLE = re.compile(rf"Face 1: ({'|'.join(EMOTIONS)}) \(\d+%\)")
+SLOW_MS = 300_000  # the first page load imports torch, OpenCV and the detector; CI machines may be busy
+
+
+@pytest.fixture(scope="module")
+def app_url(e2e_checkpoints, artifacts, tmp_path_factory):
+    env = {"FER_CHECKPOINTS": str(e2e_checkpoints), "FER_RUNS_DIR": str(tmp_path_factory.mktemp("runs"))}
+    with harness.streamlit_server(env, log_path=artifacts / "upload-streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture
+def page(playwright_instance):
+    browser = playwright_instance.chromium.launch(executable_path=harness.CHROMIUM, headless=True,
+                                                  args=harness.BASE_ARGS)
+    yield browser.new_page(viewport={"width": 1280, "height": 1000})
+    browser.close()
+
+
+def test_upload_shows_a_face_card_with_an_emotion_then_pages_switch(app_url, page, face_photo, artifacts):
+    page.goto(app_url + "/Upload_photos")
+    page.get_by_role("heading", name="Upload photos").wait_for(timeout=SLOW_MS)
+    page.locator("input[type='file']").set_input_files(str(face_photo))
+    title = page.get_by_text(FACE_TITLE).first
+    title.wait_for(timeout=SLOW_MS)
+    assert FACE_TITLE.search(title.inner_text()).group(1) in EMOTIONS
+    assert page.get_by_test_id("stImage").first.is_visible()  # the annotated photo
+    assert page.get_by_role("button", name="Download results (CSV)").is_visible()
+    page.screenshot(path=str(artifacts / "upload.png"), full_page=True)
+
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.get_by_text("Training explorer").click()
+    page.get_by_role("heading", name="Training explorer").wait_for(timeout=SLOW_MS)
+    page.get_by_role("tab", name="Learning curves").wait_for(timeout=SLOW_MS)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=SLOW_MS)
+    page.screenshot(path=str(artifacts / "training.png"), full_page=True)
+
+    nav.get_by_text("Compare versions").click()
+    page.get_by_role("heading", name="Compare versions").wait_for(timeout=SLOW_MS)
+    page.get_by_text("There is only one model version").wait_for(timeout=SLOW_MS)

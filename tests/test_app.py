@@ -1,0 +1,314 @@
+"""The Streamlit app: every page under AppTest (on a copy of the tiny trained version), and its helpers."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+import fer
+from fer import versions
+from fer.app import jobs, live, recognition, settings, summaries
+from fer.labels import EMOTIONS
+
+REPO = Path(__file__).resolve().parents[1]
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+TIMEOUT = 300  # AppTest seconds per run; generous because CI machines may be busy
+
+
+# ---------------------------------------------------------------- fixtures
+def perturbed_copy(source: Path, target: Path, seed: int = 1) -> Path:
+    """A second, different version: the tiny weights plus noise, with its card's test report recomputed."""
+    shutil.copytree(source, target)
+    version = fer.load(str(target), verify=False)
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in version.model.parameters():
+            p.add_(torch.randn(p.shape, generator=generator) * p.std().nan_to_num(0.01) * 0.5)
+    card = dict(version.card, name=target.name, weights_sha256=versions.save_weights(target, version.model))
+    versions.write_card(target, card)
+    report = fer.evaluate(str(target), card["data"]["file"], split="test", tta=card.get("tta", "none"))
+    card["metrics"] = {**card["metrics"], "test": {k: v for k, v in report.items() if k not in ("model", "data", "split")}}
+    versions.write_card(target, card)
+    return target
+
+
+@pytest.fixture(scope="module")
+def checkpoints(tiny_version, tmp_path_factory) -> Path:
+    """tiny (the fixture's version), tiny-b (perturbed) and tiny-nodata (its data file is gone)."""
+    root = tmp_path_factory.mktemp("app_checkpoints")
+    shutil.copytree(tiny_version, root / "tiny")
+    perturbed_copy(root / "tiny", root / "tiny-b")
+    shutil.copytree(tiny_version, root / "tiny-nodata")
+    card = versions.read_card("tiny-nodata", root)
+    versions.write_card(root / "tiny-nodata", {**card, "data": {**card["data"], "file": str(root / "gone.csv"),
+                                                                "sha256": "0" * 64}})
+    return root
+
+
+@pytest.fixture
+def app_env(checkpoints, tmp_path, monkeypatch):
+    monkeypatch.setenv("FER_CHECKPOINTS", str(checkpoints))
+    monkeypatch.setenv("FER_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.delenv("FER_ICE_SERVERS", raising=False)
+    return checkpoints
+
+
+def run_page(path: str, **session) -> AppTest:
+    at = AppTest.from_file(str(REPO / path), default_timeout=TIMEOUT)
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def sidebar_model(at: AppTest):
+    return next(s for s in at.sidebar.selectbox if s.label == "Model version")
+
+
+def encoded(image_rgb: np.ndarray, ext: str = ".jpg") -> bytes:
+    return cv2.imencode(ext, cv2.cvtColor(image_rgb, cv2.COLOR_RGB2BGR))[1].tobytes()
+
+
+@pytest.fixture(scope="module")
+def astronaut_jpg() -> bytes:
+    from skimage import data
+
+    return encoded(data.astronaut())
+
+
+# ---------------------------------------------------------------- pages
+def test_home_shows_the_active_version_and_its_headline_figures(app_env):
+    at = run_page("streamlit_app.py")
+    default = versions.default_version("photo", app_env)
+    card = versions.read_card(default, app_env)
+    assert sidebar_model(at).options == versions.list_versions(app_env)
+    assert sidebar_model(at).value == default
+    assert f"Active model: {default}" in [h.value for h in at.subheader]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["test accuracy"] == f"{card['metrics']['test']['accuracy']:.1%}"
+    assert metrics["macro-F1"] == f"{card['metrics']['test']['macro_f1']:.1%}"
+    assert metrics["parameters"] == f"{card['params'] / 1e6:.2f} M"
+    assert metrics["TTA"] == card["tta"]
+    assert list(at.dataframe[0].value.index) == versions.list_versions(app_env)
+
+
+def test_model_picked_on_one_page_holds_on_the_others(app_env):
+    at = run_page("streamlit_app.py")
+    sidebar_model(at).set_value("tiny-b").run()
+    assert "Active model: tiny-b" in [h.value for h in at.subheader]
+    at.switch_page("pages/3_Training_explorer.py").run()
+    assert not at.exception
+    assert sidebar_model(at).value == "tiny-b"
+    assert any("**tiny-b**" in c.value for c in at.caption)
+
+
+def test_training_page_curves_confusion_and_misclassified_faces(app_env):
+    at = run_page("pages/3_Training_explorer.py", model_version="tiny")
+    card = versions.read_card("tiny", app_env)
+    charts = at.get("plotly_chart")
+    assert len(charts) == 3  # learning curves, confusion heat map, per-class bars
+    curves = json.loads(charts[0].proto.spec)
+    assert [t["y"] for t in curves["data"] if t["name"] == "val acc"][0] == [r["val_acc"] for r in
+                                                                              versions.read_history(app_env / "tiny")]
+    confusion = json.loads(charts[1].proto.spec)["data"][0]["z"]
+    assert confusion == card["metrics"]["test"]["confusion"]
+    at.radio(key="confusion_mode").set_value("row-normalised").run()
+    assert json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]["z"] == card["metrics"]["test"]["confusion_normalized"]
+
+    true_class, predicted = summaries.largest_confusion(card["metrics"]["test"])
+    assert at.selectbox(key="mistake_true").value == EMOTIONS[true_class]
+    at.toggle(key="show_mistakes").set_value(True).run()
+    assert not at.exception
+    expected = card["metrics"]["test"]["confusion"][true_class][predicted]
+    images = at.get("image")
+    assert expected > 0 and len(images) == 1 and len(images[0].proto.imgs) == min(expected, 60)
+    hyper = at.dataframe[-1].value
+    assert dict(zip(hyper["setting"], hyper["value"]))["lr"] == str(card["hyperparameters"]["lr"])
+
+
+def test_training_page_explains_a_missing_data_file(app_env):
+    at = run_page("pages/3_Training_explorer.py", model_version="tiny-nodata")
+    assert any("gone.csv" in i.value and "not on this machine" in i.value for i in at.info)
+    assert not at.toggle
+
+
+def test_compare_page_table_and_agreement_match_the_predictions(app_env):
+    at = run_page("pages/4_Compare_versions.py", model_version="tiny")
+    assert at.multiselect(key="compare_versions").value == ["tiny", "tiny-b"]
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["tiny", "tiny-b"]
+    card_b = versions.read_card("tiny-b", app_env)
+    assert table.loc["test accuracy", "tiny-b"] == f"{card_b['metrics']['test']['accuracy']:.3f}"
+    assert table.loc["F1 happy", "tiny"] == f"{versions.read_card('tiny', app_env)['metrics']['test']['per_class']['happy']['f1']:.3f}"
+    assert len(at.get("plotly_chart")) == 2  # grouped F1 bars and the confusion difference
+
+    at.toggle(key="compare_predictions").set_value(True).run()
+    assert not at.exception
+    data = card_b["data"]["file"]
+    pred_a = fer.evaluate("tiny", data, split="test", keep_predictions=True)["predictions"]
+    pred_b = fer.evaluate("tiny-b", data, split="test", keep_predictions=True)["predictions"]
+    _, labels = fer.load_dataset(data).split("test")
+    expected = summaries.agreement(labels, pred_a, pred_b)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["They agree on"] == f"{expected['agree']:.1%}"
+    assert metrics["Only tiny-b right"] == str(expected["only B right"])
+    assert expected["agree"] < 1.0  # the two versions really differ
+
+
+def test_upload_page_renders_good_photos_and_explains_bad_files(app_env, astronaut_jpg):
+    truncated = astronaut_jpg[: len(astronaut_jpg) // 3]
+    huge = cv2.imencode(".png", np.zeros((8000, 8000), np.uint8))[1].tobytes()  # 64 MP, a few kB
+    blank = encoded(np.full((200, 300, 3), 128, np.uint8), ".png")
+    at = run_page("pages/1_Upload_photos.py", model_version="tiny")
+    at.file_uploader(key="photos").set_value([
+        ("astronaut.jpg", astronaut_jpg, "image/jpeg"), ("notes.png", b"not an image at all", "image/png"),
+        ("cut.jpg", truncated, "image/jpeg"), ("huge.png", huge, "image/png"), ("blank.png", blank, "image/png"),
+    ]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [h.value for h in at.subheader] == ["astronaut.jpg", "notes.png", "cut.jpg", "huge.png", "blank.png",
+                                               "All faces"]
+    errors = [e.value for e in at.error]
+    assert len(errors) == 3
+    assert "notes.png" in errors[0] and "not an image" in errors[0]
+    assert "cut.jpg" in errors[1] and "truncated" in errors[1]
+    assert "huge.png" in errors[2] and "megapixels" in errors[2]
+    assert any("No face found in blank.png" in w.value for w in at.warning)
+
+    titles = [m.value for m in at.markdown if m.value.startswith("**Face ")]
+    assert titles and all(any(e in t for e in EMOTIONS) for t in titles)
+    table = at.dataframe[0].value
+    assert len(table) == len(titles) and set(table["input"]) == {"astronaut.jpg"}
+    assert len(at.get("plotly_chart")) == len(titles)
+    assert len(at.get("download_button")) == 2 + 2  # annotated astronaut and blank, CSV, JSON
+
+
+def test_webcam_page_renders_with_an_empty_ice_server_list(app_env, monkeypatch):
+    import streamlit_webrtc.component
+
+    # AppTest's mocked runtime has no session manager, which streamlit-webrtc looks up
+    monkeypatch.setattr(streamlit_webrtc.component, "get_this_session_info", lambda: None)
+    at = run_page("pages/2_Live_webcam.py")
+    assert sidebar_model(at).value == versions.default_version("realtime", app_env)
+    assert any("ICE servers: none" in c.value for c in at.caption)
+    assert any("appears here while the camera streams" in i.value for i in at.info)
+    monkeypatch.setenv("FER_ICE_SERVERS", "{not json")
+    at = run_page("pages/2_Live_webcam.py")
+    assert any("FER_ICE_SERVERS" in e.value for e in at.error)
+
+
+# ---------------------------------------------------------------- helpers
+def test_upload_limit_matches_the_server_config():
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == settings.MAX_UPLOAD_MB
+    assert config["server"]["headless"] is True
+
+
+def test_ice_servers_from_env_then_secrets_else_none():
+    turn = [{"urls": "turn:turn.example.com:3478", "username": "u", "credential": "p"}]
+    assert settings.ice_servers({}, None) == []
+    assert settings.ice_servers({"FER_ICE_SERVERS": json.dumps(turn)}, {"ice_servers": []}) == turn
+    assert settings.ice_servers({}, {"ice_servers": turn}) == turn
+    with pytest.raises(settings.SettingError, match="FER_ICE_SERVERS: not valid JSON"):
+        settings.ice_servers({"FER_ICE_SERVERS": "[{"})
+    with pytest.raises(settings.SettingError, match="expected a list of ICE servers"):
+        settings.ice_servers({"FER_ICE_SERVERS": '[{"url": "stun:x"}]'})
+
+
+def test_latest_queue_keeps_only_the_newest_item():
+    mailbox = live.LatestQueue()
+    for i in range(5):
+        mailbox.put(i)
+    assert mailbox.get(timeout=0.1) == 4
+    assert mailbox.get(timeout=0.05) is None
+
+
+def test_frame_callback_draws_faces_posts_probabilities_and_counts_frames(tiny_version, tmp_path):
+    import av
+    from skimage import data
+
+    recognizer = recognition.SharedRecognizer(fer.Recognizer(str(tiny_version), detector="haar"))
+    stream = fer.inference.FaceStream(recognizer, show_fps=True)
+    mailbox, stats = live.LatestQueue(), live.FrameStats(str(tmp_path / "stats.json"))
+    callback = live.make_frame_callback(stream, mailbox, stats)
+    bgr = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+    for _ in range(2):
+        out = callback(av.VideoFrame.from_ndarray(bgr, format="bgr24")).to_ndarray(format="bgr24")
+    assert out.shape == bgr.shape and (out != bgr).any()
+    probabilities = mailbox.get(timeout=1)
+    assert set(probabilities) == set(EMOTIONS) and abs(sum(probabilities.values()) - 1) < 1e-3
+    recorded = json.loads((tmp_path / "stats.json").read_text())
+    assert recorded["frames"] == 2 and recorded["faces"] >= 2
+    assert recorded["last_faces"][0]["label"] in EMOTIONS and len(recorded["last_faces"][0]["box"]) == 4
+
+
+def test_frame_stats_hook_is_off_without_its_variable(tmp_path):
+    assert live.FrameStats(None).record([]) == 0
+    assert not list(tmp_path.iterdir())
+
+
+def test_upload_exports_list_every_face_and_every_error(tiny_version, astronaut_jpg):
+    recognizer = recognition.SharedRecognizer(fer.Recognizer(str(tiny_version), detector="haar"))
+    results = [recognition.analyse_upload(recognizer, "a.jpg", astronaut_jpg),
+               recognition.analyse_upload(recognizer, "b.png", b"\x89PNG broken")]
+    assert results[0].ok and results[0].faces and results[0].annotated.shape[2] == 3
+    assert not results[1].ok and results[1].error.startswith("b.png")
+    rows = recognition.results_csv(results).strip().splitlines()
+    assert len(rows) == 1 + len(results[0].faces) and rows[1].startswith("a.jpg")
+    records = json.loads(recognition.results_json(results))
+    assert records[0]["faces"][0]["label"] in EMOTIONS and records[1] == {"file": "b.png", "error": results[1].error}
+    png = recognition.png_bytes(results[0].annotated)
+    assert cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR).shape == results[0].annotated.shape
+
+
+def test_summaries_agreement_and_confusion_cells():
+    y = np.array([0, 0, 1, 1, 2, 2])
+    a = np.array([0, 1, 1, 1, 0, 2])
+    b = np.array([0, 0, 1, 2, 0, 1])
+    agree = summaries.agreement(y, a, b)
+    assert agree == {"n": 6, "agree": 3 / 6, "both right": 2, "only A right": 2, "only B right": 1, "both wrong": 1}
+    assert summaries.confusion_cell(y, a, 0, 1).tolist() == [1]
+    by_class = summaries.disagreement_by_class(y, a, b, "a", "b")
+    assert by_class["only a right"].tolist()[:3] == [0, 1, 1] and by_class["only b right"].tolist()[:3] == [1, 0, 0]
+
+
+def test_training_job_progress_status_and_records(tiny_version, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(tiny_version, out / "done")
+    (out / "done" / "card.json").rename(out / "done" / "card.moved")
+    job = jobs.TrainingJob("done", pid=2**22 + 7, out_dir=str(out), log=str(tmp_path / "x.log"), epochs=4,
+                           command=[], started=time.time())
+    assert jobs.epochs_done(job) == len(versions.read_history(tiny_version)) == 2
+    assert jobs.progress(job) == 0.5 and jobs.job_status(job) == "failed"
+    (out / "done" / "card.moved").rename(out / "done" / "card.json")
+    assert jobs.progress(job) == 1.0 and jobs.job_status(job) == "finished"
+    with pytest.raises(jobs.JobError, match="is taken"):
+        jobs.start_training("done", str(tiny_version), out, tmp_path / "runs")
+    with pytest.raises(jobs.JobError, match="letters, digits"):
+        jobs.check_name("../evil", out)
+    with pytest.raises(jobs.JobError, match="no such file"):
+        jobs.start_training("new", str(tmp_path / "missing.csv"), out, tmp_path / "runs")
+
+
+def test_training_job_runs_in_the_background_and_is_found_again(tmp_path):
+    bad_data = tmp_path / "empty.csv"
+    bad_data.write_text("emotion,pixels,Usage\n")
+    job = jobs.start_training("bg", str(bad_data), tmp_path / "out", tmp_path / "runs", epochs=1)
+    assert job.command[:4] == [sys.executable, "-m", "fer", "train"] and "--epochs" in job.command
+    assert [j.name for j in jobs.list_jobs(tmp_path / "runs")] == ["bg"]  # what a reloaded page reads
+    deadline = time.time() + 240
+    while jobs.job_status(job) == "running" and time.time() < deadline:
+        time.sleep(0.5)
+    assert jobs.job_status(job) == "failed"  # an empty dataset cannot be trained on
+    assert jobs.log_tail(job)  # and the log says why

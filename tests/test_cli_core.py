@@ -1,0 +1,75 @@
+"""python -m fer: the verbs are listed, evaluate prints what fer.evaluate computes, bad inputs give one-line errors."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import fer
+from fer.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_fer(*args):
+    return subprocess.run([sys.executable, "-m", "fer", *map(str, args)], cwd=REPO, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def test_help_lists_every_verb():
+    done = run_fer("--help")
+    assert done.returncode == 0
+    for verb in ("train", "evaluate", "predict", "export", "bench", "versions"):
+        assert verb in done.stdout
+
+
+def test_evaluate_json_equals_the_api(tiny_version, fer_small_csv):
+    done = run_fer("evaluate", "--model", tiny_version, "--data", fer_small_csv, "--split", "PrivateTest", "--json")
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    expected = fer.evaluate(str(tiny_version), str(fer_small_csv), split="PrivateTest")
+    assert printed["n"] == expected["n"] == 120
+    assert printed["accuracy"] == pytest.approx(expected["accuracy"])
+    assert printed["macro_f1"] == pytest.approx(expected["macro_f1"])
+    assert printed["confusion"] == expected["confusion"]
+
+
+def test_bad_data_path_is_a_one_line_error(tiny_version, tmp_path):
+    done = run_fer("evaluate", "--model", tiny_version, "--data", tmp_path / "missing.csv")
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0 and "missing.csv" in done.stderr
+
+
+def test_evaluate_text_report(tiny_version, fer_small_csv, capsys):
+    assert main(["evaluate", "--model", str(tiny_version), "--data", str(fer_small_csv), "--split", "val"]) == 0
+    out = capsys.readouterr().out
+    report = fer.evaluate(str(tiny_version), str(fer_small_csv), split="val")
+    assert f"accuracy {report['accuracy']:.4f}" in out and "confusion" in out
+
+
+def test_unknown_split_is_a_one_line_error(tiny_version, fer_small_csv, capsys):
+    assert main(["evaluate", "--model", str(tiny_version), "--data", str(fer_small_csv), "--split", "holdout"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: unknown split 'holdout'") and err.count("\n") == 1
+
+
+def test_train_unknown_model_is_a_one_line_error(fer_small_csv, tmp_path, capsys):
+    code = main(["train", "--data", str(fer_small_csv), "--model", "no_such_net", "--out-dir", str(tmp_path)])
+    assert code == 2
+    assert "unknown model 'no_such_net'" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir()), "nothing written"
+
+
+def test_versions_lists_models_and_versions(tiny_version, tmp_path, monkeypatch, capsys):
+    assert main(["versions", "--models", "--json"]) == 0
+    assert set(json.loads(capsys.readouterr().out)) == set(fer.list_models())
+    shutil.copytree(tiny_version, tmp_path / "tiny")
+    monkeypatch.setenv("FER_CHECKPOINTS", str(tmp_path))
+    assert main(["versions", "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    card = fer.load("tiny").card
+    assert row["version"] == "tiny" and row["test_accuracy"] == card["metrics"]["test"]["accuracy"]

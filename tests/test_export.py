@@ -1,0 +1,135 @@
+"""ONNX export: parity with PyTorch, int8 accounting in the card, the ONNX Runtime classifier, integrity."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+import fer
+from fer import export
+from fer.cli import main
+from fer.versions import read_card, sha256_of
+
+
+def copy_version(src, dst):
+    shutil.copytree(src, dst)
+    return dst
+
+
+@pytest.fixture(scope="module")
+def exported(tiny_version, fer_small_csv, tmp_path_factory):
+    """A copy of the tiny version exported to fp32 and static int8, with its card entry."""
+    path = copy_version(tiny_version, tmp_path_factory.mktemp("exported") / "tiny")
+    entry = export.export_version(str(path), fer_small_csv, int8=True, min_seconds=0.02)
+    return path, entry
+
+
+@pytest.fixture(scope="module")
+def private_test(fer_small_csv):
+    return fer.load_dataset(fer_small_csv).split("PrivateTest")
+
+
+def test_fp32_onnx_agrees_with_pytorch_on_private_test(exported, private_test, fer_small_csv):
+    path, entry = exported
+    faces, _ = private_test
+    torch_probs = fer.load(str(path)).predict_proba(faces)
+    onnx_probs = export.OnnxClassifier(path / export.ONNX_FILE, read_card(path.name, path.parent), "tiny").predict_proba(faces)
+    np.testing.assert_array_equal(onnx_probs.argmax(1), torch_probs.argmax(1))
+    np.testing.assert_allclose(onnx_probs, torch_probs, atol=1e-4)
+    assert entry["fp32"]["top1_agreement_with_torch"] >= export.MIN_FP32_AGREEMENT
+    assert entry["data"] == {"file": str(fer_small_csv), "split": "PrivateTest", "n": len(faces)}
+
+
+def test_export_records_onnx_entry_without_touching_the_weights(exported, tiny_version):
+    path, entry = exported
+    card = read_card(path.name, path.parent)
+    original = read_card(tiny_version.name, tiny_version.parent)
+    assert card["onnx"] == json.loads(json.dumps(entry))
+    assert card["weights_sha256"] == original["weights_sha256"] == sha256_of(path / "weights.safetensors")
+    assert entry["fp32"]["size_bytes"] == (path / export.ONNX_FILE).stat().st_size
+    assert entry["int8"]["size_bytes"] == (path / export.INT8_FILE).stat().st_size
+    assert entry["int8"]["size_bytes"] < entry["fp32"]["size_bytes"] / 2
+    assert entry["fp32"]["ms_per_face_batch1_1thread"] > 0 and entry["int8"]["ms_per_face_batch64_all_threads"] > 0
+
+
+def test_int8_accuracy_difference_is_the_measured_one(exported, private_test):
+    path, entry = exported
+    faces, labels = private_test
+    int8 = export.load_classifier(str(path), "onnx-int8")
+    accuracy = float((int8.predict_proba(faces).argmax(1) == labels).mean())
+    assert entry["int8"]["accuracy"] == pytest.approx(accuracy, abs=1e-5)
+    assert entry["int8"]["accuracy_diff_pt"] == pytest.approx(100 * (accuracy - entry["torch_accuracy"]), abs=1e-2)
+    assert entry["int8"]["within_tolerance"] == (entry["int8"]["accuracy_diff_pt"] >= -0.5)
+    assert entry["int8"]["quantization"] == "static" and entry["int8"]["calibration"]["split"] == "Training"
+
+
+@pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
+def test_load_classifier_predict_proba(exported, private_test, backend):
+    path, _ = exported
+    clf = export.load_classifier(str(path), backend, threads=1)
+    probs = clf.predict_proba(private_test[0][:17])
+    assert isinstance(clf, export.OnnxClassifier)
+    assert probs.shape == (17, 7) and probs.dtype == np.float32
+    np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-5)
+    assert clf.labels == list(fer.EMOTIONS) and clf.name == "tiny" and clf.card["name"] == "tiny"
+    assert clf.predict_proba(private_test[0][0]).shape == (1, 7)  # one face [48,48]
+
+
+def test_load_classifier_torch_is_the_model_version(exported):
+    path, _ = exported
+    assert isinstance(export.load_classifier(str(path), "torch"), fer.ModelVersion)
+    with pytest.raises(ValueError, match="backend"):
+        export.load_classifier(str(path), "tensorrt")
+
+
+@pytest.mark.parametrize("tta", ["flip", "tencrop"])
+def test_tta_modes_with_onnx_match_pytorch(exported, private_test, tta):
+    path, _ = exported
+    faces = private_test[0][:8]
+    torch_probs = fer.load(str(path)).predict_proba(faces, tta=tta)
+    onnx_probs = export.load_classifier(str(path), "onnx").predict_proba(faces, tta=tta)
+    plain = export.load_classifier(str(path), "onnx").predict_proba(faces, tta="none")
+    np.testing.assert_allclose(onnx_probs, torch_probs, atol=1e-4)
+    assert not np.allclose(onnx_probs, plain, atol=1e-4)  # the views really were averaged
+
+
+def test_load_classifier_exports_on_the_fly_and_redoes_stale_exports(tiny_version, tmp_path):
+    path = copy_version(tiny_version, tmp_path / "tiny")
+    export.load_classifier(str(path), "onnx")
+    onnx_file = path / export.ONNX_FILE
+    sha = read_card("tiny", tmp_path)["weights_sha256"]
+    assert export.stamped_weights(onnx_file) == sha
+    export._stamp(onnx_file, "0" * 64)  # as if exported from other weights
+    export.load_classifier(str(path), "onnx")
+    assert export.stamped_weights(onnx_file) == sha
+
+
+def test_export_refuses_tampered_weights(tiny_version, fer_small_csv, tmp_path, capsys):
+    path = copy_version(tiny_version, tmp_path / "tiny")
+    weights = path / "weights.safetensors"
+    blob = bytearray(weights.read_bytes())
+    blob[-1] ^= 0xFF
+    weights.write_bytes(bytes(blob))
+    with pytest.raises(fer.VersionError, match="sha256"):
+        export.export_version(str(path), fer_small_csv)
+    assert main(["export", "--model", str(path), "--data", str(fer_small_csv)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and "sha256" in err and len(err.splitlines()) == 1
+    assert not (path / export.ONNX_FILE).exists()
+
+
+def test_cli_export_prints_figures_and_json(tiny_version, fer_small_csv, tmp_path, capsys):
+    path = copy_version(tiny_version, tmp_path / "tiny")
+    assert main(["export", "--model", str(path), "--data", str(fer_small_csv), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["fp32"]["top1_agreement_with_torch"] >= 0.995 and "int8" not in printed
+    assert (path / export.ONNX_FILE).is_file() and not (path / export.INT8_FILE).exists()
+    assert read_card("tiny", tmp_path)["onnx"] == printed
+
+
+def test_cli_export_rejects_a_missing_data_file(tiny_version, tmp_path, capsys):
+    path = copy_version(tiny_version, tmp_path / "tiny")
+    assert main(["export", "--model", str(path), "--data", str(tmp_path / "nope.csv")]) == 2
+    assert "nope.csv" in capsys.readouterr().err

@@ -1,0 +1,297 @@
+"""The training loop: a short real run writes a complete version, resume is exact, DDP ranks agree,
+and each training option (early stopping, plateau, mixup/cutmix, class weights, balanced sampler,
+torchvision v2 augmentation) does what it says."""
+import csv
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+import fer
+from fer.data import FaceData
+from fer.data.transforms import to_tensor
+from fer.training import trainer
+from fer.training.optim import mix_batch
+
+REPO = Path(__file__).resolve().parents[1]
+# as listed in docs/ARCHITECTURE.md
+CARD_KEYS = {"name", "architecture", "model_kwargs", "params", "macs", "input_size", "normalization", "labels", "data",
+             "hyperparameters", "seed", "wall_time_s", "hardware", "best_epoch", "metrics", "tta", "weights_file",
+             "weights_sha256", "latency"}
+REPORT_KEYS = {"accuracy", "macro_f1", "per_class", "confusion", "confusion_normalized", "n"}
+HISTORY_COLUMNS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds"]
+QUICK = dict(model="fernet_tiny", batch_size=32, lr=0.03, scheduler="none", label_smoothing=0.0, augment="none",
+             eval_tta="none", threads=1, num_workers=0)
+
+
+@pytest.fixture(scope="module")
+def small_data(fer_small_csv):
+    return fer.load_dataset(fer_small_csv)
+
+
+@pytest.fixture
+def quick_card(monkeypatch):
+    """Skip the card's latency measurement (a second or more of timing per run) in option tests."""
+    monkeypatch.setattr(trainer, "measure_latency_ms", lambda *args, **kwargs: 0.0)
+
+
+@pytest.fixture
+def built_models(monkeypatch):
+    """The model objects train() builds, in order, so a test can read their final weights."""
+    models = []
+    real = trainer.create_model
+
+    def capture(*args, **kwargs):
+        models.append(real(*args, **kwargs))
+        return models[-1]
+
+    monkeypatch.setattr(trainer, "create_model", capture)
+    return models
+
+
+def _tiny(data: FaceData, train: int, val: int = 32, test: int = 32) -> FaceData:
+    x, y = data.split("train")
+    splits = {"train": (x[:train], y[:train]), "val": tuple(a[:val] for a in data.split("val")),
+              "test": tuple(a[:test] for a in data.split("test"))}
+    return FaceData(data.source, data.layout, splits, dict(data.split_names))
+
+
+# ---------------------------------------------------------------- a real run
+@pytest.fixture(scope="module")
+def two_epoch_version(fer_small_csv, tmp_path_factory):
+    config = fer.make_config(data=str(fer_small_csv), epochs=2, out_dir=str(tmp_path_factory.mktemp("runs")), name="two", **QUICK)
+    return fer.train(config)
+
+
+def test_two_epochs_lower_the_training_loss(two_epoch_version):
+    history = fer.versions.read_history(two_epoch_version)
+    assert [row["epoch"] for row in history] == [1, 2]
+    assert history[1]["train_loss"] < history[0]["train_loss"]
+
+
+def test_version_directory_is_complete(two_epoch_version):
+    assert {p.name for p in two_epoch_version.iterdir()} == {"weights.safetensors", "card.json", "history.csv"}
+    card = fer.load(str(two_epoch_version)).card
+    assert CARD_KEYS <= set(card)
+    assert set(card["normalization"]) == {"mean", "std"}
+    assert {"file", "sha256", "layout", "split_sizes"} <= set(card["data"])
+    assert card["data"]["split_sizes"] == {"Training": 400, "PublicTest": 120, "PrivateTest": 120}
+    for split in ("val", "test"):
+        assert REPORT_KEYS <= set(card["metrics"][split])
+    assert card["weights_sha256"] == fer.versions.sha256_of(two_epoch_version / "weights.safetensors")
+    assert card["params"] == fer.count_params(fer.create_model("fernet_tiny")) and card["macs"] > 0
+    assert card["latency"]["ms_per_face_batch1_1thread"] > 0
+    with open(two_epoch_version / "history.csv", newline="") as f:
+        assert next(csv.reader(f)) == HISTORY_COLUMNS
+
+
+def test_card_test_metrics_agree_with_evaluate(two_epoch_version, fer_small_csv):
+    card = fer.load(str(two_epoch_version)).card
+    report = fer.evaluate(str(two_epoch_version), str(fer_small_csv), split="PrivateTest", tta=card["tta"])
+    assert report["n"] == card["metrics"]["test"]["n"] == 120
+    assert report["accuracy"] == pytest.approx(card["metrics"]["test"]["accuracy"])
+    assert report["macro_f1"] == pytest.approx(card["metrics"]["test"]["macro_f1"])
+    assert report["confusion"] == card["metrics"]["test"]["confusion"]
+
+
+def test_existing_version_is_not_overwritten(two_epoch_version, fer_small_csv):
+    config = fer.make_config(data=str(fer_small_csv), epochs=1, out_dir=str(two_epoch_version.parent), name="two", **QUICK)
+    with pytest.raises(FileExistsError, match="--resume"):
+        fer.train(config)
+
+
+# ---------------------------------------------------------------- resume
+def test_resume_after_a_kill_equals_the_uninterrupted_run(small_data, tmp_path, quick_card, built_models, monkeypatch):
+    data = _tiny(small_data, train=96)
+    # augmentation, mixup and dropout draw random numbers and the cosine schedule follows the step count:
+    # a resumed run must draw the same numbers and continue the schedule where it stopped
+    options = {**QUICK, "augment": "standard", "mixup": 0.2, "scheduler": "cosine"}
+    config = fer.make_config(data=data.source, out_dir=str(tmp_path), epochs=3, **options)
+    whole = fer.train(config, data=data, name="whole")
+
+    real_loader = trainer._make_loader
+
+    def killed_in_epoch_2(x, y, config, device, world, rank, epoch):
+        if epoch == 1:
+            raise KeyboardInterrupt
+        return real_loader(x, y, config, device, world, rank, epoch)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(trainer, "_make_loader", killed_in_epoch_2)
+        with pytest.raises(KeyboardInterrupt):
+            fer.train(config, data=data, name="killed")
+    assert (tmp_path / "killed" / trainer.RESUME_FILE).is_file()
+    assert len(fer.versions.read_history(tmp_path / "killed")) == 1
+    resumed = fer.train(config, data=data, name="killed", resume=True)
+
+    final_whole, final_resumed = built_models[0].state_dict(), built_models[2].state_dict()
+    assert all(torch.equal(final_whole[k], final_resumed[k]) for k in final_whole)
+    without_time = [{k: v for k, v in row.items() if k != "seconds"} for row in fer.versions.read_history(whole)]
+    assert without_time == [{k: v for k, v in row.items() if k != "seconds"} for row in fer.versions.read_history(resumed)]
+    best_whole, best_resumed = load_file(str(whole / "weights.safetensors")), load_file(str(resumed / "weights.safetensors"))
+    assert all(torch.equal(best_whole[k], best_resumed[k]) for k in best_whole)
+    assert not (resumed / trainer.RESUME_FILE).exists()
+
+
+def test_resume_without_a_saved_epoch_is_explained(small_data, tmp_path):
+    with pytest.raises(FileNotFoundError, match="nothing to resume"):
+        fer.train(fer.make_config(out_dir=str(tmp_path), name="never", resume=True, **QUICK), data=_tiny(small_data, 64))
+
+
+# ---------------------------------------------------------------- options driven by validation accuracy
+@pytest.fixture
+def flat_validation(monkeypatch):
+    """Validation logits that never change: the first epoch is the best one, and no later epoch improves."""
+    monkeypatch.setattr(trainer, "predict_logits", lambda model, x, device: torch.zeros(len(x), 7))
+
+
+def test_early_stopping_stops_after_patience(small_data, tmp_path, quick_card, flat_validation):
+    out = fer.train(fer.make_config(out_dir=str(tmp_path), name="early", epochs=6, early_stopping=2, **QUICK),
+                    data=_tiny(small_data, 64))
+    card = fer.load(str(out)).card
+    assert card["epochs_run"] == 3 and card["best_epoch"] == 1
+
+
+def test_plateau_scheduler_halves_the_lr(small_data, tmp_path, quick_card, flat_validation):
+    out = fer.train(fer.make_config(out_dir=str(tmp_path), name="plateau", epochs=5, **{**QUICK, "scheduler": "plateau"}),
+                    data=_tiny(small_data, 64))
+    lrs = [row["lr"] for row in fer.versions.read_history(out)]
+    assert lrs[:4] == [QUICK["lr"]] * 4  # patience 3: the 4th epoch without improvement halves it
+    assert lrs[4] == pytest.approx(QUICK["lr"] / 2)
+
+
+# ---------------------------------------------------------------- mixup / cutmix
+def _batch(seed=0):
+    torch.manual_seed(seed)
+    return torch.randn(7, 1, 48, 48), torch.arange(7)
+
+
+def test_mixup_blends_images_and_targets_alike():
+    x, y = _batch()
+    mixed, target = mix_batch(x, y, fer.make_config(mixup=0.4))
+    assert torch.allclose(target.sum(1), torch.ones(7))
+    lam = target[torch.arange(7), y]  # own-label weight; the partner's is 1 - lam
+    partner = target.clone()
+    partner[torch.arange(7), y] = 0
+    other = partner.argmax(1)
+    blended = lam.view(-1, 1, 1, 1) * x + (1 - lam).view(-1, 1, 1, 1) * x[other]
+    moved = lam < 1
+    assert moved.any()
+    assert torch.allclose(mixed[moved], blended[moved], atol=1e-5)
+
+
+def test_cutmix_pastes_a_patch_sized_by_the_target():
+    x, y = _batch(1)
+    mixed, target = mix_batch(x, y, fer.make_config(cutmix=1.0))
+    own = target[torch.arange(7), y]
+    changed = (mixed != x).flatten(1).float().mean(1)
+    moved = own < 1
+    assert moved.any()
+    assert torch.allclose(changed[moved], 1 - own[moved], atol=1e-6)  # pasted area = the partner's label weight
+
+
+def test_no_mixing_leaves_the_batch_alone():
+    x, y = _batch()
+    mixed, target = mix_batch(x, y, fer.make_config())
+    assert mixed is x and target is y
+
+
+def test_training_with_mixup_and_cutmix(small_data, tmp_path, quick_card):
+    out = fer.train(fer.make_config(out_dir=str(tmp_path), name="mix", epochs=1, **{**QUICK, "mixup": 0.2, "cutmix": 1.0}),
+                    data=_tiny(small_data, 64))
+    row = fer.versions.read_history(out)[0]
+    assert np.isfinite(row["train_loss"]) and row["train_loss"] > 0
+
+
+# ---------------------------------------------------------------- class balance
+def test_class_weighted_loss_uses_inverse_frequency(small_data, tmp_path, quick_card, monkeypatch):
+    losses = []
+    real = trainer.TrainingLoss
+    monkeypatch.setattr(trainer, "TrainingLoss", lambda *a, **k: losses.append(real(*a, **k)) or losses[-1])
+    data = _tiny(small_data, 96)
+    fer.train(fer.make_config(out_dir=str(tmp_path), name="weighted", epochs=1, class_weighted=True, **QUICK), data=data)
+    weights = losses[0].class_weights.cpu().numpy()
+    counts = np.bincount(data.split("train")[1], minlength=7)
+    present = counts > 0
+    assert np.allclose(weights[present] * counts[present], len(data.split("train")[1]) / 7)
+    assert weights[counts.argmin()] > weights[counts.argmax()]
+
+
+def _imbalanced_labels():
+    return np.repeat(np.arange(7), [900, 50, 100, 100, 100, 100, 100])
+
+
+def test_balanced_sampler_draws_classes_equally():
+    y = _imbalanced_labels()
+    x = np.zeros((len(y), 48, 48), np.uint8)
+    shares = {}
+    for balanced in (False, True):
+        config = fer.make_config(batch_size=100, balanced_sampler=balanced, num_workers=0)
+        loader = trainer._make_loader(x, y, config, torch.device("cpu"), 1, 0, epoch=0)
+        drawn = torch.cat([labels for _, labels in loader]).numpy()
+        shares[balanced] = np.bincount(drawn, minlength=7) / len(drawn)
+    assert shares[False][0] > 0.5
+    assert np.all(np.abs(shares[True] - 1 / 7) < 0.05)
+
+
+# ---------------------------------------------------------------- torchvision v2 augmentation
+def test_v2_backend_augments_each_face():
+    face = np.random.default_rng(0).integers(0, 256, (48, 48), dtype=np.uint8)
+    x, y = np.repeat(face[None], 64, 0), np.zeros(64, np.int64)
+    clean = to_tensor(face[None])[0]
+    batches = {}
+    for augment in ("none", "standard"):
+        config = fer.make_config(batch_size=64, aug_backend="v2", augment=augment, num_workers=0)
+        batches[augment], _ = next(iter(trainer._make_loader(x, y, config, torch.device("cpu"), 1, 0, epoch=0)))
+    assert batches["none"].dtype == torch.float32 and batches["none"].shape == (64, 1, 48, 48)
+    assert torch.allclose(batches["none"], clean.expand(64, 1, 48, 48), atol=1e-6)
+    differs = (batches["standard"] - clean).abs().flatten(1).amax(1) > 1e-3
+    assert differs.float().mean() > 0.9
+    assert len({tuple(b.flatten()[:50].tolist()) for b in batches["standard"]}) > 32, "drawn per face"
+
+
+def test_training_with_v2_backend_and_a_worker(small_data, tmp_path, quick_card):
+    options = {**QUICK, "aug_backend": "v2", "augment": "standard", "num_workers": -1}
+    out = fer.train(fer.make_config(out_dir=str(tmp_path), name="v2", epochs=1, **options), data=_tiny(small_data, 64))
+    assert np.isfinite(fer.versions.read_history(out)[0]["train_loss"])
+
+
+# ---------------------------------------------------------------- DDP
+DDP_WORKER = """
+    import os, sys
+    import torch
+    import fer
+    from fer.training import trainer
+
+    models = []
+    real = trainer.create_model
+    trainer.create_model = lambda *a, **k: models.append(real(*a, **k)) or models[-1]
+    trainer.measure_latency_ms = lambda *a, **k: 0.0
+    data_path, out_dir = sys.argv[1], sys.argv[2]
+    config = fer.make_config(data=data_path, out_dir=out_dir, name="ddp", epochs=2, model="fernet_tiny", batch_size=16,
+                             lr=0.03, scheduler="cosine", augment="standard", subset=96, threads=1, num_workers=0, device="cpu")
+    fer.train(config)
+    torch.save(models[0].state_dict(), os.path.join(out_dir, f"rank{os.environ['RANK']}.pt"))
+"""
+
+
+@pytest.mark.slow
+def test_ddp_ranks_train_the_same_weights(fer_small_csv, tmp_path):
+    script = tmp_path / "ddp_worker.py"
+    script.write_text(textwrap.dedent(DDP_WORKER))
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(script),
+               str(fer_small_csv), str(tmp_path)]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    rank0, rank1 = torch.load(tmp_path / "rank0.pt"), torch.load(tmp_path / "rank1.pt")
+    assert rank0.keys() == rank1.keys()
+    assert all(torch.equal(rank0[k], rank1[k]) for k in rank0)
+    card = fer.load(str(tmp_path / "ddp")).card
+    assert "x 2 process(es)" in card["hardware"] and card["epochs_run"] == 2

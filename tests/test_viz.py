@@ -1,0 +1,70 @@
+"""fer.viz: every figure carries exactly the numbers it was given."""
+import numpy as np
+import pytest
+
+from fer import viz
+from fer.labels import EMOTIONS
+from fer.metrics import classification_report
+
+
+@pytest.fixture(scope="module")
+def reports():
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 7, 300)
+    pred_a = np.where(rng.random(300) < 0.6, y, rng.integers(0, 7, 300))
+    pred_b = np.where(rng.random(300) < 0.4, y, rng.integers(0, 7, 300))
+    return classification_report(y, pred_a), classification_report(y, pred_b)
+
+
+def test_learning_curves_plot_every_history_column_per_epoch():
+    history = [{"epoch": e, "train_loss": 2.0 / e, "val_loss": 2.1 / e, "train_acc": 0.2 * e, "val_acc": 0.19 * e,
+                "lr": 0.1 / e} for e in (1, 2, 3)]
+    fig = viz.learning_curves(history)
+    traces = {t.name: t for t in fig.data}
+    assert set(traces) == {"train loss", "val loss", "train acc", "val acc", "learning rate"}
+    assert list(traces["val acc"].y) == [row["val_acc"] for row in history]
+    assert list(traces["learning rate"].x) == [1, 2, 3]
+    assert traces["train loss"].xaxis == "x" and traces["train acc"].xaxis == "x2" and traces["learning rate"].xaxis == "x3"
+
+
+@pytest.mark.parametrize("normalized", [False, True])
+def test_confusion_heatmap_shows_counts_or_row_shares(reports, normalized):
+    report = reports[0]
+    fig = viz.confusion_heatmap(report, normalized=normalized)
+    z = np.asarray(fig.data[0].z)
+    expected = report["confusion_normalized"] if normalized else report["confusion"]
+    np.testing.assert_allclose(z, expected)
+    assert list(fig.data[0].x) == list(EMOTIONS) and list(fig.data[0].y) == list(EMOTIONS)
+    if normalized:
+        np.testing.assert_allclose(z.sum(1)[z.sum(1) > 0], 1.0, atol=1e-3)
+
+
+def test_per_class_bars_group_precision_recall_f1(reports):
+    fig = viz.per_class_bars(reports[0])
+    assert [t.name for t in fig.data] == ["precision", "recall", "f1"]
+    f1 = fig.data[2]
+    assert list(f1.y) == [reports[0]["per_class"][c]["f1"] for c in EMOTIONS]
+
+
+def test_grouped_f1_bars_one_trace_per_version(reports):
+    fig = viz.grouped_f1_bars({"a": reports[0], "b": reports[1]})
+    assert [t.name for t in fig.data] == ["a", "b"]
+    assert list(fig.data[1].y) == [reports[1]["per_class"][c]["f1"] for c in EMOTIONS]
+    assert fig.layout.barmode == "group"
+
+
+def test_confusion_difference_is_b_minus_a_centred_on_zero(reports):
+    a, b = reports
+    fig = viz.confusion_difference(a, b, "a", "b")
+    expected = np.asarray(b["confusion_normalized"]) - np.asarray(a["confusion_normalized"])
+    np.testing.assert_allclose(np.asarray(fig.data[0].z), expected)
+    assert fig.data[0].zmid == 0 and fig.data[0].zmin == -fig.data[0].zmax
+    assert "b minus a" in fig.layout.title.text
+
+
+def test_probability_bars_highlight_the_most_likely_emotion():
+    probs = dict(zip(EMOTIONS, [0.05, 0.01, 0.04, 0.7, 0.1, 0.05, 0.05]))
+    bar = viz.probability_bars(probs).data[0]
+    assert list(bar.y) == list(EMOTIONS) and list(bar.x) == list(probs.values())
+    colors = list(bar.marker.color)
+    assert colors.count(colors[3]) == 1 and bar.text[3] == "70%"
