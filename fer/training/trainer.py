@@ -115,6 +115,15 @@ def seed_epoch(seed: int, epoch: int, rank: int) -> None:
     torch.manual_seed(int(np.random.SeedSequence([seed, epoch, rank]).generate_state(1)[0]))
 
 
+def average_buffers(model: nn.Module, world: int) -> None:
+    """Average the BatchNorm running statistics over the ranks: each rank updates them from its own last
+    batches, and ranks that validate different models could disagree on early stopping and deadlock."""
+    for buffer in model.buffers():
+        if buffer.is_floating_point():
+            dist.all_reduce(buffer)
+            buffer.div_(world)
+
+
 # ---------------------------------------------------------------- one epoch
 def _train_one_epoch(model, loader, optimizer, scheduler, criterion, config, device, epoch, show_progress, clock):
     model.train()
@@ -230,6 +239,8 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
         seed_epoch(config.seed, epoch, rank)
         loader = _make_loader(x_train, y_train, config, device, world, rank, epoch)
         train_loss, train_acc = _train_one_epoch(net, loader, optimizer, scheduler, criterion, config, device, epoch, main, clock)
+        if world > 1:
+            average_buffers(model, world)
         val_logits = predict_logits(model, x_val, device)
         val_loss = F.cross_entropy(val_logits, torch.from_numpy(y_val)).item()
         val_acc = (val_logits.argmax(1).numpy() == y_val).mean().item()

@@ -67,8 +67,9 @@ def loopback_network():
     yield
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def playwright_instance():
+    """Per test: Playwright's driver (and the Chromium it starts) must begin after loopback_network, if used."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -32,13 +32,14 @@ def page(playwright_instance):
 def test_upload_shows_a_face_card_with_an_emotion_then_pages_switch(app_url, page, face_photo, artifacts):
     page.goto(app_url + "/Upload_photos")
     page.get_by_role("heading", name="Upload photos").wait_for(timeout=SLOW_MS)
-    page.locator("input[type='file']").set_input_files(str(face_photo))
+    page.locator("input[type='file']").set_input_files(str(face_photo), timeout=SLOW_MS)
     title = page.get_by_text(FACE_TITLE).first
     title.wait_for(timeout=SLOW_MS)
     assert FACE_TITLE.search(title.inner_text()).group(1) in EMOTIONS
-    assert page.get_by_test_id("stImage").first.is_visible()  # the annotated photo
-    assert page.get_by_role("button", name="Download results (CSV)").is_visible()
+    page.get_by_test_id("stImage").first.wait_for(timeout=SLOW_MS)  # the annotated photo
+    page.get_by_text("Download results (CSV)").wait_for(timeout=SLOW_MS)
     page.screenshot(path=str(artifacts / "upload.png"), full_page=True)
+    assert page.get_by_test_id("stException").count() == 0
 
     nav = page.get_by_test_id("stSidebarNav")
     nav.get_by_text("Training explorer").click()

@@ -1,0 +1,80 @@
+"""python -m fer predict: JSON for images, CSV for videos, annotated copies, one-line errors for bad inputs."""
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+
+import fer
+from fer.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_json_lists_each_input_with_its_faces(tiny_version, capsys):
+    inputs = [str(FIXTURES / "three_faces.jpg"), str(FIXTURES / "no_face.jpg")]
+    assert main(["predict", *inputs, "--model", str(tiny_version), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert [r["input"] for r in document["results"]] == inputs
+    three, none = document["results"]
+    assert len(three["faces"]) == 3 and none["faces"] == []
+    for face in three["faces"]:
+        assert set(face) >= {"box", "label", "confidence", "probabilities"}
+        assert set(face["probabilities"]) == set(fer.EMOTIONS)
+        assert face["label"] in fer.EMOTIONS
+
+
+def test_a_bad_input_is_named_in_one_line_and_the_rest_still_run(tiny_version, tmp_path, capsys):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    code = main(["predict", str(bad), str(FIXTURES / "astronaut.jpg"), "--model", str(tiny_version), "--json"])
+    captured = capsys.readouterr()
+    assert code != 0
+    errors = captured.err.strip().splitlines()
+    assert len(errors) == 1 and str(bad) in errors[0] and errors[0].startswith("error:")
+    results = json.loads(captured.out)["results"]
+    assert "error" in results[0] and len(results[1]["faces"]) == 1
+
+
+def test_csv_and_annotated_copies_for_images(tiny_version, tmp_path, capsys):
+    out, annotated = tmp_path / "faces.csv", tmp_path / "annotated"
+    code = main(["predict", str(FIXTURES / "three_faces.jpg"), str(FIXTURES / "astronaut.jpg"), "--model",
+                 str(tiny_version), "--csv", str(out), "--save-annotated", str(annotated), "--detector", "haar"])
+    assert code == 0
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 3  # Haar finds both astronauts of three_faces.jpg, not the cameraman, and the astronaut
+    assert {Path(r["input"]).name for r in rows} == {"three_faces.jpg", "astronaut.jpg"}
+    written = sorted(p.name for p in annotated.iterdir())
+    assert written == ["astronaut.annotated.jpg", "three_faces.annotated.jpg"]
+    assert cv2.imread(str(annotated / written[0])).shape == (512, 512, 3)
+
+
+def test_video_csv_has_a_row_per_face_per_frame(tiny_version, tmp_path, capsys):
+    video = tmp_path / "still.avi"
+    frame = cv2.imread(str(FIXTURES / "astronaut.jpg"))
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 5, (512, 512))
+    for _ in range(4):
+        writer.write(frame)
+    writer.release()
+    out = tmp_path / "video.csv"
+    code = main(["predict", str(video), "--model", str(tiny_version), "--csv", str(out), "--detect-every", "2",
+                 "--no-progress", "--save-annotated", str(tmp_path / "out.mp4")])
+    assert code == 0
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["frame"]) for r in rows] == [0, 1, 2, 3] and {r["face_id"] for r in rows} == {"1"}
+    assert (tmp_path / "out.mp4").stat().st_size > 0
+    assert "4 frames" in capsys.readouterr().out
+
+
+def test_the_command_line_prints_no_traceback(tiny_version, tmp_path):
+    missing = tmp_path / "nowhere.jpg"
+    result = subprocess.run([sys.executable, "-m", "fer", "predict", str(missing), "--model", str(tiny_version)],
+                            capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"error: {missing}: no such file"
