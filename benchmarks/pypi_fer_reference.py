@@ -99,14 +99,14 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--seconds", type=float, default=5.0, help="time each frame figure is measured over")
     parser.add_argument("--skip-mtcnn", action="store_true")
+    parser.add_argument("--only-mtcnn", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.only_mtcnn:
+        return only_mtcnn(args.seconds)
 
     import importlib.metadata as md
 
-    if not args.skip_mtcnn:
-        # torch (MTCNN's facenet-pytorch) must load before tensorflow: the other order aborts with
-        # "LLVM ERROR: inconsistency in registered CommandLine options" (both bundle LLVM).
-        import torch  # noqa: F401
+    import torch  # noqa: F401  (before tensorflow: the other order aborts with duplicate LLVM options)
     import tensorflow as tf
 
     if importlib.util.find_spec("fer.fer") is not None:  # fer >= 25 (it needs pkg_resources: setuptools < 81)
@@ -133,13 +133,32 @@ def main() -> int:
     haar = FER(cascade_file=bundled_cascade())
     print(f"  Haar  ({len(haar.detect_emotions(frame))} face found): {describe_times(frame_times_ms(haar, frame, min_seconds=args.seconds))}")
     if not args.skip_mtcnn:
-        try:
-            mtcnn = FER(mtcnn=True)
-        except Exception as e:  # facenet-pytorch missing or broken
-            print(f"  MTCNN unavailable: {e}")
-        else:
-            print(f"  MTCNN ({len(mtcnn.detect_emotions(frame))} face found): "
-                  f"{describe_times(frame_times_ms(mtcnn, frame, min_seconds=args.seconds))}")
+        print(mtcnn_in_child(args))
+    return 0
+
+
+def mtcnn_in_child(args) -> str:
+    """MTCNN figures from a child process: with torch 2.15 and tensorflow 2.21 in one process, facenet-pytorch's
+    MTCNN can abort the interpreter (duplicate LLVM options), which must not lose the figures above."""
+    import subprocess
+
+    child = subprocess.run([sys.executable, __file__, "--only-mtcnn", "--seconds", str(args.seconds)],
+                           capture_output=True, text=True)
+    if child.returncode == 0:
+        return child.stdout.rstrip()
+    last = [line for line in child.stderr.splitlines() if line.strip()][-2:]
+    return f"  MTCNN failed (exit {child.returncode}): {' / '.join(last)}"
+
+
+def only_mtcnn(seconds: float) -> int:
+    import torch  # noqa: F401  (before tensorflow, see main)
+
+    from fer.fer import FER
+
+    frame = our_bench_frame(1)
+    mtcnn = FER(mtcnn=True)
+    print(f"  MTCNN ({len(mtcnn.detect_emotions(frame))} face found): "
+          f"{describe_times(frame_times_ms(mtcnn, frame, min_seconds=seconds))}")
     return 0
 
 

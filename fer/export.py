@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .data.transforms import NORMALIZATION, to_tensor, tta_views
+from .data.transforms import NORMALIZATION, predict_proba_batched, to_tensor
 from .versions import ModelVersion, VersionError, load, sha256_of, write_card
 
 ONNX_FILE = "model.onnx"
@@ -152,16 +152,8 @@ class OnnxClassifier:
 
     def predict_proba(self, faces: np.ndarray, tta: str = "none", batch_size: int = 256) -> np.ndarray:
         """Class probabilities [N,7] for uint8 48x48 faces [N,48,48]; TTA views are averaged."""
-        faces = np.asarray(faces)
-        if faces.ndim == 2:
-            faces = faces[None]
-        out = []
-        for start in range(0, len(faces), batch_size):
-            views = tta_views(to_tensor(faces[start:start + batch_size], self.normalization), tta)
-            n_views, n = views.shape[:2]
-            logits = torch.from_numpy(self.logits(views.flatten(0, 1).numpy()))
-            out.append(logits.softmax(-1).view(n_views, n, -1).mean(0).numpy())
-        return np.concatenate(out) if out else np.zeros((0, len(self.labels)), np.float32)
+        return predict_proba_batched(lambda x: torch.from_numpy(self.logits(x.numpy())), faces, tta,
+                                     self.normalization, batch_size, len(self.labels))
 
 
 def onnx_path(version: ModelVersion, int8: bool) -> Path:

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
-from .data.transforms import NORMALIZATION, to_tensor, tta_views
+from .data.transforms import NORMALIZATION, predict_proba_batched
 from .models import create_model
 
 WEIGHTS_FILE = "weights.safetensors"
@@ -120,17 +120,8 @@ class ModelVersion:
     @torch.no_grad()
     def predict_proba(self, faces: np.ndarray, tta: str = "none", batch_size: int = 256) -> np.ndarray:
         """Class probabilities [N,7] for uint8 48x48 faces [N,48,48]; TTA views are averaged."""
-        faces = np.asarray(faces)
-        if faces.ndim == 2:
-            faces = faces[None]
-        out = []
-        for start in range(0, len(faces), batch_size):
-            x = to_tensor(faces[start:start + batch_size], self.normalization).to(self.device)
-            views = tta_views(x, tta)
-            logits = self.model(views.flatten(0, 1)).float()
-            probs = logits.softmax(-1).view(views.shape[0], x.shape[0], -1).mean(0)
-            out.append(probs.cpu().numpy())
-        return np.concatenate(out) if out else np.zeros((0, len(self.labels)), np.float32)
+        return predict_proba_batched(lambda x: self.model(x.to(self.device)), faces, tta, self.normalization,
+                                     batch_size, len(self.labels))
 
 
 def load(version: str | None = None, root: str | Path | None = None, device: str = "cpu", verify: bool = True) -> ModelVersion:

@@ -19,9 +19,9 @@ TRAIN_COLOR, VAL_COLOR, LR_COLOR = "#1f77b4", "#ff7f0e", "#2ca02c"
 METRICS = ("precision", "recall", "f1")
 
 
-def _layout(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
-    fig.update_layout(title=title, height=height, margin=dict(l=40, r=20, t=60, b=40),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+def _layout(fig: go.Figure, title: str, height: int = 380, bottom: int = 100) -> go.Figure:
+    fig.update_layout(title=title, height=height, margin=dict(l=40, r=20, t=60, b=bottom),
+                      legend=dict(orientation="h", yanchor="top", y=-0.3, x=0))  # below: clear of the titles
     return fig
 
 
@@ -40,8 +40,8 @@ def learning_curves(history: Sequence[Mapping], title: str = "Learning curves") 
                           row=1, col=col)
     fig.add_trace(go.Scatter(x=epochs, y=_column(history, "lr"), mode="lines+markers", name="learning rate",
                              line=dict(color=LR_COLOR)), row=1, col=3)
-    fig.update_xaxes(title_text="epoch")
-    return _layout(fig, title)
+    fig.update_xaxes(title_text="epoch", dtick=max(1, len(history) // 10))
+    return _layout(fig, title, 420)
 
 
 def confusion_heatmap(report: Mapping, normalized: bool = False, labels: Sequence[str] = EMOTIONS,
@@ -55,7 +55,8 @@ def confusion_heatmap(report: Mapping, normalized: bool = False, labels: Sequenc
                                hovertemplate="true %{y}<br>predicted %{x}<br>%{text}<extra></extra>"))
     fig.update_yaxes(title_text="true", autorange="reversed")
     fig.update_xaxes(title_text="predicted")
-    return _layout(fig, title or ("Confusion matrix (row-normalised)" if normalized else "Confusion matrix (counts)"), 480)
+    return _layout(fig, title or ("Confusion matrix (row-normalised)" if normalized else "Confusion matrix (counts)"),
+                   480, bottom=50)
 
 
 def per_class_bars(report: Mapping, title: str = "Per-class precision, recall and F1") -> go.Figure:
@@ -88,7 +89,7 @@ def confusion_difference(report_a: Mapping, report_b: Mapping, name_a: str = "A"
                                hovertemplate="true %{y}<br>predicted %{x}<br>%{text}<extra></extra>"))
     fig.update_yaxes(title_text="true", autorange="reversed")
     fig.update_xaxes(title_text="predicted")
-    return _layout(fig, f"Confusion difference: {name_b} minus {name_a} (row-normalised)", 480)
+    return _layout(fig, f"Confusion difference: {name_b} minus {name_a} (row-normalised)", 480, bottom=50)
 
 
 def probability_bars(probabilities: Mapping[str, float], title: str = "Emotion probabilities",
@@ -103,4 +104,4 @@ def probability_bars(probabilities: Mapping[str, float], title: str = "Emotion p
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(showlegend=False)
-    return _layout(fig, title, height)
+    return _layout(fig, title, height, bottom=30)

@@ -57,6 +57,22 @@ def tta_views(x: torch.Tensor, mode: str) -> torch.Tensor:
     raise ValueError(f"unknown TTA mode {mode!r}; use one of {', '.join(TTA_MODES)}")
 
 
+def predict_proba_batched(logits_fn, faces: np.ndarray, tta: str, normalization: dict, batch_size: int = 256,
+                          num_classes: int = 7) -> np.ndarray:
+    """Class probabilities [N,C] for uint8 faces [N,48,48] (or one [48,48]): softmax of `logits_fn`
+    (normalised float tensor [M,1,48,48] -> logits tensor [M,C]) averaged over the TTA views."""
+    faces = np.asarray(faces)
+    if faces.ndim == 2:
+        faces = faces[None]
+    out = []
+    for start in range(0, len(faces), batch_size):
+        views = tta_views(to_tensor(faces[start:start + batch_size], normalization), tta)
+        n_views, n = views.shape[:2]
+        probs = logits_fn(views.flatten(0, 1)).float().softmax(-1).view(n_views, n, -1).mean(0)
+        out.append(probs.cpu().numpy())
+    return np.concatenate(out) if out else np.zeros((0, num_classes), np.float32)
+
+
 class AugmentedFaces(torch.utils.data.Dataset):
     """uint8 faces + labels -> (augmented normalised tensor, label); with no transform, (uint8 face, label)."""
 

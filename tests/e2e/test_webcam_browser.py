@@ -93,9 +93,9 @@ def test_webcam_frames_are_processed_on_the_server_and_shown_with_boxes(streamed
         shot = cv2.imdecode(np.frombuffer(video.screenshot(), np.uint8), cv2.IMREAD_COLOR)
         region = label_region(read_stats(stats_file)["last_faces"][0]["box"] if read_stats(stats_file)["last_faces"]
                               else face["box"], (640, 480), (shot.shape[1], shot.shape[0]))
-        return shot if caption_color_share(shot, region) > 0.35 else None
+        return [shot] if caption_color_share(shot, region) > 0.35 else None
 
-    shot = wait_until(drawn_frame, 60, 0.5)
+    shot = (wait_until(drawn_frame, 60, 0.5) or [None])[0]
     page.screenshot(path=str(artifacts / "webcam.png"), full_page=True)
     if shot is not None:
         cv2.imwrite(str(artifacts / "webcam-video.png"), shot)
