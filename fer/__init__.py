@@ -8,6 +8,7 @@
 """
 from .data import DataError, FaceData, load_dataset
 from .evaluate import evaluate
+from .inference import Recognizer
 from .labels import EMOTIONS
 from .models import count_macs, count_params, create_model, list_models
 from .training import TrainConfig, make_config, train
@@ -15,11 +16,4 @@ from .versions import ModelVersion, VersionError, default_version, list_versions
 
 __all__ = ["EMOTIONS", "DataError", "FaceData", "load_dataset", "create_model", "list_models", "count_params",
            "count_macs", "TrainConfig", "make_config", "train", "evaluate", "ModelVersion", "VersionError",
-           "load", "list_versions", "default_version"]
-
-try:  # the inference API (detection, Recognizer) when its dependencies are present
-    from .inference import Recognizer  # noqa: F401
-
-    __all__.append("Recognizer")
-except ImportError:
-    pass
+           "load", "list_versions", "default_version", "Recognizer"]
