@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from .data.transforms import NORMALIZATION, predict_proba_batched, to_tensor
-from .versions import ModelVersion, VersionError, load, sha256_of, write_card
+from .versions import ModelVersion, load, sha256_of, write_card
 
 ONNX_FILE = "model.onnx"
 INT8_FILE = "model.int8.onnx"

@@ -42,6 +42,6 @@ def run(args) -> int:
     try:
         train(config)
     except KeyboardInterrupt:
-        print(f"\ninterrupted: every completed epoch is saved; continue with the same command and --resume")
+        print("\ninterrupted: every completed epoch is saved; continue with the same command and --resume")
         return 130
     return 0

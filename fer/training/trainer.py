@@ -22,9 +22,8 @@ from tqdm.auto import tqdm
 
 from .. import versions
 from ..data import FaceData, file_sha256, load_dataset
-from ..data.transforms import NORMALIZATION, AugmentedFaces, batch_augment, train_augmentation
+from ..data.transforms import NORMALIZATION, AugmentedFaces, batch_augment, to_tensor, train_augmentation
 from ..labels import EMOTIONS
-from ..metrics import classification_report
 from ..models import count_macs, count_params, create_model
 from ..models.profile import measure_latency_ms
 from .config import TrainConfig
@@ -97,8 +96,6 @@ def _make_loader(x, y, config: TrainConfig, device: torch.device, world: int, ra
 
 @torch.no_grad()
 def predict_logits(model: nn.Module, x: np.ndarray, device: torch.device, batch_size: int = 512) -> torch.Tensor:
-    from ..data.transforms import to_tensor
-
     model.eval()
     out = []
     for start in range(0, len(x), batch_size):
