@@ -4,14 +4,10 @@ import streamlit as st
 from fer import viz
 from fer.app import recognition, settings, ui
 
-st.set_page_config(page_title="Upload photos", page_icon="📷", layout="wide")
-st.title("Upload photos")
-st.write("Upload one or more photos (JPEG, PNG, WebP or BMP, up to "
-         f"{settings.MAX_UPLOAD_MB} MB each). Every face found is boxed and labelled with its emotion.")
-name = ui.sidebar_model_picker("photo")
+ui.page_header("Upload photos", "📷", "Upload one or more photos (JPEG, PNG, WebP or BMP, up to "
+               f"{settings.MAX_UPLOAD_MB} MB each). Every face found is boxed and labelled with its emotion.")
+name = ui.require_model("photo")
 detector = ui.sidebar_detector_picker()
-if name is None:
-    st.stop()
 root = ui.checkpoints_root()
 files = st.file_uploader("Photos", type=["jpg", "jpeg", "png", "webp", "bmp"], accept_multiple_files=True,
                          key="photos")

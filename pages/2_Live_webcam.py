@@ -6,18 +6,15 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from fer import viz
 from fer.app import live, settings, ui
-from fer.inference import FaceStream
+from fer.inference import LIVE_DETECT_EVERY, FaceStream
 
-st.set_page_config(page_title="Live webcam", page_icon="🎥", layout="wide")
-st.title("Live webcam")
-st.write("Press START and allow the camera: your browser streams it to the server, which draws every face with "
-         "its emotion (smoothed over frames) and the frame rate. The server's own camera is never used.")
-name = ui.sidebar_model_picker("realtime")
+ui.page_header("Live webcam", "🎥", "Press START and allow the camera: your browser streams it to the server, "
+               "which draws every face with its emotion (smoothed over frames) and the frame rate. "
+               "The server's own camera is never used.")
+name = ui.require_model("realtime")
 detector = ui.sidebar_detector_picker()
-detect_every = st.sidebar.slider("Detect faces every N frames", 1, 5, 1, key="detect_every",
+detect_every = st.sidebar.slider("Detect faces every N frames", 1, 5, LIVE_DETECT_EVERY, key="detect_every",
                                  help="In between, faces are tracked and classified where they moved to.")
-if name is None:
-    st.stop()
 
 try:
     ice_servers = settings.ice_servers(os.environ, ui.secrets())

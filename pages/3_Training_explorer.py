@@ -7,11 +7,8 @@ from fer.labels import EMOTIONS
 from fer.training.config import DEFAULT_DATA, PRESETS
 from fer.versions import read_history
 
-st.set_page_config(page_title="Training explorer", page_icon="📈", layout="wide")
-st.title("Training explorer")
-name = ui.sidebar_model_picker("photo")
-if name is None:
-    st.stop()
+ui.page_header("Training explorer", "📈")
+name = ui.require_model("photo")
 root = ui.checkpoints_root()
 card = ui.read_cards(root)[name]
 report = summaries.test_report(card)

@@ -4,11 +4,8 @@ import streamlit as st
 from fer import viz
 from fer.app import summaries, ui
 
-st.set_page_config(page_title="Compare versions", page_icon="⚖️", layout="wide")
-st.title("Compare versions")
-name = ui.sidebar_model_picker("photo")
-if name is None:
-    st.stop()
+ui.page_header("Compare versions", "⚖️")
+name = ui.require_model("photo")
 root = ui.checkpoints_root()
 cards = ui.read_cards(root)
 if len(cards) < 2:

@@ -54,6 +54,8 @@ def test_bench_json_has_every_figure(bench_report, capsys):
     assert r["detector_ms_per_frame"] > 0
     assert set(r["end_to_end_fps"]) == {"1_face", "5_faces"} and all(v > 0 for v in r["end_to_end_fps"].values())
     assert r["faces_found"] == {"1_face": 1, "5_faces": 5}
+    assert r["detect_every"] == 3  # the default: the stream also measured detecting every third frame
+    assert set(r["end_to_end_fps_detect_every"]) == {"1_face", "5_faces"}
     assert r["peak_memory_mb"] > 10
     assert (path / "model.onnx").is_file()  # the onnx backend exported the version on the fly
 

@@ -6,6 +6,7 @@ evaluations are cached as data. Cache keys include the checkpoints root so that 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import streamlit as st
 
@@ -60,6 +61,39 @@ def secrets() -> dict:
         return dict(st.secrets)
     except Exception:  # no secrets file: Streamlit raises its own not-found error
         return {}
+
+
+class AppPage(NamedTuple):
+    path: str
+    title: str
+    icon: str
+    url_path: str
+    purpose: str  # one line for the home page's list
+
+
+PAGES = [  # the app's navigation, in order, after the home page (streamlit_app.py)
+    AppPage("pages/1_Upload_photos.py", "Upload photos", "📷", "Upload_photos", "faces, emotions and downloads"),
+    AppPage("pages/2_Live_webcam.py", "Live webcam", "🎥", "Live_webcam", "emotions in real time over WebRTC"),
+    AppPage("pages/3_Training_explorer.py", "Training explorer", "📈", "Training_explorer",
+            "curves, confusion, mistakes"),
+    AppPage("pages/4_Compare_versions.py", "Compare versions", "⚖️", "Compare_versions", "side by side"),
+]
+
+
+def page_header(title: str, icon: str, intro: str | None = None) -> None:
+    """Every page opens the same way: tab title and icon, wide layout, heading, one line on what it does."""
+    st.set_page_config(page_title=title, page_icon=icon, layout="wide")
+    st.title(title)
+    if intro:
+        st.write(intro)
+
+
+def require_model(purpose: str = "photo") -> str:
+    """The sidebar's model version; stops the page (the sidebar says why) when there is none."""
+    name = sidebar_model_picker(purpose)
+    if name is None:
+        st.stop()
+    return name
 
 
 def read_cards(root: str) -> dict[str, dict]:

@@ -4,11 +4,16 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..inference.stream import LIVE_DETECT_EVERY
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="model version name or directory (default: the shipped default)")
     p.add_argument("--backend", default="torch", choices=["torch", "onnx", "onnx-int8"])
     p.add_argument("--detector", default="mtcnn", choices=["mtcnn", "haar"])
+    p.add_argument("--detect-every", type=int, default=LIVE_DETECT_EVERY, metavar="N",
+                   help="also measure the stream detecting faces every N frames, tracking them in between "
+                        f"(default {LIVE_DETECT_EVERY}, as on the webcam page; 1 = every frame only)")
     p.add_argument("--seconds", type=float, default=1.0, help="minimum time each figure is measured over")
     p.add_argument("--quick", action="store_true", help="rough figures in a few seconds (same as --seconds 0.05)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -20,6 +25,9 @@ def run(args) -> int:
     seconds = 0.05 if args.quick else args.seconds
     if not seconds > 0:
         raise ValueError(f"--seconds must be positive, got {args.seconds}")
-    result = run_bench(args.model, backend=args.backend, detector=args.detector, min_seconds=seconds)
+    if args.detect_every < 1:
+        raise ValueError(f"--detect-every must be at least 1, not {args.detect_every}")
+    result = run_bench(args.model, backend=args.backend, detector=args.detector, min_seconds=seconds,
+                       detect_every=args.detect_every)
     print(json.dumps(result) if args.json else format_bench(result))
     return 0

@@ -13,12 +13,12 @@ from .draw import draw_faces, draw_fps
 from .io import MAX_BYTES, MAX_PIXELS, ImageError, read_image
 from .recognizer import BACKENDS, Recognizer
 from .results import LANDMARK_NAMES, Detection, Face, to_dataframe
-from .stream import FaceStream
+from .stream import LIVE_DETECT_EVERY, FaceStream
 from .tracking import FaceTracker
 from .video import VIDEO_EXTENSIONS, VideoError, is_video, process_video
 
 __all__ = ["Recognizer", "Face", "Detection", "LANDMARK_NAMES", "to_dataframe", "ImageError", "VideoError",
            "read_image", "MAX_PIXELS", "MAX_BYTES", "FaceDetector", "MTCNNDetector", "HaarDetector",
            "create_detector", "register_detector", "list_detectors", "detect_faces", "FACE_SIZE", "face_crop",
-           "face_crops", "aligned_crop", "FaceStream", "FaceTracker", "draw_faces", "draw_fps", "BACKENDS",
+           "face_crops", "aligned_crop", "FaceStream", "LIVE_DETECT_EVERY", "FaceTracker", "draw_faces", "draw_fps", "BACKENDS",
            "VIDEO_EXTENSIONS", "is_video", "process_video"]

@@ -44,7 +44,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"             # auto | cpu | cuda
     amp: bool = True                 # bfloat16 autocast on GPU (ignored on CPU)
-    channels_last: bool = True       # on GPU
+    channels_last: bool = True       # faster on GPU and on CPU
     num_workers: int = -1            # -1: 1 on CPU (augments while the main process trains), 4 on GPU
     threads: int = 0                 # torch CPU threads; 0 = all cores
     resume: bool = False
