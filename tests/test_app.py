@@ -208,6 +208,21 @@ def test_webcam_page_renders_with_an_empty_ice_server_list(app_env, monkeypatch)
     assert any("FER_ICE_SERVERS" in e.value for e in at.error)
 
 
+def test_app_classifies_with_onnx_and_falls_back_to_torch(checkpoints, tmp_path, monkeypatch):
+    from fer.app import ui
+
+    root = tmp_path / "ckpt"
+    shutil.copytree(checkpoints / "tiny", root / "tiny")
+    assert ui.cached_recognizer("tiny", "haar", str(root)).backend == "onnx"
+    assert (root / "tiny" / "model.onnx").is_file()  # exported on first use
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("no exporter for this architecture")
+
+    monkeypatch.setattr("fer.export.ensure_exported", refuse)
+    assert ui.cached_recognizer("tiny", "mtcnn", str(root)).backend == "torch"
+
+
 # ---------------------------------------------------------------- helpers
 def test_upload_limit_matches_the_server_config():
     config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())

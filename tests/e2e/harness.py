@@ -3,6 +3,7 @@ benchmarks/load_upload.py). Debian's /usr/bin/chromium is driven by Playwright; 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -20,6 +21,28 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
 BASE_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+CLONE_NEWNET = 0x40000000
+
+
+def only_loopback() -> bool:
+    return [name for _, name in socket.if_nameindex()] == ["lo"]  # not /sys/class/net: sysfs shows the old netns
+
+
+def enter_loopback_network() -> None:
+    """Move this process (and so streamlit and Chromium, its children) into a network namespace with only
+    `lo`, plus 127.0.0.2 because aioice never offers 127.0.0.1: WebRTC then stays on loopback.
+    Raises PermissionError where that needs a privilege this process lacks."""
+    if not only_loopback():
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.unshare(CLONE_NEWNET) != 0:
+            raise PermissionError(f"cannot make a loopback-only network namespace "
+                                  f"(unshare errno {ctypes.get_errno()}; needs root)")
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    subprocess.run(["ip", "addr", "replace", "127.0.0.2/8", "dev", "lo"], check=True)
+    if not only_loopback():
+        raise RuntimeError("the network namespace still has interfaces other than lo")
 
 
 def free_port() -> int:
