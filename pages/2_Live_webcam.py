@@ -47,11 +47,6 @@ with chart_col:
     chart = st.empty()
     if not ctx.state.playing:
         chart.info("The live probability chart appears here while the camera streams.")
-    frame = 0
-    while ctx.state.playing:  # a rerun (e.g. pressing STOP) ends this loop
-        probabilities = mailbox.get(timeout=1.0)
-        if probabilities is None:
-            continue
-        frame += 1
+    for n, probabilities in live.chart_updates(mailbox, lambda: ctx.state.playing):  # STOP (a rerun) ends it
         chart.plotly_chart(viz.probability_bars(probabilities, title="Emotion probabilities (smoothed)"),
-                           width="stretch", key=f"live_chart_{frame}")
+                           width="stretch", key=f"live_chart_{n}")

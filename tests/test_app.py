@@ -249,6 +249,23 @@ def test_latest_queue_keeps_only_the_newest_item():
     assert mailbox.get(timeout=0.05) is None
 
 
+def test_chart_updates_skip_faceless_frames_wait_between_redraws_and_stop_with_the_stream(monkeypatch):
+    mailbox, sleeps = live.LatestQueue(), []
+    monkeypatch.setattr(live.time, "sleep", sleeps.append)
+    items = iter([{"happy": 1.0}, None, {"sad": 1.0}])
+    playing = iter([True, True, True, False])
+
+    def is_playing():
+        playing_now = next(playing)
+        if playing_now:
+            mailbox.put(next(items))
+        return playing_now
+
+    updates = list(live.chart_updates(mailbox, is_playing, interval_s=0.25))
+    assert updates == [(1, {"happy": 1.0}), (2, {"sad": 1.0})]
+    assert len(sleeps) == 2 and all(0 < s <= 0.25 for s in sleeps)
+
+
 def test_frame_callback_draws_faces_posts_probabilities_and_counts_frames(tiny_version, tmp_path):
     import av
     from skimage import data

@@ -12,6 +12,7 @@ import threading
 import time
 
 FRAME_STATS_ENV = "FER_FRAME_STATS_FILE"
+CHART_INTERVAL_S = 0.5  # the live chart redraws twice a second: readable, and it leaves the 2 cores to the video
 
 
 class LatestQueue:
@@ -37,6 +38,20 @@ class LatestQueue:
             return self._queue.get(timeout=timeout)
         except queue.Empty:
             return None
+
+
+def chart_updates(mailbox: LatestQueue, is_playing, interval_s: float = CHART_INTERVAL_S):
+    """Yield (n, newest probabilities) from `mailbox` at most once per `interval_s` while `is_playing()`:
+    each plotly redraw costs the server and the browser far more than a video frame's worth of CPU."""
+    n = 0
+    while is_playing():
+        started = time.monotonic()
+        probabilities = mailbox.get(timeout=1.0)
+        if probabilities is None:  # no face in the newest frame, or no frame for a second
+            continue
+        n += 1
+        yield n, probabilities
+        time.sleep(max(0.0, interval_s - (time.monotonic() - started)))
 
 
 def main_face(faces):
