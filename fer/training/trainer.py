@@ -268,7 +268,7 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     if world > 1:
         dist.barrier()
     if main:
-        finish_version(out, config, data, params, macs, best, history, time.time() - started, hardware_description(device, world))
+        finish_version(out, config, data, params, macs, best, history, seconds_done + time.time() - started, hardware_description(device, world))
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()
