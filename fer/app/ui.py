@@ -89,8 +89,23 @@ PAGES = [  # the app's navigation, in order, after the home page (streamlit_app.
 ]
 
 
+def _leave_pages_folder_mode() -> None:
+    """Streamlit runs an app that has a pages/ folder as an old-style multipage app until some session has
+    called st.navigation: a server's first visitor arriving by a deep link (/Upload_photos) would get the
+    folder's navigation (file names, no Home) and never run streamlit_app.py. Switch the process to the
+    entry point's navigation and rerun through it, which keeps the requested page."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without the flag has no folder mode to leave
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def page_header(title: str, icon: str, intro: str | None = None) -> None:
     """Every page opens the same way: tab title and icon, wide layout, heading, one line on what it does."""
+    _leave_pages_folder_mode()
     st.set_page_config(page_title=title, page_icon=icon, layout="wide")
     st.title(title)
     if intro:
