@@ -213,7 +213,8 @@ def test_app_classifies_with_onnx_and_falls_back_to_torch(checkpoints, tmp_path,
 
     root = tmp_path / "ckpt"
     shutil.copytree(checkpoints / "tiny", root / "tiny")
-    assert ui.cached_recognizer("tiny", "haar", str(root)).backend == "onnx"
+    recognizer = ui.cached_recognizer("tiny", "haar", str(root))
+    assert recognizer.backend == "onnx" and recognizer.tta == "none"
     assert (root / "tiny" / "model.onnx").is_file()  # exported on first use
 
     def refuse(*args, **kwargs):
@@ -224,6 +225,14 @@ def test_app_classifies_with_onnx_and_falls_back_to_torch(checkpoints, tmp_path,
 
 
 # ---------------------------------------------------------------- helpers
+def test_ms_per_face_is_what_the_app_runs_onnx_first_times_the_tta_views():
+    card = {"latency": {"ms_per_face_batch1_1thread": 5.0, "tta_views": 2}}
+    assert summaries.ms_per_face(card) == 10.0  # not exported: PyTorch
+    card["onnx"] = {"fp32": {"ms_per_face_batch1_1thread": 1.5}}
+    assert summaries.ms_per_face(card) == 3.0
+    assert summaries.ms_per_face({}) is None
+
+
 def test_upload_limit_matches_the_server_config():
     config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] == settings.MAX_UPLOAD_MB

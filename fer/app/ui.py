@@ -46,15 +46,16 @@ def cached_evaluation(name: str, root: str, data_path: str, split: str = "test",
 
 @st.cache_resource(show_spinner="Loading the face detector and the model…")
 def cached_recognizer(name: str, detector: str, root: str) -> SharedRecognizer:
-    """One Recognizer per (version, detector) per server process, shared by every session. It classifies with
-    ONNX Runtime (about 10x faster than PyTorch for one face; the export is checked against the weights and
-    redone when stale), or with PyTorch where the version cannot be exported."""
+    """One Recognizer per (version, detector) per server process, shared by every session, with the version's
+    own TTA. It classifies with ONNX Runtime (about 10x faster than PyTorch for one face; the export is checked
+    against the weights and redone when stale), or with PyTorch where the version cannot be exported."""
     version = cached_version(name, root)
+    tta = version.card.get("tta", "none")  # the TTA its reported accuracy was measured with
     try:
-        recognizer = Recognizer(version, detector=detector, backend="onnx")
+        recognizer = Recognizer(version, detector=detector, backend="onnx", tta=tta)
     except Exception as e:  # an architecture the exporter cannot handle, a read-only folder, ...
         logging.getLogger(__name__).warning("classifying with PyTorch: no ONNX model for %s (%s)", name, e)
-        recognizer = Recognizer(version, detector=detector)
+        recognizer = Recognizer(version, detector=detector, tta=tta)
     return SharedRecognizer(recognizer)
 
 
