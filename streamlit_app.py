@@ -4,6 +4,7 @@ import streamlit as st
 
 from fer.app import summaries, ui
 
+
 def home() -> None:
     ui.page_header("Facial emotion recognition", "🙂",
                    "Find the faces in a photo or a live webcam stream and read their expression as one of seven "

@@ -20,5 +20,5 @@ from .video import VIDEO_EXTENSIONS, VideoError, is_video, process_video
 __all__ = ["Recognizer", "Face", "Detection", "LANDMARK_NAMES", "to_dataframe", "ImageError", "VideoError",
            "read_image", "MAX_PIXELS", "MAX_BYTES", "FaceDetector", "MTCNNDetector", "HaarDetector",
            "create_detector", "register_detector", "list_detectors", "detect_faces", "FACE_SIZE", "face_crop",
-           "face_crops", "aligned_crop", "FaceStream", "LIVE_DETECT_EVERY", "FaceTracker", "draw_faces", "draw_fps", "BACKENDS",
-           "VIDEO_EXTENSIONS", "is_video", "process_video"]
+           "face_crops", "aligned_crop", "FaceStream", "LIVE_DETECT_EVERY", "FaceTracker", "draw_faces", "draw_fps",
+           "BACKENDS", "VIDEO_EXTENSIONS", "is_video", "process_video"]

@@ -268,7 +268,8 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     if world > 1:
         dist.barrier()
     if main:
-        finish_version(out, config, data, params, macs, best, history, seconds_done + time.time() - started, hardware_description(device, world))
+        wall_time = seconds_done + time.time() - started  # a resumed run counts its earlier sittings too
+        finish_version(out, config, data, params, macs, best, history, wall_time, hardware_description(device, world))
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()

@@ -10,6 +10,7 @@ import pytest
 
 from . import harness
 
+
 def pytest_collection_modifyitems(items):
     if not os.path.exists(harness.CHROMIUM):
         skip = pytest.mark.skip(reason=f"{harness.CHROMIUM} is absent: install Debian's chromium "
