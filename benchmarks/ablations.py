@@ -42,7 +42,7 @@ def run_lever(name: str, overrides: dict, args, data, out_dir: Path) -> dict:
     if overrides.get("teacher") == "TEACHER":
         overrides = {**overrides, "teacher": args.teacher}
     started = time.time()
-    config = make_config(**{**REFERENCE, "epochs": 200, "max_minutes": args.minutes, "subset": args.subset,
+    config = make_config(**{**REFERENCE, "epochs": 200, "budget_minutes": args.minutes, "subset": args.subset,
                             "name": name, "out_dir": str(out_dir), "data": args.data, **overrides})
     path = train(config, data=data)
     card = json.loads((path / "card.json").read_text())

@@ -18,8 +18,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     for name, kind in [("epochs", int), ("batch-size", int), ("lr", float), ("weight-decay", float),
                        ("label-smoothing", float), ("mixup", float), ("cutmix", float), ("early-stopping", int),
                        ("seed", int), ("subset", int), ("threads", int), ("num-workers", int),
-                       ("warmup-epochs", float), ("max-minutes", float)]:
+                       ("warmup-epochs", float)]:
         p.add_argument(f"--{name}", type=kind)
+    p.add_argument("--budget-minutes", type=float,
+                   help="wall-clock budget: the LR schedule runs on time and ends within it (default: by epochs)")
+    p.add_argument("--max-minutes", type=float,
+                   help="end this sitting before it runs past this many minutes; the same command with --resume "
+                        "continues the schedule where it stopped")
     p.add_argument("--optimizer", choices=["sgd", "adamw"])
     p.add_argument("--scheduler", choices=["onecycle", "cosine", "plateau", "none"])
     p.add_argument("--augment", choices=["none", "standard", "strong"])
@@ -29,7 +34,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--class-weighted", action="store_true", default=None)
     p.add_argument("--balanced-sampler", action="store_true", default=None)
     p.add_argument("--pretrained", action="store_true", default=None, help="torchvision backbones: ImageNet weights")
-    p.add_argument("--no-amp", dest="amp", action="store_false", default=None)
+    p.add_argument("--no-amp", dest="amp", action="store_false", default=None,
+                   help="train in fp32 (default: bf16 autocast on GPU and on CPUs with native bf16)")
     p.add_argument("--teacher", help="distil from this model version (name or path)")
     p.add_argument("--distill-alpha", type=float)
     p.add_argument("--distill-temperature", type=float)

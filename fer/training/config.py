@@ -43,12 +43,13 @@ class TrainConfig:
     out_dir: str = ""                # default: the checkpoints folder
     seed: int = 0
     device: str = "auto"             # auto | cpu | cuda
-    amp: bool = True                 # bfloat16 autocast on GPU (ignored on CPU)
+    amp: bool = True                 # bfloat16 autocast on GPU and on CPUs with native bf16 (AVX-512 BF16, AMX); fp32 elsewhere
     channels_last: bool = True       # faster on GPU and on CPU
     num_workers: int = -1            # -1: 1 on CPU (augments while the main process trains), 4 on GPU
     threads: int = 0                 # torch CPU threads; 0 = all cores
     resume: bool = False
-    max_minutes: float = 0.0         # wall-clock budget: the LR schedule runs on time and ends within it; 0 = off
+    budget_minutes: float = 0.0      # wall-clock budget: the LR schedule runs on time and ends within it; 0 = by epochs
+    max_minutes: float = 0.0         # end this sitting before it runs past this many minutes; --resume continues it
 
     def update(self, **changes) -> "TrainConfig":
         known = {f.name for f in dataclasses.fields(self)}
@@ -64,7 +65,7 @@ class TrainConfig:
 PRESETS: dict[str, dict] = {
     # What trains best in about an hour on 2 CPU cores (measured: see README).
     "cpu": dict(model="fernet_small", epochs=40, batch_size=128, optimizer="sgd", lr=0.1, scheduler="onecycle",
-                label_smoothing=0.1, augment="standard", max_minutes=54, eval_tta="flip"),
+                label_smoothing=0.1, augment="standard", budget_minutes=54, eval_tta="flip"),
     # A larger net, long schedule, mixup: for a GPU.
     "gpu": dict(model="fernet_medium", epochs=120, batch_size=128, optimizer="sgd", lr=0.05, scheduler="cosine",
                 warmup_epochs=3, label_smoothing=0.1, mixup=0.2, augment="strong", eval_tta="tencrop"),

@@ -25,7 +25,7 @@ def make_optimizer(model: torch.nn.Module, config) -> torch.optim.Optimizer:
 class ProgressLR:
     """lr = base_lr * shape(progress), progress in [0, 1] set by the trainer from steps done or time spent.
 
-    Driving the schedule by time lets a run with a wall-clock budget (--max-minutes) finish its whole
+    Driving the schedule by time lets a run with a wall-clock budget (--budget-minutes) finish its whole
     warm-up and anneal inside the budget, however fast or busy the machine is.
     """
 
