@@ -295,3 +295,58 @@ def test_ddp_ranks_train_the_same_weights(fer_small_csv, tmp_path):
     assert all(torch.equal(rank0[k], rank1[k]) for k in rank0)
     card = fer.load(str(tmp_path / "ddp")).card
     assert "x 2 process(es)" in card["hardware"] and card["epochs_run"] == 2
+
+
+# ---------------------------------------------------------------- sittings (--max-minutes) and bf16
+def test_sittings_end_cleanly_and_resume_to_the_uninterrupted_run(small_data, tmp_path, quick_card, built_models, monkeypatch):
+    data = _tiny(small_data, train=96)
+    options = {**QUICK, "augment": "standard", "scheduler": "onecycle"}
+    config = fer.make_config(data=data.source, out_dir=str(tmp_path), epochs=3, **options)
+    whole = fer.train(config, data=data, name="whole")
+
+    monkeypatch.setattr(trainer, "_sitting_over", lambda *args: True)  # every sitting's limit is hit after one epoch
+    sat = fer.make_config(data=data.source, out_dir=str(tmp_path), epochs=3, max_minutes=1, name="sat", **options)
+    out = fer.train(sat, data=data)
+    assert len(fer.versions.read_history(out)) == 1 and not (out / fer.versions.CARD_FILE).exists()
+    assert (out / trainer.RESUME_FILE).is_file()
+    fer.train(sat, data=data, resume=True)
+    assert len(fer.versions.read_history(out)) == 2 and not (out / fer.versions.CARD_FILE).exists()
+    fer.train(sat, data=data, resume=True)
+
+    card = fer.load(str(out)).card
+    assert [s["first_epoch"] for s in card["sittings"]] == [1, 2, 3]
+    assert [s["epochs"] for s in card["sittings"]] == [1, 1, 1]
+    assert card["wall_time_s"] >= sum(s["seconds"] for s in card["sittings"][:-1])
+    # the schedule ran by epochs across the sittings, exactly as in one go
+    final_whole, final_sat = built_models[0].state_dict(), built_models[-1].state_dict()
+    assert all(torch.equal(final_whole[k], final_sat[k]) for k in final_whole)
+    assert [r["lr"] for r in fer.versions.read_history(whole)] == [r["lr"] for r in fer.versions.read_history(out)]
+
+
+def test_a_sitting_stops_before_an_epoch_that_would_overrun_it():
+    import time
+
+    assert not trainer._sitting_over(0, time.time() - 3600, 60)  # no limit
+    assert not trainer._sitting_over(2, time.time() - 60, 30)     # 60 s + a 30 s epoch fits in 2 minutes
+    assert trainer._sitting_over(2, time.time() - 60, 90)         # 60 s + a 90 s epoch does not
+
+
+def test_bf16_autocast_on_cpus_that_have_it(monkeypatch):
+    layer = torch.nn.Linear(4, 2)
+    monkeypatch.setattr(trainer, "cpu_has_fast_bf16", lambda: True)
+    with trainer.autocast_for(torch.device("cpu"), enabled=True):
+        assert layer(torch.ones(1, 4)).dtype == torch.bfloat16
+    with trainer.autocast_for(torch.device("cpu"), enabled=False):  # --no-amp
+        assert layer(torch.ones(1, 4)).dtype == torch.float32
+    monkeypatch.setattr(trainer, "cpu_has_fast_bf16", lambda: False)  # emulated bf16 would be slower: fp32
+    with trainer.autocast_for(torch.device("cpu"), enabled=True):
+        assert layer(torch.ones(1, 4)).dtype == torch.float32
+
+
+def test_a_budget_drives_the_schedule_by_time(small_data, tmp_path, quick_card, monkeypatch):
+    clock = iter(range(0, 10_000, 7))  # every call to time.time() advances 7 s: the 1-minute budget runs out
+    monkeypatch.setattr(trainer.time, "time", lambda: float(next(clock)))
+    out = fer.train(fer.make_config(out_dir=str(tmp_path), name="budget", epochs=50, budget_minutes=1,
+                                    **{**QUICK, "scheduler": "onecycle"}), data=_tiny(small_data, 64))
+    card = fer.load(str(out)).card
+    assert card["epochs_run"] < 50 and (out / fer.versions.CARD_FILE).is_file()

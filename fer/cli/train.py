@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..data import LABEL_SOURCES
 from ..training import PRESETS, TrainConfig, make_config, train
 
 
@@ -11,6 +12,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", choices=sorted(PRESETS), help="start from a preset: " + "; ".join(
         f"{k}: {v.get('model')}, {v.get('epochs')} epochs" for k, v in PRESETS.items()))
     p.add_argument("--data", help=f"fer2013.csv(.gz) or an image-folder root (default {TrainConfig.data})")
+    p.add_argument("--labels", choices=LABEL_SOURCES, help="training targets: FER2013's labels (default), or FER+'s "
+                   "majority or soft vote shares (needs FER+'s fer2013new.csv beside the FER2013 csv)")
     p.add_argument("--model", help="registered model name (python -m fer versions --models lists them)")
     p.add_argument("--name", help="version name (default <model>-<date>)")
     p.add_argument("--out-dir", help="where versions are written (default checkpoints/)")

@@ -37,6 +37,17 @@ class FaceData:
     splits: dict[str, tuple[np.ndarray, np.ndarray]]  # role -> (images uint8[N,48,48], labels int64[N])
     split_names: dict[str, str] = field(default_factory=dict)  # role -> name in the source ("PublicTest")
     notes: list[str] = field(default_factory=list)
+    votes: dict[str, np.ndarray] = field(default_factory=dict)  # role -> FER+ votes uint8[N,7], row for row
+
+    def ferplus(self, name: str, source: str = "ferplus-majority") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(images, FER+ targets, keep mask) of a split: majority labels or soft vote shares (see fer.data.ferplus)."""
+        from .ferplus import ferplus_targets
+
+        role = split_role(name)
+        if role not in self.votes:
+            raise DataError(f"{self.source}: no FER+ votes (put FER+'s fer2013new.csv beside the FER2013 csv)")
+        keep, targets = ferplus_targets(self.votes[role], source)
+        return self.split(name)[0][keep], targets, keep
 
     def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         role = split_role(name)
@@ -55,11 +66,14 @@ class FaceData:
     def subset(self, per_split: int, seed: int = 0) -> "FaceData":
         """A small random subset of every split (tests, smoke runs)."""
         rng = np.random.default_rng(seed)
-        small = {}
+        small, votes = {}, {}
         for role, (x, y) in self.splits.items():
             idx = np.sort(rng.permutation(len(y))[:per_split])
             small[role] = (x[idx], y[idx])
-        return FaceData(self.source, self.layout, small, dict(self.split_names), self.notes + [f"subset of {per_split} per split, seed {seed}"])
+            if role in self.votes:
+                votes[role] = self.votes[role][idx]
+        return FaceData(self.source, self.layout, small, dict(self.split_names),
+                        self.notes + [f"subset of {per_split} per split, seed {seed}"], votes)
 
 
 def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -68,16 +82,3 @@ def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
-
-
-def load_dataset(path: str | Path, val_fraction: float = 0.1, seed: int = 0) -> FaceData:
-    """Read FER2013's csv (plain or .gz) or an image-folder tree, whichever `path` is."""
-    from .fer2013 import read_fer2013_csv
-    from .folders import read_image_folders
-
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: no such file or folder")
-    if path.is_dir():
-        return read_image_folders(path, val_fraction=val_fraction, seed=seed)
-    return read_fer2013_csv(path)

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..labels import NUM_CLASSES
 from .dataset import FACE_SIZE, DataError, FaceData, split_role
+from .ferplus import check_alignment, read_ferplus_votes
 
 REQUIRED_COLUMNS = ("emotion", "pixels", "Usage")
 USAGE_ORDER = ("Training", "PublicTest", "PrivateTest")
@@ -77,7 +78,8 @@ def _parse_rows(path: Path):
     return (np.stack(images).reshape(-1, FACE_SIZE, FACE_SIZE), np.array(labels, np.int64), np.array(usages, np.int8))
 
 
-def read_fer2013_csv(path: str | Path, use_cache: bool = True) -> FaceData:
+def read_fer2013_csv(path: str | Path, use_cache: bool = True, ferplus: str | Path | None = None) -> FaceData:
+    """FER2013's rows per split; with `ferplus` (FER+'s fer2013new.csv), its votes joined row for row."""
     path = Path(path)
     cache = _cache_path(path)
     if use_cache and cache.exists():
@@ -90,11 +92,18 @@ def read_fer2013_csv(path: str | Path, use_cache: bool = True) -> FaceData:
             tmp = cache.with_suffix(f".{os.getpid()}.tmp.npz")  # DDP ranks may parse at the same time
             np.savez(tmp, images=images, labels=labels, usages=usages)
             os.replace(tmp, cache)
-    splits, names = {}, {}
+    votes = None
+    if ferplus:
+        votes = read_ferplus_votes(ferplus, [USAGE_ORDER[u] for u in usages])
+        check_alignment(ferplus, labels, votes)
+    splits, names, split_votes = {}, {}, {}
     for code, usage in enumerate(USAGE_ORDER):
         mask = usages == code
         if mask.any():
             role = split_role(usage)
             splits[role] = (images[mask], labels[mask])
             names[role] = usage
-    return FaceData(str(path), "fer2013-csv", splits, names)
+            if votes is not None:
+                split_votes[role] = votes[mask]
+    notes = [f"FER+ votes from {ferplus}"] if ferplus else []
+    return FaceData(str(path), "fer2013-csv", splits, names, notes, split_votes)

@@ -78,7 +78,8 @@ class AugmentedFaces(torch.utils.data.Dataset):
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, transform):
         self.images = torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1)
-        self.labels = torch.from_numpy(np.asarray(labels, dtype=np.int64))
+        labels = np.asarray(labels)  # class indices [N], or soft targets float [N,C]
+        self.labels = torch.from_numpy(labels.astype(np.float32 if labels.ndim == 2 else np.int64))
         self.transform = transform
 
     def __len__(self):

@@ -12,6 +12,7 @@ class TrainConfig:
     # data
     data: str = DEFAULT_DATA
     subset: int = 0                  # >0: use this many random faces per split (smoke runs, tests)
+    labels: str = "fer2013"          # training targets: fer2013 | ferplus-majority | ferplus-soft (val/test stay FER2013's)
     # model
     model: str = "fernet_small"
     model_kwargs: dict = field(default_factory=dict)

@@ -90,5 +90,5 @@ def mix_batch(x: torch.Tensor, y: torch.Tensor, config) -> tuple[torch.Tensor, t
         x = x.clone()
         x[..., y0:y1, x0:x1] = x[perm][..., y0:y1, x0:x1]
         lam = 1 - (y1 - y0) * (x1 - x0) / (h * w)
-    one_hot = F.one_hot(y, NUM_CLASSES).float()
+    one_hot = y if y.is_floating_point() else F.one_hot(y, NUM_CLASSES).float()
     return x, lam * one_hot + (1 - lam) * one_hot[perm]

@@ -95,6 +95,19 @@ def hardware_description(device: torch.device, world: int) -> str:
 
 
 # ---------------------------------------------------------------- data
+def training_targets(data: FaceData, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """Training faces and their targets: FER2013's labels, or FER+'s (majority labels, or soft vote shares)."""
+    if source == "fer2013":
+        return data.split("train")
+    x, targets, _ = data.ferplus("train", source)
+    return x, targets
+
+
+def hard_labels(targets: np.ndarray | torch.Tensor):
+    """Class indices of targets that may be soft [N,C]."""
+    return targets.argmax(1) if targets.ndim == 2 else targets
+
+
 def _make_loader(x, y, config: TrainConfig, device: torch.device, world: int, rank: int, epoch: int) -> DataLoader:
     per_sample = train_augmentation(config.augment) if config.aug_backend == "v2" else None
     dataset = AugmentedFaces(x, y, per_sample)
@@ -103,8 +116,9 @@ def _make_loader(x, y, config: TrainConfig, device: torch.device, world: int, ra
         sampler = DistributedSampler(dataset, world, rank, shuffle=True, seed=config.seed, drop_last=True)
         sampler.set_epoch(epoch)
     elif config.balanced_sampler:
-        counts = np.bincount(y, minlength=len(EMOTIONS)).astype(float)
-        weights = torch.as_tensor(1.0 / counts[y], dtype=torch.double)
+        classes = hard_labels(y)
+        counts = np.bincount(classes, minlength=len(EMOTIONS)).astype(float)
+        weights = torch.as_tensor(1.0 / counts[classes], dtype=torch.double)
         sampler = WeightedRandomSampler(weights, len(y), replacement=True, generator=generator)
     else:
         sampler = RandomSampler(dataset, generator=generator)
@@ -162,7 +176,7 @@ def _train_one_epoch(model, loader, optimizer, scheduler, criterion, config, dev
         if hasattr(scheduler, "set_progress"):
             scheduler.set_progress(clock.progress())
         total_loss += loss.item() * len(y)
-        correct += (logits.argmax(1) == y).sum().item()
+        correct += (logits.argmax(1) == hard_labels(y)).sum().item()
         seen += len(y)
         bar.set_postfix(loss=f"{total_loss / seen:.3f}", acc=f"{correct / seen:.3f}")
     return total_loss / max(seen, 1), correct / max(seen, 1)
@@ -198,7 +212,7 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     data = data or load_dataset(config.data)
     if config.subset:
         data = data.subset(config.subset, seed=config.seed)
-    x_train, y_train = data.split("train")
+    x_train, y_train = training_targets(data, config.labels)
     x_val, y_val = data.split("val")
 
     model_kwargs = {**config.model_kwargs, **({"pretrained": True} if config.pretrained else {})}
@@ -215,7 +229,7 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     scheduler = make_scheduler(optimizer, config, steps_per_epoch)
     class_weights = None
     if config.class_weighted:
-        counts = np.bincount(y_train, minlength=len(EMOTIONS)).astype(float)
+        counts = np.bincount(hard_labels(y_train), minlength=len(EMOTIONS)).astype(float)
         class_weights = torch.tensor(len(y_train) / (len(EMOTIONS) * np.maximum(counts, 1)), dtype=torch.float32, device=device)
     teacher = None
     if config.teacher:
