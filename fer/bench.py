@@ -1,6 +1,6 @@
 """Benchmarks printed by `python -m fer bench`: classifier latency, detector time, end-to-end frame rate, memory.
 
-All figures come from the product's own code paths: fer.export.load_classifier for the classifier,
+All figures come from the product's own code paths: fer.inference.classifiers.load_classifier for the classifier,
 fer.Recognizer.detect for the detector and fer.inference.FaceStream.process_frame for a whole frame.
 The test frames are 640x480: scikit-image's astronaut head pasted once or five times on a grey canvas.
 """
@@ -67,7 +67,7 @@ def classifier_latency(version, backend: str, min_seconds: float = 1.0) -> dict:
                                         input_size=tuple(version.card.get("input_size", (1, 48, 48))),
                                         warmup=3, min_seconds=min_seconds)
             else:
-                from .export import load_classifier, ms_per_face
+                from .inference.classifiers import load_classifier, ms_per_face
 
                 ms = ms_per_face(load_classifier(version, backend, threads=threads), batch, warmup=3, min_seconds=min_seconds)
             out[f"batch{batch}_{label}"] = round(ms, 4)
@@ -106,7 +106,7 @@ def peak_memory_mb() -> float:
 
 def run_bench(version=None, backend: str = "torch", detector: str = "mtcnn", min_seconds: float = 1.0,
               detect_every: int = 1) -> dict:
-    from .export import load_classifier
+    from .inference.classifiers import load_classifier
     from .inference import Recognizer
     from .versions import load
 

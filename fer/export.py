@@ -1,7 +1,7 @@
-"""ONNX export of a model version (fp32 and int8), its parity check, and the ONNX Runtime classifier.
+"""ONNX export of a model version (fp32 and int8) and its parity check; the runtime classifiers that run
+the exports live in fer.inference.classifiers.
 
     python -m fer export --model V --format onnx --int8
-    clf = fer.export.load_classifier("V", backend="onnx-int8")   # same predict_proba as a ModelVersion
 
 checkpoints/<V>/model.onnx (and model.int8.onnx) take a float [N,1,48,48] normalised as in training
 (fer.data.transforms.to_tensor) and return logits [N,7]; the batch axis is dynamic. Each file carries the
@@ -17,15 +17,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .data.transforms import NORMALIZATION, predict_proba_batched, to_tensor
-from .versions import ModelVersion, load, sha256_of, write_card
+from .data.transforms import to_tensor
+from .inference.classifiers import INPUT_NAME, OUTPUT_NAME, OnnxClassifier, ms_per_face
+from .versions import ModelVersion, is_ensemble, load, sha256_of, write_card
 
 ONNX_FILE = "model.onnx"
 INT8_FILE = "model.int8.onnx"
-BACKENDS = ("torch", "onnx", "onnx-int8")
 QUANTIZATION_MODES = ("static", "dynamic")
 OPSET = 17
-INPUT_NAME, OUTPUT_NAME = "faces", "logits"
 WEIGHTS_KEY = "weights_sha256"            # metadata key inside the .onnx files
 MIN_FP32_AGREEMENT = 0.995                # top-1 agreement with PyTorch an fp32 export must reach
 MAX_INT8_ACCURACY_DROP_PT = 0.5           # accuracy points int8 may lose against PyTorch
@@ -36,6 +35,14 @@ CALIBRATION_FACES = 500
 
 def _weights_sha(version: ModelVersion) -> str:
     return version.card.get("weights_sha256") or sha256_of(version.path / version.card.get("weights_file", "weights.safetensors"))
+
+
+def _weights_size(version: ModelVersion) -> int:
+    """Bytes of the weights the version runs (an ensemble: its members' files)."""
+    if is_ensemble(version.card):
+        return sum((version.path.parent / m["version"] / "weights.safetensors").stat().st_size
+                   for m in version.card["members"])
+    return (version.path / version.card.get("weights_file", "weights.safetensors")).stat().st_size
 
 
 def _stamp(path: Path, weights_sha: str) -> None:
@@ -120,42 +127,6 @@ def calibration_faces(data, n: int = CALIBRATION_FACES, seed: int = 0) -> np.nda
     return x[idx]
 
 
-# ---------------------------------------------------------------- ONNX Runtime classifier
-
-class OnnxClassifier:
-    """An .onnx classifier on onnxruntime's CPUExecutionProvider, with ModelVersion's predict_proba."""
-
-    def __init__(self, path: str | Path, card: dict, name: str, threads: int = 0):
-        import onnxruntime as ort
-
-        self.path = Path(path)
-        self.card = card
-        self.name = name
-        self.threads = threads
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads  # 0: onnxruntime's default (one per physical core)
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
-
-    @property
-    def labels(self) -> list[str]:
-        return self.card["labels"]
-
-    @property
-    def normalization(self) -> dict:
-        return self.card.get("normalization", NORMALIZATION)
-
-    def logits(self, x: np.ndarray) -> np.ndarray:
-        """Raw outputs for normalised float inputs [N,1,48,48]."""
-        return self.session.run([OUTPUT_NAME], {INPUT_NAME: np.ascontiguousarray(x, dtype=np.float32)})[0]
-
-    def predict_proba(self, faces: np.ndarray, tta: str = "none", batch_size: int = 256) -> np.ndarray:
-        """Class probabilities [N,7] for uint8 48x48 faces [N,48,48]; TTA views are averaged."""
-        return predict_proba_batched(lambda x: torch.from_numpy(self.logits(x.numpy())), faces, tta,
-                                     self.normalization, batch_size, len(self.labels))
-
-
 def onnx_path(version: ModelVersion, int8: bool) -> Path:
     return version.path / (INT8_FILE if int8 else ONNX_FILE)
 
@@ -179,32 +150,7 @@ def ensure_exported(version: ModelVersion, int8: bool = False, data=None) -> Pat
     return path
 
 
-def load_classifier(version: str | ModelVersion | None = None, backend: str = "torch", threads: int = 0):
-    """A classifier with .predict_proba(faces, tta), .labels, .name, .card: the ModelVersion itself for
-    "torch", an OnnxClassifier for "onnx"/"onnx-int8" (exporting the version first if needed)."""
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
-    if not isinstance(version, ModelVersion):
-        version = load(version)
-    if backend == "torch":
-        return version
-    path = ensure_exported(version, int8=backend == "onnx-int8")
-    return OnnxClassifier(path, version.card, version.name, threads=threads)
-
-
 # ---------------------------------------------------------------- measurement
-
-def ms_per_face(classifier: OnnxClassifier, batch: int, warmup: int = 5, min_seconds: float = 0.5) -> float:
-    """Milliseconds per face of classifier.logits at a batch size (threads: those of its session)."""
-    x = np.random.default_rng(0).standard_normal((batch, 1, 48, 48)).astype(np.float32)
-    for _ in range(warmup):
-        classifier.logits(x)
-    runs, start = 0, time.perf_counter()
-    while runs < 5 or time.perf_counter() - start < min_seconds:
-        classifier.logits(x)
-        runs += 1
-    return 1000 * (time.perf_counter() - start) / (runs * batch)
-
 
 def _file_report(path: Path, probs: np.ndarray, torch_probs: np.ndarray, y: np.ndarray, torch_accuracy: float,
                  card: dict, name: str, min_seconds: float) -> dict:
@@ -252,7 +198,7 @@ def export_version(version: str | ModelVersion | None, data=None, int8: bool = F
         "opset": OPSET, "torch": torch.__version__, "onnxruntime": onnxruntime.__version__,
         "data": {"file": data.source, "split": split, "n": int(len(y))},
         "torch_accuracy": round(torch_accuracy, 5),
-        "torch_weights_size_bytes": (version.path / version.card.get("weights_file", "weights.safetensors")).stat().st_size,
+        "torch_weights_size_bytes": _weights_size(version),
         "weights_sha256": _weights_sha(version),
     }
     fp32_probs = OnnxClassifier(fp32, version.card, version.name).predict_proba(x)

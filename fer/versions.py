@@ -1,4 +1,8 @@
-"""Model versions: checkpoints/<version>/ holds weights.safetensors, card.json and history.csv."""
+"""Model versions: checkpoints/<version>/ holds weights.safetensors, card.json and history.csv.
+
+An ensemble version holds only card.json: its card names member versions of the same folder (with the
+sha256 of the weights it was built from) whose probabilities are averaged.
+"""
 from __future__ import annotations
 
 import csv
@@ -13,12 +17,13 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from .data.transforms import NORMALIZATION, predict_proba_batched
-from .models import create_model
+from .models import Ensemble, create_model
 
 WEIGHTS_FILE = "weights.safetensors"
 CARD_FILE = "card.json"
 HISTORY_FILE = "history.csv"
 DEFAULTS_FILE = "defaults.json"
+ENSEMBLE = "ensemble"  # card["architecture"] of an ensemble version
 
 
 class VersionError(RuntimeError):
@@ -43,7 +48,17 @@ def list_versions(root: str | Path | None = None) -> list[str]:
     root = checkpoints_root(root)
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir() if (p / CARD_FILE).is_file() and (p / WEIGHTS_FILE).is_file())
+    return sorted(p.name for p in root.iterdir() if (p / CARD_FILE).is_file()
+                  and ((p / WEIGHTS_FILE).is_file() or is_ensemble(json.loads((p / CARD_FILE).read_text()))))
+
+
+def is_ensemble(card: dict) -> bool:
+    return card.get("architecture") == ENSEMBLE
+
+
+def members_sha256(member_shas: list[str]) -> str:
+    """One fingerprint of an ensemble's weights (ONNX exports are stamped with it)."""
+    return hashlib.sha256("".join(member_shas).encode()).hexdigest()
 
 
 def default_version(purpose: str = "photo", root: str | Path | None = None) -> str:
@@ -133,10 +148,12 @@ def load(version: str | None = None, root: str | Path | None = None, device: str
     else:
         directory = root / version
     card_path, weights_path = directory / CARD_FILE, directory / WEIGHTS_FILE
-    if not card_path.is_file() or not weights_path.is_file():
+    card = json.loads(card_path.read_text()) if card_path.is_file() else {}
+    if is_ensemble(card):
+        return _load_ensemble(directory, card, device, verify)
+    if not card or not weights_path.is_file():
         known = ", ".join(list_versions(root)) or "none"
         raise VersionError(f"model version {version!r} not found in {directory.parent} (known versions: {known})")
-    card = json.loads(card_path.read_text())
     if verify and card.get("weights_sha256") and sha256_of(weights_path) != card["weights_sha256"]:
         raise VersionError(
             f"{weights_path}: sha256 does not match its card; the file was changed or corrupted, refusing to load it"
@@ -148,3 +165,21 @@ def load(version: str | None = None, root: str | Path | None = None, device: str
         raise VersionError(f"{weights_path}: cannot load weights into {card['architecture']} ({e})") from None
     model.to(device).eval()
     return ModelVersion(directory.name, directory, card, model, read_history(directory), device)
+
+
+def _load_ensemble(directory: Path, card: dict, device: str, verify: bool) -> ModelVersion:
+    """Load each member from the ensemble's folder's siblings, refusing members retrained since it was built."""
+    members = []
+    for member in card["members"]:
+        try:
+            loaded = load(member["version"], directory.parent, device, verify)
+        except VersionError as e:
+            raise VersionError(f"ensemble {directory.name!r}: member {member['version']!r} cannot be loaded ({e})") from None
+        if verify and loaded.card.get("weights_sha256") != member["weights_sha256"]:
+            raise VersionError(f"ensemble {directory.name!r}: member {member['version']!r} has other weights than "
+                               "the ensemble was built and evaluated with; rebuild it (python -m fer ensemble)")
+        if loaded.normalization != card.get("normalization", NORMALIZATION):
+            raise VersionError(f"ensemble {directory.name!r}: member {member['version']!r} normalises its input differently")
+        members.append(loaded.model)
+    model = Ensemble(members).to(device).eval()
+    return ModelVersion(directory.name, directory, card, model, [], device)

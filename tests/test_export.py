@@ -9,6 +9,7 @@ import pytest
 
 import fer
 from fer import export
+from fer.inference import classifiers
 from fer.cli import main
 from fer.versions import read_card, sha256_of
 
@@ -35,7 +36,7 @@ def test_fp32_onnx_agrees_with_pytorch_on_private_test(exported, private_test, f
     path, entry = exported
     faces, _ = private_test
     torch_probs = fer.load(str(path)).predict_proba(faces)
-    onnx_probs = export.OnnxClassifier(path / export.ONNX_FILE, read_card(path.name, path.parent), "tiny").predict_proba(faces)
+    onnx_probs = classifiers.OnnxClassifier(path / export.ONNX_FILE, read_card(path.name, path.parent), "tiny").predict_proba(faces)
     np.testing.assert_array_equal(onnx_probs.argmax(1), torch_probs.argmax(1))
     np.testing.assert_allclose(onnx_probs, torch_probs, atol=1e-4)
     assert entry["fp32"]["top1_agreement_with_torch"] >= export.MIN_FP32_AGREEMENT
@@ -57,7 +58,7 @@ def test_export_records_onnx_entry_without_touching_the_weights(exported, tiny_v
 def test_int8_accuracy_difference_is_the_measured_one(exported, private_test):
     path, entry = exported
     faces, labels = private_test
-    int8 = export.load_classifier(str(path), "onnx-int8")
+    int8 = classifiers.load_classifier(str(path), "onnx-int8")
     accuracy = float((int8.predict_proba(faces).argmax(1) == labels).mean())
     assert entry["int8"]["accuracy"] == pytest.approx(accuracy, abs=1e-5)
     assert entry["int8"]["accuracy_diff_pt"] == pytest.approx(100 * (accuracy - entry["torch_accuracy"]), abs=1e-2)
@@ -68,9 +69,9 @@ def test_int8_accuracy_difference_is_the_measured_one(exported, private_test):
 @pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
 def test_load_classifier_predict_proba(exported, private_test, backend):
     path, _ = exported
-    clf = export.load_classifier(str(path), backend, threads=1)
+    clf = classifiers.load_classifier(str(path), backend, threads=1)
     probs = clf.predict_proba(private_test[0][:17])
-    assert isinstance(clf, export.OnnxClassifier)
+    assert isinstance(clf, classifiers.OnnxClassifier)
     assert probs.shape == (17, 7) and probs.dtype == np.float32
     np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-5)
     assert clf.labels == list(fer.EMOTIONS) and clf.name == "tiny" and clf.card["name"] == "tiny"
@@ -79,9 +80,9 @@ def test_load_classifier_predict_proba(exported, private_test, backend):
 
 def test_load_classifier_torch_is_the_model_version(exported):
     path, _ = exported
-    assert isinstance(export.load_classifier(str(path), "torch"), fer.ModelVersion)
+    assert isinstance(classifiers.load_classifier(str(path), "torch"), fer.ModelVersion)
     with pytest.raises(ValueError, match="backend"):
-        export.load_classifier(str(path), "tensorrt")
+        classifiers.load_classifier(str(path), "tensorrt")
 
 
 @pytest.mark.parametrize("tta", ["flip", "tencrop"])
@@ -89,20 +90,20 @@ def test_tta_modes_with_onnx_match_pytorch(exported, private_test, tta):
     path, _ = exported
     faces = private_test[0][:8]
     torch_probs = fer.load(str(path)).predict_proba(faces, tta=tta)
-    onnx_probs = export.load_classifier(str(path), "onnx").predict_proba(faces, tta=tta)
-    plain = export.load_classifier(str(path), "onnx").predict_proba(faces, tta="none")
+    onnx_probs = classifiers.load_classifier(str(path), "onnx").predict_proba(faces, tta=tta)
+    plain = classifiers.load_classifier(str(path), "onnx").predict_proba(faces, tta="none")
     np.testing.assert_allclose(onnx_probs, torch_probs, atol=1e-4)
     assert not np.allclose(onnx_probs, plain, atol=1e-4)  # the views really were averaged
 
 
 def test_load_classifier_exports_on_the_fly_and_redoes_stale_exports(tiny_version, tmp_path):
     path = copy_version(tiny_version, tmp_path / "tiny")
-    export.load_classifier(str(path), "onnx")
+    classifiers.load_classifier(str(path), "onnx")
     onnx_file = path / export.ONNX_FILE
     sha = read_card("tiny", tmp_path)["weights_sha256"]
     assert export.stamped_weights(onnx_file) == sha
     export._stamp(onnx_file, "0" * 64)  # as if exported from other weights
-    export.load_classifier(str(path), "onnx")
+    classifiers.load_classifier(str(path), "onnx")
     assert export.stamped_weights(onnx_file) == sha
 
 

@@ -10,6 +10,7 @@ VERBS = {
     "train": "train a model version (FER2013 csv or image folders)",
     "evaluate": "evaluate a model version on a dataset split",
     "predict": "find faces and their emotions in images or videos",
+    "ensemble": "build an ensemble version from trained versions (probabilities averaged)",
     "export": "export a model version to ONNX (fp32 or int8)",
     "bench": "benchmark the classifier, the detector and the whole pipeline",
     "versions": "list the model versions and their headline metrics",

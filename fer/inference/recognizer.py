@@ -7,29 +7,12 @@ import numpy as np
 
 from ..data.transforms import TTA_MODES
 from .align import face_crops
+from .classifiers import BACKENDS, load_classifier
 from .detect import DEFAULT_MIN_FACE_SIZE, DEFAULT_SCORE_THRESHOLD, MAX_DETECT_SIDE, create_detector, detect_faces
 from .io import MAX_BYTES, MAX_PIXELS, read_image
 from .results import Detection, Face
 
-BACKENDS = ("torch", "onnx", "onnx-int8")
 DEFAULT_SMOOTHING = 0.6
-
-
-def load_classifier(version, backend: str):
-    """An object with .predict_proba(faces_uint8[N,48,48], tta) -> [N,7] and .labels."""
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
-    if isinstance(version, Path):
-        version = str(version)
-    if backend == "torch":
-        from ..versions import ModelVersion, default_version, load
-
-        if isinstance(version, ModelVersion):
-            return version
-        return load(version or default_version("photo"))
-    from ..export import load_classifier as load_exported  # onnxruntime is only needed for these backends
-
-    return load_exported(version, backend)
 
 
 class Recognizer:

@@ -1,0 +1,109 @@
+"""Ensemble versions: several trained versions whose probabilities are averaged, built and evaluated as one.
+
+    fer.ensemble.build_ensemble("fernet-ens3", ["fernet_small-s1", "fernet_small-s2", "fernet_small-cpu-v2"], tta="flip")
+    python -m fer ensemble --name fernet-ens3 --members fernet_small-s1 fernet_small-s2 fernet_small-cpu-v2 --tta flip
+
+Members are picked (optionally, `select="greedy"`) and the ensemble is judged on the validation split
+(PublicTest); the test split (PrivateTest) is evaluated once, for the card.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+
+from . import versions
+from .data import FaceData, file_sha256, load_dataset
+from .data.transforms import NORMALIZATION
+from .evaluate import evaluate_arrays
+from .labels import EMOTIONS
+from .models.profile import measure_latency_ms
+
+TTA_VIEWS = {"none": 1, "flip": 2, "tencrop": 10}
+
+
+def greedy_selection(member_probs: dict[str, np.ndarray], y_val: np.ndarray) -> list[str]:
+    """Forward selection on validation accuracy: start from the best member, add the one that raises the
+    averaged accuracy most, stop when none does (Caruana et al. 2004, without replacement)."""
+    def accuracy(names):
+        return float((np.mean([member_probs[n] for n in names], 0).argmax(1) == y_val).mean())
+
+    chosen = [max(member_probs, key=lambda n: accuracy([n]))]
+    while True:
+        rest = [n for n in member_probs if n not in chosen]
+        if not rest:
+            return chosen
+        best = max(rest, key=lambda n: accuracy(chosen + [n]))
+        if accuracy(chosen + [best]) <= accuracy(chosen):
+            return chosen
+        chosen.append(best)
+
+
+def build_ensemble(name: str, members: list[str], data: str | FaceData | None = None, tta: str = "flip",
+                   select: str = "all", root: str | Path | None = None) -> Path:
+    """Write checkpoints/<name>/card.json for the members' averaged probabilities; returns its folder."""
+    from .training.config import DEFAULT_DATA
+
+    root = versions.checkpoints_root(root)
+    out = root / name
+    if out.exists():
+        raise FileExistsError(f"{out} already exists; choose another --name")
+    if len(set(members)) != len(members) or not members:
+        raise ValueError("name each member version once")
+    loaded = {m: versions.load(m, root) for m in members}
+    for m, v in loaded.items():
+        if versions.is_ensemble(v.card):
+            raise ValueError(f"{m} is an ensemble itself; name its members instead")
+        if v.normalization != NORMALIZATION:
+            raise ValueError(f"{m} normalises its input differently from the others")
+    data = data if isinstance(data, FaceData) else load_dataset(data or DEFAULT_DATA)
+    x_val, y_val = data.split("val")
+    if select == "greedy":
+        val_probs = {m: v.predict_proba(x_val, tta=tta) for m, v in loaded.items()}
+        members = greedy_selection(val_probs, y_val)
+        print(f"greedy selection on {data.split_names.get('val', 'val')}: {', '.join(members)}")
+    elif select != "all":
+        raise ValueError(f"unknown selection {select!r}; use all or greedy")
+
+    cards = [loaded[m].card for m in members]
+    member_shas = [c["weights_sha256"] for c in cards]
+    card = {
+        "name": name, "architecture": versions.ENSEMBLE, "model_kwargs": {},
+        "members": [{"version": m, "weights_sha256": sha, "architecture": c["architecture"], "params": c["params"],
+                     "macs": c["macs"], "test_accuracy": c.get("metrics", {}).get("test", {}).get("accuracy")}
+                    for m, sha, c in zip(members, member_shas, cards)],
+        "params": sum(c["params"] for c in cards), "macs": sum(c["macs"] for c in cards),
+        "input_size": [1, 48, 48], "normalization": NORMALIZATION, "labels": list(EMOTIONS),
+        "weights_sha256": versions.members_sha256(member_shas),
+    }
+    out.mkdir(parents=True)
+    versions.write_card(out, card)
+    version = versions.load(str(out), root)
+
+    x_test, y_test = data.split("test")
+    data_info = {"file": data.source, "layout": data.layout, "split_sizes": data.sizes()}
+    if Path(data.source).is_file():
+        data_info["sha256"] = file_sha256(data.source)
+    card.update({
+        "data": data_info,
+        "protocol": "members trained on train and chosen on val; the ensemble's members and TTA chosen on val, "
+                    "test reported once",
+        "hyperparameters": {"members": members, "tta": tta, "selection": select},
+        "seed": None, "best_epoch": None,
+        "wall_time_s": round(sum(c.get("wall_time_s", 0.0) for c in cards), 1),
+        "hardware": "; ".join(sorted({c.get("hardware", "?") for c in cards})),
+        "metrics": {"val": evaluate_arrays(version, x_val, y_val, tta="none"),
+                    "val_tta": evaluate_arrays(version, x_val, y_val, tta=tta),
+                    "test": evaluate_arrays(version, x_test, y_test, tta=tta)},
+        "tta": tta,
+        "latency": {"ms_per_face_batch1_1thread": round(measure_latency_ms(version.model, batch=1, threads=1), 3),
+                    "ms_per_face_batch64_1thread": round(measure_latency_ms(version.model, batch=64, threads=1), 3),
+                    "tta_views": TTA_VIEWS[tta]},
+        "created": dt.datetime.now().isoformat(timespec="seconds"),
+    })
+    versions.write_card(out, card)
+    test = card["metrics"]["test"]
+    print(f"{name}: {len(members)} members, val accuracy {card['metrics']['val_tta']['accuracy']:.4f}, "
+          f"test accuracy {test['accuracy']:.4f} (macro-F1 {test['macro_f1']:.4f}, TTA {tta}) -> {out}")
+    return out

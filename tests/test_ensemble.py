@@ -1,0 +1,95 @@
+"""Ensemble versions: members' probabilities averaged, built and judged on validation, loaded, listed,
+exported and run like any version; a member retrained since the build is refused."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+import fer
+from fer import versions
+from fer.cli import main
+from fer.ensemble import build_ensemble, greedy_selection
+from fer.inference import classifiers
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory, fer_small_csv):
+    """A checkpoints folder with two members trained with different seeds and an ensemble of them."""
+    out = tmp_path_factory.mktemp("ensemble_root")
+    for seed in (1, 2):
+        config = fer.make_config("smoke", data=str(fer_small_csv), subset=0, out_dir=str(out), name=f"m{seed}",
+                                 seed=seed, epochs=1, threads=1)
+        fer.train(config)
+    build_ensemble("ens", ["m1", "m2"], fer_small_csv, tta="flip", root=out)
+    return out
+
+
+def test_probabilities_are_the_members_average(root, fer_small_csv):
+    faces, _ = fer.load_dataset(fer_small_csv).split("PrivateTest")
+    ensemble = fer.load("ens", root)
+    members = [fer.load(m, root).predict_proba(faces, tta="flip") for m in ("m1", "m2")]
+    np.testing.assert_allclose(ensemble.predict_proba(faces, tta="flip"), np.mean(members, 0), atol=1e-5)
+
+
+def test_card_lists_members_and_its_metrics_come_from_evaluate(root, fer_small_csv):
+    card = versions.read_card("ens", root)
+    assert [m["version"] for m in card["members"]] == ["m1", "m2"]
+    assert card["params"] == sum(versions.read_card(m, root)["params"] for m in ("m1", "m2"))
+    assert card["tta"] == "flip" and card["latency"]["tta_views"] == 2 and card["latency"]["ms_per_face_batch1_1thread"] > 0
+    report = fer.evaluate(fer.load("ens", root), str(fer_small_csv), split="PrivateTest", tta="flip")
+    assert report["accuracy"] == pytest.approx(card["metrics"]["test"]["accuracy"])
+    assert report["confusion"] == card["metrics"]["test"]["confusion"]
+    assert "ens" in versions.list_versions(root)
+
+
+def test_a_member_with_other_weights_is_refused(root, tmp_path):
+    copy = tmp_path / "ckpt"
+    shutil.copytree(root, copy)
+    card = json.loads((copy / "m2" / "card.json").read_text())
+    shutil.copy(copy / "m1" / "weights.safetensors", copy / "m2" / "weights.safetensors")  # m2 "retrained"
+    card["weights_sha256"] = versions.sha256_of(copy / "m2" / "weights.safetensors")
+    (copy / "m2" / "card.json").write_text(json.dumps(card))
+    with pytest.raises(fer.VersionError, match="other weights than the ensemble was built"):
+        fer.load("ens", copy)
+    shutil.rmtree(copy / "m1")
+    with pytest.raises(fer.VersionError, match="member 'm1' cannot be loaded"):
+        fer.load("ens", copy)
+
+
+def test_onnx_export_is_one_merged_graph_that_agrees(root, fer_small_csv, tmp_path):
+    copy = tmp_path / "ckpt"
+    shutil.copytree(root, copy)
+    faces, _ = fer.load_dataset(fer_small_csv).split("PrivateTest")
+    onnx = classifiers.load_classifier(fer.load("ens", copy), "onnx")
+    assert isinstance(onnx, classifiers.OnnxClassifier) and onnx.path.parent.name == "ens"
+    np.testing.assert_allclose(onnx.predict_proba(faces, tta="flip"), fer.load("ens", copy).predict_proba(faces, tta="flip"),
+                               atol=1e-4)
+
+
+def test_recognizer_runs_an_ensemble(root):
+    from fer.inference.io import read_image
+    from conftest import REPO
+
+    recognizer = fer.Recognizer(str(root / "ens"))
+    faces = recognizer.predict(read_image(REPO / "tests" / "fixtures" / "astronaut.jpg"))
+    assert len(faces) == 1 and abs(sum(faces[0].probabilities.values()) - 1) < 1e-4
+
+
+def test_greedy_selection_stops_when_no_member_helps():
+    y = np.array([0, 1, 2, 3])
+    good = np.eye(7)[[0, 1, 2, 0]] * [[.9], [.9], [.9], [.5]]     # 3 of 4 right, unsure of the wrong one
+    complement = np.eye(7)[[5, 5, 5, 3]] * [[.3], [.3], [.3], [.9]]  # sure only where `good` is wrong
+    noise = np.eye(7)[[6, 6, 6, 6]]                                  # never right
+    chosen = greedy_selection({"noise": noise, "good": good, "complement": complement}, y)
+    assert chosen == ["good", "complement"]
+
+
+def test_cli_builds_an_ensemble(root, fer_small_csv, capsys):
+    code = main(["ensemble", "--name", "cli-ens", "--members", "m1", "m2", "--tta", "none", "--select", "greedy",
+                 "--data", str(fer_small_csv), "--root", str(root)])
+    assert code == 0 and "test accuracy" in capsys.readouterr().out
+    card = versions.read_card("cli-ens", root)
+    assert 1 <= len(card["members"]) <= 2 and card["hyperparameters"]["selection"] == "greedy"
+    assert main(["ensemble", "--name", "bad", "--members", "m1", "nowhere", "--root", str(root),
+                 "--data", str(fer_small_csv)]) == 2
