@@ -9,6 +9,9 @@ per 640x480 frame. Run it with the venv that has that package (its import name c
     then (x - 0.5) * 2), for both of its classifiers: the quantised TFLite model (its default) and the Keras one.
 (b) Seconds per frame of FER.detect_emotions on the one-face 640x480 frame of `python -m fer bench`
     (built by our fer/bench.py, loaded by file path), with its Haar detector and with MTCNN.
+
+`--frame-only --threads 1 --json` times (b) with Haar only, on one thread, and prints one JSON line: what
+`python -m fer bench` runs to print PyPI fer's figure beside ours.
 """
 from __future__ import annotations
 
@@ -100,9 +103,14 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="time each frame figure is measured over")
     parser.add_argument("--skip-mtcnn", action="store_true")
     parser.add_argument("--only-mtcnn", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--frame-only", action="store_true", help="only (b) with Haar")
+    parser.add_argument("--threads", type=int, default=0, help="limit TensorFlow and OpenCV to N threads (0: theirs)")
+    parser.add_argument("--json", action="store_true", help="with --frame-only: one JSON line")
     args = parser.parse_args()
     if args.only_mtcnn:
         return only_mtcnn(args.seconds)
+    if args.frame_only:
+        return frame_only(args)
 
     import importlib.metadata as md
 
@@ -134,6 +142,34 @@ def main() -> int:
     print(f"  Haar  ({len(haar.detect_emotions(frame))} face found): {describe_times(frame_times_ms(haar, frame, min_seconds=args.seconds))}")
     if not args.skip_mtcnn:
         print(mtcnn_in_child(args))
+    return 0
+
+
+def frame_only(args) -> int:
+    import importlib.metadata as md
+    import json
+
+    if args.threads:
+        cv2.setNumThreads(args.threads)
+    import torch  # noqa: F401  (before tensorflow, see main)
+    import tensorflow as tf
+
+    if args.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    from fer.fer import FER
+
+    frame = our_bench_frame(1)
+    haar = FER(cascade_file=bundled_cascade())
+    found = len(haar.detect_emotions(frame))
+    times = frame_times_ms(haar, frame, min_seconds=args.seconds)
+    if args.json:
+        q = np.percentile(times, [5, 50, 95])
+        print(json.dumps({"version": md.version("fer"), "detector": "haar", "faces_found": found,
+                          "threads": args.threads or None, "median_ms": round(float(q[1]), 2),
+                          "p5_ms": round(float(q[0]), 2), "p95_ms": round(float(q[2]), 2), "frames": len(times)}))
+    else:
+        print(f"  Haar  ({found} face found): {describe_times(times)}")
     return 0
 
 

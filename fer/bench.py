@@ -1,15 +1,22 @@
 """Benchmarks printed by `python -m fer bench`: classifier latency, detector time, end-to-end frame rate, memory.
 
 All figures come from the product's own code paths: fer.inference.classifiers.load_classifier for the classifier,
-fer.Recognizer.detect for the detector and fer.inference.FaceStream.process_frame for a whole frame.
+fer.Recognizer.detect(frame, "stream") for the detector (the setting webcam and videos use) and
+fer.inference.FaceStream.process_frame for a whole frame (detect, align, classify, track, draw). The detector
+and whole-frame figures run on one thread (OpenCV, PyTorch and ONNX Runtime each limited to one).
 The test frames are 640x480: scikit-image's astronaut head pasted once or five times on a grey canvas.
+When PyPI's `fer` is installed in another venv (benchmarks/pypi_fer_reference.py says how), its
+detect_emotions is timed on the same one-face frame in a child process, also on one thread, side by side.
 """
 from __future__ import annotations
 
+import json
 import os
 import resource
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -18,6 +25,9 @@ FRAME_SIZE = (640, 480)  # width, height
 HEAD_BOX = (20, 220, 130, 320)  # rows, columns of the astronaut's head (face ~90 px) in skimage's picture
 ONE_FACE_SPOT = [(225, 140)]
 FIVE_FACE_SPOTS = [(10, 20), (225, 20), (440, 20), (117, 260), (332, 260)]
+PYPI_FER_SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "pypi_fer_reference.py"
+PYPI_FER_ENV = "FER_PYPI_PYTHON"          # the python of a venv with PyPI's fer, e.g. /tmp/pypifer/bin/python
+PYPI_FER_DEFAULT = "/tmp/pypifer/bin/python"
 
 
 def astronaut_head() -> np.ndarray:
@@ -80,7 +90,8 @@ def frame_figures(recognizer, min_seconds: float = 1.0, detect_every: int = 1) -
     from .inference import FaceStream
 
     frames = {"1_face": bench_frame(1), "5_faces": bench_frame(5)}
-    detector_ms = 1000 * seconds_per_call(lambda: recognizer.detect(frames["1_face"]), min_seconds=min_seconds)
+    detector_ms = 1000 * seconds_per_call(lambda: recognizer.detect(frames["1_face"], use="stream"),
+                                          min_seconds=min_seconds)
 
     def stream_fps(every: int) -> tuple[dict, dict]:
         fps, found = {}, {}
@@ -92,7 +103,8 @@ def frame_figures(recognizer, min_seconds: float = 1.0, detect_every: int = 1) -
         return fps, found
 
     fps, found = stream_fps(1)
-    figures = {"detector_ms_per_frame": round(detector_ms, 2), "end_to_end_fps": fps, "faces_found": found}
+    figures = {"detector_ms_per_frame": round(detector_ms, 2), "end_to_end_fps": fps, "faces_found": found,
+               "end_to_end_ms_per_frame_1_face": round(1000 / fps["1_face"], 2)}
     if detect_every > 1:
         figures["detect_every"] = detect_every
         figures["end_to_end_fps_detect_every"] = stream_fps(detect_every)[0]
@@ -104,10 +116,48 @@ def peak_memory_mb() -> float:
     return round(kilobytes / (1 << 20 if sys.platform == "darwin" else 1 << 10), 1)
 
 
-def run_bench(version=None, backend: str = "torch", detector: str = "mtcnn", min_seconds: float = 1.0,
-              detect_every: int = 1) -> dict:
+def one_thread_recognizer(model_version, backend: str, detector: str):
+    """A Recognizer whose classifier, OpenCV (the detectors) and PyTorch each use one thread."""
+    import torch
+
     from .inference.classifiers import load_classifier
     from .inference import Recognizer
+
+    cv2.setNumThreads(1)
+    torch.set_num_threads(1)
+    recognizer = Recognizer(str(model_version.path), detector=detector, backend=backend)
+    if backend != "torch":
+        recognizer.classifier = load_classifier(model_version, backend, threads=1)
+    return recognizer
+
+
+def pypi_fer_python(python: str | None = None) -> str | None:
+    """The python of a venv with PyPI's fer: `python`, else $FER_PYPI_PYTHON, else /tmp/pypifer/bin/python if any."""
+    python = python or os.environ.get(PYPI_FER_ENV) or PYPI_FER_DEFAULT
+    return python if Path(python).is_file() else None
+
+
+def pypi_fer_frame(python: str, min_seconds: float = 5.0, timeout: float = 600) -> dict:
+    """PyPI fer's detect_emotions (its default: Haar cascade, TFLite classifier) on the one-face bench frame,
+    one thread, timed by benchmarks/pypi_fer_reference.py in `python`; {"error": ...} when it fails."""
+    command = [python, str(PYPI_FER_SCRIPT), "--frame-only", "--threads", "1", "--json", "--seconds", str(min_seconds)]
+    try:
+        child = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                               env={**os.environ, "OMP_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"})
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return {"error": f"{type(e).__name__}: {e}"}
+    lines = [line for line in child.stdout.splitlines() if line.startswith("{")]
+    if child.returncode != 0 or not lines:
+        tail = [line for line in child.stderr.splitlines() if line.strip()][-1:]
+        return {"error": f"exit {child.returncode}: {' '.join(tail)}"}
+    return json.loads(lines[-1])
+
+
+def run_bench(version=None, backend: str = "torch", detector: str = "yunet", min_seconds: float = 1.0,
+              detect_every: int = 1, pypi_fer: str | None = None) -> dict:
+    """Every figure of `python -m fer bench`; `pypi_fer`: the python of a venv with PyPI's fer to time
+    side by side (None: $FER_PYPI_PYTHON or /tmp/pypifer/bin/python when present; "" to skip)."""
+    from .inference.classifiers import load_classifier
     from .versions import load
 
     model_version = load(version)
@@ -117,9 +167,18 @@ def run_bench(version=None, backend: str = "torch", detector: str = "mtcnn", min
         "threads_all": all_threads(), "frame_size": list(FRAME_SIZE),
         "classifier_ms_per_face": classifier_latency(model_version, backend, min_seconds),
     }
-    recognizer = Recognizer(str(model_version.path), detector=detector, backend=backend)
+    recognizer = one_thread_recognizer(model_version, backend, detector)
+    setting = recognizer.detector_setting("stream")
+    if setting is not None:
+        result["detector_setting"] = {"detector": setting.detector, "min_face_size": setting.min_face_size}
     result.update(frame_figures(recognizer, min_seconds, detect_every))
     result["peak_memory_mb"] = peak_memory_mb()
+    python = pypi_fer_python(pypi_fer) if pypi_fer != "" else None
+    if python:
+        reference = pypi_fer_frame(python, max(min_seconds, 0.5) * 5)
+        result["pypi_fer"] = reference
+        if "median_ms" in reference:
+            result["speedup_vs_pypi_fer"] = round(reference["median_ms"] / result["end_to_end_ms_per_frame_1_face"], 2)
     return result
 
 
@@ -138,4 +197,19 @@ def format_bench(r: dict) -> str:
             f"{r['end_to_end_fps_detect_every']['1_face']:.1f} frames/s with one face, "
             f"{r['end_to_end_fps_detect_every']['5_faces']:.1f} with five"]),
         f"peak memory (maxrss): {r['peak_memory_mb']:.0f} MB",
+        *pypi_lines(r),
     ])
+
+
+def pypi_lines(r: dict) -> list[str]:
+    reference = r.get("pypi_fer")
+    if reference is None:
+        return [f"PyPI fer: not measured (no venv with it: set {PYPI_FER_ENV} or pass --pypi-fer PYTHON)"]
+    if "error" in reference:
+        return [f"PyPI fer: failed ({reference['error']})"]
+    ours = r["end_to_end_ms_per_frame_1_face"]
+    return [f"side by side, one-face 640x480 frame, one thread, detecting on every frame:",
+            f"  PyPI fer {reference.get('version', '?')} detect_emotions (Haar + TFLite): "
+            f"{reference['median_ms']:.1f} ms/frame (median of {reference['frames']})",
+            f"  this package ({r['detector']}, {r['model']}, {r['backend']}): {ours:.1f} ms/frame "
+            f"-> {r['speedup_vs_pypi_fer']:.1f}x faster ({ours / reference['median_ms']:.2f} of its time)"]

@@ -8,6 +8,7 @@ ui.page_header("Upload photos", "📷", "Upload one or more photos (JPEG, PNG, W
                f"{settings.MAX_UPLOAD_MB} MB each). Every face found is boxed and labelled with its emotion.")
 name = ui.require_model("photo")
 detector = ui.sidebar_detector_picker()
+small_faces = ui.sidebar_small_faces_picker("photo")
 root = ui.checkpoints_root()
 files = st.file_uploader("Photos", type=["jpg", "jpeg", "png", "webp", "bmp"], accept_multiple_files=True,
                          key="photos")
@@ -19,7 +20,7 @@ if not files:
 results = []
 for upload in files:
     with st.spinner(f"Looking for faces in {upload.name}…"):
-        result = ui.cached_upload_analysis(upload.name, upload.getvalue(), name, detector, root)
+        result = ui.cached_upload_analysis(upload.name, upload.getvalue(), name, detector, root, small_faces)
     results.append(result)
     with st.container(border=True):
         st.subheader(upload.name)
@@ -27,7 +28,7 @@ for upload in files:
             st.error(f"Could not use this file. {result.error}")
             continue
         if not result.faces:
-            st.warning(f"No face found in {upload.name}. Try a photo where faces are larger or face the camera.")
+            st.warning(f"No face found in {upload.name}. Try 'Small faces: more' in the sidebar, or a photo where faces are larger or face the camera.")
         image_col, faces_col = st.columns([3, 2])
         image_col.image(result.annotated, width="stretch")
         image_col.download_button("Download the annotated image", recognition.png_bytes(result.annotated),

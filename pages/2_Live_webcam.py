@@ -13,6 +13,7 @@ ui.page_header("Live webcam", "🎥", "Press START and allow the camera: your br
                "The server's own camera is never used.")
 name = ui.require_model("realtime")
 detector = ui.sidebar_detector_picker()
+small_faces = ui.sidebar_small_faces_picker("stream")
 detect_every = st.sidebar.slider("Detect faces every N frames", 1, 5, LIVE_DETECT_EVERY, key="detect_every",
                                  help="In between, faces are tracked and classified where they moved to.")
 
@@ -22,8 +23,8 @@ except settings.SettingError as e:
     st.error(f"Ignoring a malformed ICE server setting: {e}")
     ice_servers = []
 
-recognizer = ui.cached_recognizer(name, detector, ui.checkpoints_root())
-stream_settings = (name, detector, detect_every)
+recognizer = ui.cached_recognizer(name, detector, ui.checkpoints_root(), small_faces)
+stream_settings = (name, detector, small_faces, detect_every)
 if st.session_state.get("live_stream_settings") != stream_settings:  # a fresh tracker for new settings
     st.session_state["live_stream"] = FaceStream(recognizer, detect_every=detect_every)
     st.session_state["live_stream_settings"] = stream_settings

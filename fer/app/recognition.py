@@ -26,9 +26,9 @@ class SharedRecognizer:
         self.recognizer = recognizer
         self._lock = threading.Lock()
 
-    def detect(self, bgr):
+    def detect(self, bgr, use: str = "photo"):
         with self._lock:
-            return self.recognizer.detect(bgr)
+            return self.recognizer.detect(bgr, use)
 
     def classify(self, faces):
         with self._lock:

@@ -15,13 +15,16 @@ from .. import versions
 from ..data import load_dataset
 from ..evaluate import evaluate
 from ..inference import Recognizer, list_detectors
+from ..inference.detect import DEFAULT_DETECTOR, MIN_FACE_BY_SENSITIVITY, SMALL_FACES
 from .recognition import SharedRecognizer, UploadResult, analyse_upload
 
 MODEL_KEY = "model_version"          # the version the user picked; shared by all pages
 _PICKER_KEY = "_model_version_picker"  # the widget's own key (Streamlit drops widget state across pages)
 DETECTOR_KEY = "face_detector"
 _DETECTOR_PICKER_KEY = "_face_detector_picker"
-DEFAULT_DETECTOR = "mtcnn"
+SMALL_FACES_KEY = "small_faces"
+_SMALL_FACES_PICKER_KEY = "_small_faces_picker"
+DEFAULT_SMALL_FACES = "normal"
 
 
 def checkpoints_root() -> str:
@@ -45,24 +48,26 @@ def cached_evaluation(name: str, root: str, data_path: str, split: str = "test",
 
 
 @st.cache_resource(show_spinner="Loading the face detector and the model…")
-def cached_recognizer(name: str, detector: str, root: str) -> SharedRecognizer:
-    """One Recognizer per (version, detector) per server process, shared by every session, with the version's
-    own TTA. It classifies with ONNX Runtime (about 10x faster than PyTorch for one face; the export is checked
+def cached_recognizer(name: str, detector: str, root: str, small_faces: str = DEFAULT_SMALL_FACES) -> SharedRecognizer:
+    """One Recognizer per (version, detector, small-faces sensitivity) per server process, shared by every
+    session, with the version's own TTA; its detect(bgr, use) has the product's photo and stream settings.
+    It classifies with ONNX Runtime (about 10x faster than PyTorch for one face; the export is checked
     against the weights and redone when stale), or with PyTorch where the version cannot be exported."""
     version = cached_version(name, root)
     tta = version.card.get("tta", "none")  # the TTA its reported accuracy was measured with
     try:
-        recognizer = Recognizer(version, detector=detector, backend="onnx", tta=tta)
+        recognizer = Recognizer(version, detector=detector, backend="onnx", tta=tta, small_faces=small_faces)
     except Exception as e:  # an architecture the exporter cannot handle, a read-only folder, ...
         logging.getLogger(__name__).warning("classifying with PyTorch: no ONNX model for %s (%s)", name, e)
-        recognizer = Recognizer(version, detector=detector, tta=tta)
+        recognizer = Recognizer(version, detector=detector, tta=tta, small_faces=small_faces)
     return SharedRecognizer(recognizer)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def cached_upload_analysis(file_name: str, data: bytes, name: str, detector: str, root: str) -> UploadResult:
+def cached_upload_analysis(file_name: str, data: bytes, name: str, detector: str, root: str,
+                           small_faces: str = DEFAULT_SMALL_FACES) -> UploadResult:
     """Faces in one uploaded file; cached so that reruns (downloads, widgets) do not recompute them."""
-    return analyse_upload(cached_recognizer(name, detector, root), file_name, data)
+    return analyse_upload(cached_recognizer(name, detector, root, small_faces), file_name, data)
 
 
 def secrets() -> dict:
@@ -160,7 +165,28 @@ def sidebar_detector_picker() -> str:
         chosen = DEFAULT_DETECTOR if DEFAULT_DETECTOR in options else options[0]
     st.session_state[_DETECTOR_PICKER_KEY] = chosen
     st.sidebar.selectbox("Face detector", options, key=_DETECTOR_PICKER_KEY, on_change=_remember_detector,
-                         help="mtcnn: accurate, with landmarks; haar: faster, frontal faces only.")
+                         help="yunet (default): fast, finds small faces, with landmarks; mtcnn: slower, with "
+                              "landmarks; haar: frontal faces only, no landmarks.")
+    return chosen
+
+
+def _remember_small_faces() -> None:
+    st.session_state[SMALL_FACES_KEY] = st.session_state[_SMALL_FACES_PICKER_KEY]
+
+
+def sidebar_small_faces_picker(use: str = "photo") -> str:
+    """The "small faces" sensitivity chosen in the sidebar (fewer / normal / more; the same on every page):
+    the smallest face the detector looks for, in photos and in camera or video frames."""
+    chosen = st.session_state.get(SMALL_FACES_KEY)
+    if chosen not in SMALL_FACES:
+        chosen = DEFAULT_SMALL_FACES
+    st.session_state[_SMALL_FACES_PICKER_KEY] = chosen
+    sizes = MIN_FACE_BY_SENSITIVITY[use]
+    st.sidebar.select_slider(
+        "Small faces", SMALL_FACES, key=_SMALL_FACES_PICKER_KEY, on_change=_remember_small_faces,
+        format_func=lambda level: f"{level} (≥ {sizes[level]} px)",
+        help=f"The smallest face looked for ({use}s): 'more' finds faces down to {sizes['more']} px (slower, a few "
+             f"more false faces), 'fewer' only faces from {sizes['fewer']} px. Default: {DEFAULT_SMALL_FACES}.")
     return chosen
 
 

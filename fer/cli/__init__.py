@@ -30,12 +30,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from ..data import DataError
+    from ..inference.detect import ModelFileError
     from ..versions import VersionError
 
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args) or 0)
-    except (DataError, VersionError, FileNotFoundError, FileExistsError, ValueError) as e:
+    except (DataError, VersionError, ModelFileError, FileNotFoundError, FileExistsError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

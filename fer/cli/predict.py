@@ -19,7 +19,7 @@ import cv2
 from ..data.transforms import TTA_MODES
 from ..inference import (BACKENDS, ImageError, Recognizer, VideoError, draw_faces, is_video, list_detectors,
                          process_video)
-from ..inference.detect import DEFAULT_MIN_FACE_SIZE, DEFAULT_SCORE_THRESHOLD
+from ..inference.detect import DEFAULT_DETECTOR, MIN_FACE_BY_SENSITIVITY, SMALL_FACES
 from ..inference.recognizer import DEFAULT_SMOOTHING
 
 IMAGE_OUTPUT_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
@@ -28,17 +28,22 @@ IMAGE_OUTPUT_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="images and/or videos")
     p.add_argument("--model", help="model version name or directory (default: the shipped default for photos)")
-    p.add_argument("--detector", default="mtcnn", choices=list_detectors(),
-                   help="mtcnn: accurate, with landmarks (default); haar: fast, no landmarks")
+    p.add_argument("--detector", default=DEFAULT_DETECTOR, choices=list_detectors(),
+                   help="yunet: fast, small faces, landmarks (default); mtcnn: slower, landmarks; haar: no landmarks")
     p.add_argument("--backend", default="torch", choices=BACKENDS)
     p.add_argument("--tta", default="none", choices=TTA_MODES, help="test-time augmentation of each face")
     output = p.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON document for all inputs")
     output.add_argument("--csv", metavar="FILE", help="write one row per face (per frame, for videos)")
     p.add_argument("--save-annotated", metavar="DIR|FILE", help="write copies with the faces drawn on them")
-    p.add_argument("--min-face-size", type=int, default=DEFAULT_MIN_FACE_SIZE, help="pixels (default %(default)s)")
-    p.add_argument("--score-threshold", type=float, default=DEFAULT_SCORE_THRESHOLD,
-                   help="MTCNN face score to keep a face (default %(default)s)")
+    photo, stream = MIN_FACE_BY_SENSITIVITY["photo"], MIN_FACE_BY_SENSITIVITY["stream"]
+    p.add_argument("--small-faces", default="normal", choices=SMALL_FACES,
+                   help="smallest face looked for, as in the app's sidebar: images " +
+                        ", ".join(f"{k} {v} px" for k, v in photo.items()) + "; videos " +
+                        ", ".join(f"{k} {v} px" for k, v in stream.items()) + " (default %(default)s)")
+    p.add_argument("--min-face-size", type=int, help="pixels, for images and videos (default: from --small-faces)")
+    p.add_argument("--score-threshold", type=float,
+                   help="detector score to keep a face (default: the detector's own, yunet 0.75, mtcnn 0.95)")
     p.add_argument("--detect-every", type=int, default=1, metavar="N",
                    help="videos: detect faces every N frames, track them in between (default 1)")
     p.add_argument("--smoothing", type=float, default=DEFAULT_SMOOTHING,
@@ -51,7 +56,7 @@ def run(args) -> int:
         raise ValueError(f"--detect-every must be at least 1, not {args.detect_every}")
     recognizer = Recognizer(args.model, detector=args.detector, backend=args.backend, tta=args.tta,
                             smoothing=args.smoothing, min_face_size=args.min_face_size,
-                            score_threshold=args.score_threshold)
+                            score_threshold=args.score_threshold, small_faces=args.small_faces)
     image_rows = ImageCsv(args.csv, recognizer.labels) if args.csv and not all(is_video(p) for p in args.paths) else None
     entries, failures = [], 0
     try:

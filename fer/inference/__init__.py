@@ -7,8 +7,8 @@
     fer.inference.process_video(rec, "clip.mp4", csv_path="faces.csv")
 """
 from .align import FACE_SIZE, aligned_crop, face_crop, face_crops
-from .detect import (FaceDetector, HaarDetector, MTCNNDetector, create_detector, detect_faces, list_detectors,
-                     register_detector)
+from .detect import (DetectorSettings, FaceDetector, HaarDetector, ModelFileError, MTCNNDetector, YuNetDetector,
+                     create_detector, detect_faces, detector_for, detector_settings, list_detectors, register_detector)
 from .draw import draw_faces, draw_fps
 from .io import MAX_BYTES, MAX_PIXELS, ImageError, read_image
 from .recognizer import BACKENDS, Recognizer
@@ -18,7 +18,8 @@ from .tracking import FaceTracker
 from .video import VIDEO_EXTENSIONS, VideoError, is_video, process_video
 
 __all__ = ["Recognizer", "Face", "Detection", "LANDMARK_NAMES", "to_dataframe", "ImageError", "VideoError",
-           "read_image", "MAX_PIXELS", "MAX_BYTES", "FaceDetector", "MTCNNDetector", "HaarDetector",
+           "read_image", "MAX_PIXELS", "MAX_BYTES", "FaceDetector", "YuNetDetector", "MTCNNDetector", "HaarDetector",
+           "ModelFileError", "DetectorSettings", "detector_settings", "detector_for",
            "create_detector", "register_detector", "list_detectors", "detect_faces", "FACE_SIZE", "face_crop",
            "face_crops", "aligned_crop", "FaceStream", "LIVE_DETECT_EVERY", "FaceTracker", "draw_faces", "draw_fps",
            "BACKENDS", "VIDEO_EXTENSIONS", "is_video", "process_video"]

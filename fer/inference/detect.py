@@ -1,14 +1,23 @@
 """Face detectors behind one small interface: `detect(bgr) -> list[Detection]`.
 
-    create_detector("mtcnn", min_face_size=60, score_threshold=0.95)   # default: 5 landmarks, accurate
-    create_detector("haar")                                            # OpenCV Haar cascade: fast, no landmarks
+    detector_for("photo")                     # the product's setting for photos: YuNet, faces from 20 px
+    detector_for("stream")                    # ... for camera frames and videos: YuNet at reduced size
+    create_detector("yunet", min_face_size=20)                         # default: 5 landmarks, fast, small faces
+    create_detector("mtcnn", min_face_size=60, score_threshold=0.95)   # 5 landmarks, slower
+    create_detector("haar")                                            # OpenCV Haar cascade: no landmarks
     register_detector("mine", MyDetector)                              # any class with detect(bgr)
+
+Every caller (upload page, webcam page, `python -m fer predict`, Recognizer, videos) gets its detector from
+`detector_settings(use, ...)`, so one use (photo or stream) finds the same faces everywhere.
 """
 from __future__ import annotations
 
+import hashlib
 import sys
 import types
 import warnings
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Callable, Protocol, runtime_checkable
 
 import cv2
@@ -18,7 +27,20 @@ from .results import Detection
 
 DEFAULT_MIN_FACE_SIZE = 60
 DEFAULT_SCORE_THRESHOLD = 0.95
-MAX_DETECT_SIDE = 1280  # larger images are shrunk for detection only; crops come from the full image
+MAX_DETECT_SIDE = 1280  # larger images are shrunk for detection only (MTCNN, Haar); crops come from the full image
+
+BUNDLED_MODELS_DIR = Path(__file__).resolve().parent / "models"
+YUNET_MODEL = BUNDLED_MODELS_DIR / "face_detection_yunet_2023mar.onnx"
+YUNET_SHA256 = "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4"
+YUNET_NATIVE_FACE = 24     # px: the face size in YuNet's input from which it finds (nearly) every face
+YUNET_SCORE_THRESHOLD = 0.8  # a face's score, directly or after a second look (benchmarks/small_faces.py)
+YUNET_CANDIDATE_SCORE = 0.5  # faces scored from this up to the threshold get a second look, zoomed in:
+YUNET_VERIFY_FACE = 72       # px, the face size of that look (0.75 without it found 204 of 211 faces with 4
+                             # false ones; 0.8 with it 207 of 211 with 1 false one, in 50 photos)
+LEVEL_SHORT_SIDE = 400     # px: pyramid levels go on until the short side is under this (faces up to ~450 px)
+LEVEL_STEP = 3             # each pyramid level is the previous one shrunk by this factor
+TILE, TILE_OVERLAP = 640, 96  # levels over TILE_OVER px are searched in tiles (faces < 96 px fit in one tile)
+TILE_OVER = 1280
 
 
 @runtime_checkable
@@ -103,7 +125,151 @@ class HaarDetector:
         return sorted((Detection(tuple(b), 1.0) for b in boxes), key=lambda d: (d.box[0], d.box[1]))
 
 
-DETECTORS: dict[str, Callable[..., FaceDetector]] = {"mtcnn": MTCNNDetector, "haar": HaarDetector}
+class ModelFileError(RuntimeError):
+    """A detector's bundled model file is missing or is not the expected file; the message names the path and
+    what to do about it."""
+
+
+def verify_model_file(path, sha256: str, what: str = "model file") -> Path:
+    """`path` as a Path once its sha256 is `sha256`; ModelFileError (saying how to restore it) otherwise."""
+    path = Path(path)
+    restore = (f"It ships with the package ({BUNDLED_MODELS_DIR}); restore it with `git checkout -- "
+               f"fer/inference/models/` in the repository (or download face_detection_yunet_2023mar.onnx from "
+               f"OpenCV's model zoo, https://github.com/opencv/opencv_zoo), or choose another detector "
+               f"(detector='mtcnn' or 'haar', --detector mtcnn).")
+    if not path.is_file():
+        raise ModelFileError(f"{path}: the {what} is missing. {restore}")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != sha256:
+        raise ModelFileError(f"{path}: the {what} is damaged or not the expected file (sha256 {digest}, expected "
+                             f"{sha256}). {restore}")
+    return path
+
+
+class YuNetDetector:
+    """YuNet (OpenCV's `cv2.FaceDetectorYN`, weights bundled in fer/inference/models/) with 5 landmarks.
+
+    YuNet finds faces reliably from about YUNET_NATIVE_FACE px up to about 450 px in the image it is given, in
+    about 3 ms on a 320x240 input. To find faces from `min_face_size` px up to the whole picture in any image,
+    it runs on a short pyramid: the first level scales the image by YUNET_NATIVE_FACE / min_face_size (an
+    upscale when the smallest wanted face is smaller than that, i.e. small photos are enlarged; a reduction for
+    streams, whose faces are large), each further level by a third of the previous one until the short side is
+    under LEVEL_SHORT_SIDE px. Levels over TILE_OVER px are cut into overlapping tiles (memory stays bounded;
+    faces too big for a tile are found by the next, smaller level). Detections of all levels are merged by
+    non-maximum suppression, and faces under `min_face_size` are dropped. A face scored between
+    YUNET_CANDIDATE_SCORE and `score_threshold` gets a second look: its surroundings, scaled so that the face
+    is YUNET_VERIFY_FACE px wide, and the face is kept when that look scores it at least `score_threshold`
+    (YuNet's score of a small face varies with the scale it is seen at). `min_face_fraction` raises the
+    minimum on big images: faces under that fraction of the short side are not looked for.
+    """
+
+    name = "yunet"
+    multiscale = True  # detect_faces() gives it the full-size image: it chooses its own scales
+
+    def __init__(self, min_face_size: float = 20, score_threshold: float = YUNET_SCORE_THRESHOLD,
+                 nms_threshold: float = 0.3, min_face_fraction: float = 0.0, max_upscale: float = 3.0,
+                 model_path=None, model_sha256: str = YUNET_SHA256):
+        if min_face_size <= 0:
+            raise ValueError(f"min_face_size must be positive, not {min_face_size}")
+        path = verify_model_file(model_path or YUNET_MODEL, model_sha256, "YuNet face-detector model file")
+        self.min_face_size, self.min_face_fraction = float(min_face_size), float(min_face_fraction)
+        self.score_threshold, self.nms_threshold, self.max_upscale = float(score_threshold), nms_threshold, max_upscale
+        self.candidate_score = min(YUNET_CANDIDATE_SCORE, self.score_threshold)
+        self._net = cv2.FaceDetectorYN.create(str(path), "", (320, 320), self.candidate_score, nms_threshold, 5000)
+        self._input_size: tuple[int, int] | None = None
+
+    def smallest_face(self, width: int, height: int) -> float:
+        return max(self.min_face_size, self.min_face_fraction * min(width, height))
+
+    def levels(self, width: int, height: int) -> list[float]:
+        """The scales the image is searched at, largest first."""
+        scale = min(self.max_upscale, YUNET_NATIVE_FACE / self.smallest_face(width, height))
+        scales = [scale]
+        while min(width, height) * scales[-1] > LEVEL_SHORT_SIDE:
+            scales.append(scales[-1] / LEVEL_STEP)
+        return scales
+
+    def _run(self, bgr: np.ndarray) -> np.ndarray:
+        size = (bgr.shape[1], bgr.shape[0])
+        if size != self._input_size:
+            self._net.setInputSize(size)
+            self._input_size = size
+        _, found = self._net.detect(bgr)
+        return np.zeros((0, 15), np.float32) if found is None else found
+
+    def _run_level(self, bgr: np.ndarray, scale: float) -> np.ndarray:
+        """YuNet's rows (x, y, w, h, 5 landmarks, score) at `scale`, in the coordinates of `bgr`."""
+        height, width = bgr.shape[:2]
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        if size != (width, height):
+            bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        if max(size) <= TILE_OVER:
+            rows = [self._run(bgr)]
+        else:
+            rows = []
+            for y in _tile_starts(size[1]):
+                for x in _tile_starts(size[0]):
+                    found = self._run(np.ascontiguousarray(bgr[y:y + TILE, x:x + TILE])).copy()
+                    found[:, [0, 4, 6, 8, 10, 12]] += x  # columns 2, 3 are the box's width and height
+                    found[:, [1, 5, 7, 9, 11, 13]] += y
+                    rows.append(found)
+        found = np.concatenate(rows)
+        found[:, :14] /= np.float32([size[0] / width, size[1] / height] * 7)
+        return found
+
+    def detect(self, bgr: np.ndarray) -> list[Detection]:
+        bgr = as_bgr(bgr)
+        height, width = bgr.shape[:2]
+        if min(height, width) < 8:
+            return []
+        found = np.concatenate([self._run_level(bgr, s) for s in self.levels(width, height)])
+        if len(found) > 1:
+            keep = cv2.dnn.NMSBoxes(found[:, :4].tolist(), found[:, 14].tolist(), self.candidate_score,
+                                    self.nms_threshold)
+            found = found[np.asarray(keep, int).reshape(-1)]
+        smallest = self.smallest_face(width, height)
+        detections = []
+        for row in found:
+            box = clip_box(row[:4], width, height)
+            if max(row[2], row[3]) < smallest or min(box[2:]) < 2:
+                continue
+            score = float(row[14])
+            if score < self.score_threshold:
+                score = self._second_look(bgr, row)
+                if score < self.score_threshold:
+                    continue
+            detections.append(Detection(box, score, row[4:14].reshape(5, 2)))
+        return sorted(detections, key=lambda d: (d.box[0], d.box[1]))
+
+
+    def _second_look(self, bgr: np.ndarray, row: np.ndarray) -> float:
+        """The best score of a face found in the surroundings of detection `row` (3x its size), scaled so that
+        the face is YUNET_VERIFY_FACE px wide, whose centre lies in the row's box (0 when none)."""
+        x, y, w, h = (float(v) for v in row[:4])
+        side, cx, cy = max(w, h), x + w / 2, y + h / 2
+        x0, y0 = int(max(0, cx - 1.5 * side)), int(max(0, cy - 1.5 * side))
+        x1, y1 = int(min(bgr.shape[1], cx + 1.5 * side)), int(min(bgr.shape[0], cy + 1.5 * side))
+        k = YUNET_VERIFY_FACE / side
+        crop = cv2.resize(bgr[y0:y1, x0:x1], None, fx=k, fy=k,
+                          interpolation=cv2.INTER_LINEAR if k > 1 else cv2.INTER_AREA)
+        best = 0.0
+        for again in self._run(crop):
+            ax, ay = x0 + (again[0] + again[2] / 2) / k, y0 + (again[1] + again[3] / 2) / k
+            if x <= ax <= x + w and y <= ay <= y + h:
+                best = max(best, float(again[14]))
+        return best
+
+
+def _tile_starts(length: int) -> list[int]:
+    if length <= TILE:
+        return [0]
+    step = TILE - TILE_OVERLAP
+    starts = list(range(0, length - TILE, step))
+    return starts + [length - TILE]
+
+
+DETECTORS: dict[str, Callable[..., FaceDetector]] = {"yunet": YuNetDetector, "mtcnn": MTCNNDetector,
+                                                    "haar": HaarDetector}
 
 
 def register_detector(name: str, factory: Callable[..., FaceDetector]) -> None:
@@ -115,7 +281,7 @@ def list_detectors() -> list[str]:
     return sorted(DETECTORS)
 
 
-def create_detector(detector: str | FaceDetector = "mtcnn", **kwargs) -> FaceDetector:
+def create_detector(detector: str | FaceDetector = "yunet", **kwargs) -> FaceDetector:
     """A detector by name (see list_detectors()), or the given object when it already has `detect`."""
     if not isinstance(detector, str):
         if not callable(getattr(detector, "detect", None)):
@@ -128,9 +294,10 @@ def create_detector(detector: str | FaceDetector = "mtcnn", **kwargs) -> FaceDet
 
 def detect_faces(detector: FaceDetector, bgr: np.ndarray, max_side: int | None = MAX_DETECT_SIDE) -> list[Detection]:
     """Run a detector, shrinking images whose longer side is over `max_side` first (detection cost grows with
-    the pixel count; faces in such photos are large) and mapping the results back to full-size pixels."""
+    the pixel count; faces in such photos are large) and mapping the results back to full-size pixels.
+    Detectors with `multiscale = True` (YuNet) get the full image: they choose their own scales."""
     longest = max(bgr.shape[:2])
-    if not max_side or longest <= max_side:
+    if getattr(detector, "multiscale", False) or not max_side or longest <= max_side:
         return list(detector.detect(bgr))
     factor = max_side / longest
     small = cv2.resize(bgr, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
@@ -140,3 +307,62 @@ def detect_faces(detector: FaceDetector, bgr: np.ndarray, max_side: int | None =
         full = d.scaled(1 / factor)
         out.append(Detection(clip_box(full.box, width, height), full.score, full.landmarks))
     return out
+
+
+# One detector setting per use. "photo": uploads, `predict` on images, Recognizer.predict; "stream": the webcam
+# page, videos (FaceStream). Streams are detected at a reduced size (their faces are large and every frame
+# counts); photos look for faces from 20 px (or 1/100 of the short side on big photos), small photos upscaled.
+USES = ("photo", "stream")
+DEFAULT_DETECTOR = "yunet"
+SMALL_FACES = ("fewer", "normal", "more")  # the app's "small faces" sensitivity: smallest face looked for
+MIN_FACE_BY_SENSITIVITY = {"photo": {"fewer": 40, "normal": 20, "more": 12},
+                           "stream": {"fewer": 80, "normal": 48, "more": 24}}
+MIN_FACE_FRACTION = {"photo": 0.01, "stream": 0.0}
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    """What a detector is built from: name, smallest face (px), score threshold (None: the detector's own)."""
+
+    detector: str = DEFAULT_DETECTOR
+    min_face_size: int = MIN_FACE_BY_SENSITIVITY["photo"]["normal"]
+    score_threshold: float | None = None
+    min_face_fraction: float = 0.0
+
+    def options(self) -> dict:
+        """Keyword arguments for the built-in detectors (a registered one gets none)."""
+        if self.detector == "yunet":
+            options = {"min_face_size": self.min_face_size, "min_face_fraction": self.min_face_fraction}
+        elif self.detector in ("mtcnn", "haar"):
+            options = {"min_face_size": self.min_face_size}
+        else:
+            return {}
+        if self.score_threshold is not None and self.detector != "haar":
+            options["score_threshold"] = self.score_threshold
+        return options
+
+    def create(self) -> FaceDetector:
+        return create_detector(self.detector, **self.options())
+
+
+def detector_settings(use: str = "photo", detector: str | None = None, small_faces: str = "normal",
+                      min_face_size: int | None = None, score_threshold: float | None = None) -> DetectorSettings:
+    """The detector setting for a use ("photo" or "stream"): `detector` (default yunet), the smallest face from
+    the `small_faces` sensitivity (fewer / normal / more) unless `min_face_size` is given."""
+    if use not in USES:
+        raise ValueError(f"unknown use {use!r}; use one of {', '.join(USES)}")
+    if small_faces not in SMALL_FACES:
+        raise ValueError(f"unknown small-faces sensitivity {small_faces!r}; use one of {', '.join(SMALL_FACES)}")
+    settings = DetectorSettings(detector or DEFAULT_DETECTOR, MIN_FACE_BY_SENSITIVITY[use][small_faces],
+                                score_threshold, MIN_FACE_FRACTION[use])
+    if min_face_size is not None:
+        settings = replace(settings, min_face_size=int(min_face_size), min_face_fraction=0.0)
+    return settings
+
+
+def detector_for(use: str = "photo", detector: str | FaceDetector | None = None, **kwargs) -> FaceDetector:
+    """A detector with the product's setting for `use` (see detector_settings); a detector object is returned
+    as it is."""
+    if detector is not None and not isinstance(detector, str):
+        return create_detector(detector)
+    return detector_settings(use, detector, **kwargs).create()

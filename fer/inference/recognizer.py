@@ -8,7 +8,7 @@ import numpy as np
 from ..data.transforms import TTA_MODES
 from .align import face_crops
 from .classifiers import BACKENDS, load_classifier
-from .detect import DEFAULT_MIN_FACE_SIZE, DEFAULT_SCORE_THRESHOLD, MAX_DETECT_SIDE, create_detector, detect_faces
+from .detect import MAX_DETECT_SIDE, USES, DetectorSettings, create_detector, detect_faces, detector_settings
 from .io import MAX_BYTES, MAX_PIXELS, read_image
 from .results import Detection, Face
 
@@ -18,29 +18,40 @@ DEFAULT_SMOOTHING = 0.6
 class Recognizer:
     """Find faces and their emotions.
 
-        rec = fer.Recognizer()                      # default photo model, MTCNN detector, PyTorch
+        rec = fer.Recognizer()                      # default photo model, YuNet detector, PyTorch
         faces = rec.predict("group.jpg")            # [Face(box, label, confidence, probabilities, ...)]
         fer.inference.to_dataframe(faces)
 
     `image` may be a path, bytes, a file object, a PIL image (any mode; EXIF orientation honoured) or a numpy
     array: numpy arrays are BGR like OpenCV (pass color="rgb" for RGB) or 2-D grayscale.
     `version`: a version name or directory (None: fer.versions.default_version("photo")).
-    `detector`: "mtcnn" (landmarks, accurate), "haar" (fast, no landmarks), a registered name, or an object
-    with detect(bgr). `smoothing`: the default temporal smoothing of streams and videos made from this
+    `detector`: "yunet" (default: landmarks, fast, small faces), "mtcnn" (landmarks, slower), "haar" (no
+    landmarks), a registered name, or an object with detect(bgr). Photos (predict) and streams (FaceStream,
+    videos) each get the product's detector setting for that use (fer.inference.detect.detector_settings):
+    photos look for faces from 20 px (`small_faces`: "fewer" 40 px, "normal" 20 px, "more" 12 px), streams
+    detect at reduced size (faces from 48 px; 80 / 48 / 24). `min_face_size` and `score_threshold`, when
+    given, override both uses. `smoothing`: the default temporal smoothing of streams and videos made from this
     recognizer, the weight a face's past frames keep in its probabilities (0 = none).
     Images over `max_pixels` or `max_bytes` are refused (ImageError) before being decoded.
     """
 
-    def __init__(self, version=None, detector="mtcnn", backend: str = "torch", tta: str = "none",
-                 smoothing: float = DEFAULT_SMOOTHING, min_face_size: int = DEFAULT_MIN_FACE_SIZE,
-                 score_threshold: float = DEFAULT_SCORE_THRESHOLD, max_pixels: int = MAX_PIXELS,
-                 max_bytes: int = MAX_BYTES, max_detect_side: int | None = MAX_DETECT_SIDE):
+    def __init__(self, version=None, detector=None, backend: str = "torch", tta: str = "none",
+                 smoothing: float = DEFAULT_SMOOTHING, min_face_size: int | None = None,
+                 score_threshold: float | None = None, max_pixels: int = MAX_PIXELS,
+                 max_bytes: int = MAX_BYTES, max_detect_side: int | None = MAX_DETECT_SIDE,
+                 small_faces: str = "normal"):
         if tta not in TTA_MODES:
             raise ValueError(f"unknown TTA mode {tta!r}; use one of {', '.join(TTA_MODES)}")
         if not 0 <= smoothing < 1:
             raise ValueError(f"smoothing must be in [0, 1), not {smoothing}")
         self.classifier = load_classifier(version, backend)
-        self.detector = create_detector(detector, **builtin_detector_options(detector, min_face_size, score_threshold))
+        if detector is None or isinstance(detector, str):
+            self.settings = {use: detector_settings(use, detector, small_faces, min_face_size, score_threshold)
+                             for use in USES}
+            self.detectors = {"photo": self.settings["photo"].create()}  # the stream one on first use
+        else:  # a detector object serves both uses
+            self.settings = {}
+            self.detectors = dict.fromkeys(USES, create_detector(detector))
         self.backend, self.tta, self.smoothing = backend, tta, smoothing
         self.max_pixels, self.max_bytes, self.max_detect_side = max_pixels, max_bytes, max_detect_side
 
@@ -56,8 +67,25 @@ class Recognizer:
         """Any supported input -> uint8 BGR [H,W,3] (ImageError naming the input when it cannot)."""
         return read_image(image, color, max_pixels=self.max_pixels, max_bytes=self.max_bytes)
 
-    def detect(self, bgr: np.ndarray) -> list[Detection]:
-        return detect_faces(self.detector, bgr, self.max_detect_side)
+    @property
+    def detector(self):
+        """The photo detector (detector_for_use("stream") is the one streams and videos use)."""
+        return self.detectors["photo"]
+
+    def detector_for_use(self, use: str = "photo"):
+        if use not in USES:
+            raise ValueError(f"unknown use {use!r}; use one of {', '.join(USES)}")
+        if use not in self.detectors:
+            self.detectors[use] = self.settings[use].create()
+        return self.detectors[use]
+
+    def detector_setting(self, use: str = "photo") -> DetectorSettings | None:
+        """The setting a use's detector was built from (None for a detector object given by the caller)."""
+        return self.settings.get(use)
+
+    def detect(self, bgr: np.ndarray, use: str = "photo") -> list[Detection]:
+        """Faces in a BGR image with the detector setting of `use`: "photo" or "stream" (camera frames, videos)."""
+        return detect_faces(self.detector_for_use(use), bgr, self.max_detect_side)
 
     def classify(self, faces: np.ndarray) -> np.ndarray:
         """Probabilities [N,7] for uint8 48x48 faces [N,48,48]."""
@@ -90,14 +118,6 @@ class Recognizer:
     def __repr__(self) -> str:
         detector = getattr(self.detector, "name", type(self.detector).__name__)
         return f"Recognizer(version={self.version!r}, detector={detector!r}, backend={self.backend!r}, tta={self.tta!r})"
-
-
-def builtin_detector_options(detector, min_face_size: int, score_threshold: float) -> dict:
-    if detector == "mtcnn":
-        return {"min_face_size": min_face_size, "score_threshold": score_threshold}
-    if detector == "haar":
-        return {"min_face_size": min_face_size}
-    return {}
 
 
 __all__ = ["Recognizer", "BACKENDS"]

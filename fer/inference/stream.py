@@ -11,8 +11,8 @@ from .draw import draw_faces, draw_fps
 from .results import Detection, Face
 from .tracking import FaceTracker
 
-# What live camera views (the webcam page, the bench's stream figure) use: MTCNN costs ~20 ms a frame, a
-# tracked frame ~2 ms, and faces move little in a tenth of a second at 30 frames/s.
+# What live camera views (the webcam page, the bench's stream figure) use: a detection costs a few ms (YuNet
+# at reduced size; MTCNN ~20 ms), a tracked frame ~1 ms, and faces move little in a tenth of a second.
 LIVE_DETECT_EVERY = 3
 
 
@@ -22,7 +22,8 @@ class FaceStream:
         stream = FaceStream(fer.Recognizer(), detect_every=2, smoothing=0.6)
         annotated, faces = stream.process_frame(bgr)       # faces carry face_id and smoothed probabilities
 
-    Faces are detected every `detect_every` frames; in between, the tracked faces move on at their last
+    Faces are detected with the recognizer's "stream" detector setting (every use of frames, webcam or
+    video, finds the same faces) every `detect_every` frames; in between, the tracked faces move on at their last
     velocity and are classified again where they are predicted to be. `smoothing` (default: the
     recognizer's) is the weight a face's past keeps in its probabilities: p = s * p_past + (1 - s) * p_now.
     """
@@ -52,7 +53,7 @@ class FaceStream:
         """The faces of the next frame (no drawing)."""
         self.frame_index += 1
         if self.frame_index % self.detect_every == 0:
-            tracks = self.tracker.update(self.recognizer.detect(bgr))
+            tracks = self.tracker.update(self.recognizer.detect(bgr, use="stream"))
         else:
             tracks = self.tracker.coast()
         height, width = bgr.shape[:2]
