@@ -18,11 +18,16 @@ curves, confusion, per_class, mistakes, settings_tab, train_tab = st.tabs(
     ["Learning curves", "Confusion matrix", "Per class", "Misclassified faces", "Hyper-parameters", "Train a version"])
 
 with curves:
-    history = read_history(ui.version_dir(name, root))
-    if history:
-        st.plotly_chart(viz.learning_curves(history, f"Learning curves of {name}"), width="stretch")
-    else:
-        st.info(f"{name} has no history.csv, so there are no learning curves to show.")
+    members = summaries.ensemble_members(card)
+    if members:
+        st.info(f"{name} averages the probabilities of {len(members)} versions: {', '.join(members)}. "
+                "Their learning curves:")
+    for curve_name in members or [name]:
+        history = read_history(ui.version_dir(curve_name, root))
+        if history:
+            st.plotly_chart(viz.learning_curves(history, f"Learning curves of {curve_name}"), width="stretch")
+        else:
+            st.info(f"{curve_name} has no history.csv, so there are no learning curves to show.")
 
 with confusion:
     if report is None:

@@ -93,3 +93,24 @@ def test_cli_builds_an_ensemble(root, fer_small_csv, capsys):
     assert 1 <= len(card["members"]) <= 2 and card["hyperparameters"]["selection"] == "greedy"
     assert main(["ensemble", "--name", "bad", "--members", "m1", "nowhere", "--root", str(root),
                  "--data", str(fer_small_csv)]) == 2
+
+
+def test_app_pages_show_an_ensemble(root, monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+    from conftest import REPO
+
+    monkeypatch.setenv("FER_CHECKPOINTS", str(root))
+    monkeypatch.setenv("FER_RUNS_DIR", str(tmp_path / "runs"))
+    card = versions.read_card("ens", root)
+    for page in ("streamlit_app.py", "pages/3_Training_explorer.py", "pages/4_Compare_versions.py"):
+        at = AppTest.from_file(str(REPO / page), default_timeout=300)
+        at.session_state["model_version"] = "ens"
+        at.run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        if page == "streamlit_app.py":
+            assert "Active model: ens" in [h.value for h in at.subheader]
+            assert {m.label: m.value for m in at.metric}["test accuracy"] == f"{card['metrics']['test']['accuracy']:.1%}"
+        if page.startswith("pages/3"):
+            assert any("m1, m2" in i.value for i in at.info)
+            curves = [c for c in at.get("plotly_chart") if "Learning curves of m" in c.proto.spec]
+            assert len(curves) == 2  # one per member

@@ -45,6 +45,11 @@ def format_value(name: str, value) -> str:
     return str(value)
 
 
+def ensemble_members(card: Mapping) -> list[str]:
+    """The member versions of an ensemble version's card ([] for a single model)."""
+    return [m["version"] for m in card.get("members", [])]
+
+
 def weights_size_mb(version_dir: str | Path, card: Mapping) -> float | None:
     path = Path(version_dir) / card.get("weights_file", "weights.safetensors")
     return round(path.stat().st_size / 2**20, 2) if path.is_file() else None
