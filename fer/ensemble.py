@@ -102,6 +102,9 @@ def build_ensemble(name: str, members: list[str], data: str | FaceData | None = 
                     "tta_views": TTA_VIEWS[tta]},
         "created": dt.datetime.now().isoformat(timespec="seconds"),
     })
+    if "test" in data.votes:  # FER+ majority labels of the same test faces
+        x_plus, y_plus, _ = data.ferplus("test", "ferplus-majority")
+        card["metrics"]["test_ferplus"] = evaluate_arrays(version, x_plus, y_plus, tta=tta)
     versions.write_card(out, card)
     test = card["metrics"]["test"]
     print(f"{name}: {len(members)} members, val accuracy {card['metrics']['val_tta']['accuracy']:.4f}, "

@@ -23,15 +23,17 @@ def evaluate_arrays(version, x: np.ndarray, y: np.ndarray, tta: str = "none", ke
     return report
 
 
-def evaluate(version, data: str | FaceData, split: str = "PrivateTest", tta: str = "none", keep_predictions: bool = False) -> dict:
-    """`version`: a name, a path or a loaded ModelVersion; `data`: a path or a FaceData."""
+def evaluate(version, data: str | FaceData, split: str = "PrivateTest", tta: str = "none", keep_predictions: bool = False,
+             labels: str = "fer2013") -> dict:
+    """`version`: a name, a path or a loaded ModelVersion; `data`: a path or a FaceData; `labels`: "fer2013", or
+    "ferplus" for FER+'s majority labels (the faces where one emotion has most of the ten raters' votes)."""
     from .versions import ModelVersion, load
 
     if not isinstance(version, ModelVersion):
         version = load(version)
     if not isinstance(data, FaceData):
         data = load_dataset(data)
-    x, y = data.split(split)
+    x, y = data.ferplus(split, "ferplus-majority")[:2] if labels == "ferplus" else data.split(split)
     report = evaluate_arrays(version, x, y, tta=tta, keep_predictions=keep_predictions)
-    report.update({"model": version.name, "data": data.source, "split": split})
+    report.update({"model": version.name, "data": data.source, "split": split, "labels": labels})
     return report

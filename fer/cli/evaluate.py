@@ -14,11 +14,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", default=DEFAULT_DATA, help="fer2013.csv(.gz) or an image-folder root")
     p.add_argument("--split", default="PrivateTest", help="Training/PublicTest/PrivateTest or train/val/test")
     p.add_argument("--tta", default="none", choices=["none", "flip", "tencrop"])
+    p.add_argument("--labels", default="fer2013", choices=["fer2013", "ferplus"],
+                   help="FER2013's labels, or FER+'s majority labels (needs fer2013new.csv beside the csv)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def format_report(r: dict) -> str:
-    lines = [f"{r['model']} on {r['data']} [{r['split']}], TTA {r['tta']}, {r['n']} faces",
+    lines = [f"{r['model']} on {r['data']} [{r['split']}, {r.get('labels', 'fer2013')} labels], TTA {r['tta']}, {r['n']} faces",
              f"accuracy {r['accuracy']:.4f}   macro-F1 {r['macro_f1']:.4f}   ECE {r['ece']:.4f}", "",
              f"{'class':10s} {'precision':>9s} {'recall':>7s} {'f1':>6s} {'support':>8s}"]
     for name, c in r["per_class"].items():
@@ -31,6 +33,6 @@ def format_report(r: dict) -> str:
 
 
 def run(args) -> int:
-    report = evaluate(args.model, args.data, split=args.split, tta=args.tta)
+    report = evaluate(args.model, args.data, split=args.split, tta=args.tta, labels=args.labels)
     print(json.dumps(report) if args.json else format_report(report))
     return 0

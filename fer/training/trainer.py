@@ -359,6 +359,9 @@ def finish_version(out: Path, config: TrainConfig, data: FaceData, params: int, 
         metrics["test"] = evaluate_arrays(version, x_test, y_test, tta=config.eval_tta)
     except Exception as e:  # a folder dataset may have no test split
         metrics["test"] = {"missing": str(e)}
+    if "test" in data.votes:  # FER+ majority labels of the same test faces
+        x_plus, y_plus, _ = data.ferplus("test", "ferplus-majority")
+        metrics["test_ferplus"] = evaluate_arrays(version, x_plus, y_plus, tta=config.eval_tta)
     card.update({
         "data": data_info,
         "protocol": "trained on train, best epoch chosen on val accuracy, test reported once",
