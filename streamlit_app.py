@@ -7,8 +7,9 @@ from fer.app import summaries, ui
 
 def home() -> None:
     ui.page_header("Facial emotion recognition", "🙂",
-                   "Find the faces in a photo or a live webcam stream and read their expression as one of seven "
-                   "emotions (angry, disgust, fear, happy, sad, surprise, neutral), with models trained on FER2013. "
+                   "Find the faces in a photo, a video or a live webcam stream and read their expression as one of "
+                   "seven emotions (angry, disgust, fear, happy, sad, surprise, neutral), with models trained on "
+                   "FER2013. "
                    "Pick the model version in the sidebar; the choice holds on every page.")
     name = ui.sidebar_model_picker("photo")
     if name is None:

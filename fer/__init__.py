@@ -5,15 +5,17 @@
     version = fer.load()                       # the shipped default model
     fer.evaluate(version, "fer2013.csv.gz", split="PrivateTest", tta="flip")
     fer.train(fer.make_config("cpu"))          # python -m fer train --preset cpu
+    fer.explain(version, faces_uint8)          # Grad-CAM: why each face got its label
 """
 from .data import DataError, FaceData, load_dataset
 from .evaluate import evaluate
 from .inference import Recognizer
 from .labels import EMOTIONS
 from .models import count_macs, count_params, create_model, list_models
+from .saliency import explain, explain_faces
 from .training import TrainConfig, make_config, train
 from .versions import ModelVersion, VersionError, default_version, list_versions, load
 
 __all__ = ["EMOTIONS", "DataError", "FaceData", "load_dataset", "create_model", "list_models", "count_params",
            "count_macs", "TrainConfig", "make_config", "train", "evaluate", "ModelVersion", "VersionError",
-           "load", "list_versions", "default_version", "Recognizer"]
+           "load", "list_versions", "default_version", "Recognizer", "explain", "explain_faces"]

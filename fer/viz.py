@@ -105,3 +105,40 @@ def probability_bars(probabilities: Mapping[str, float], title: str = "Emotion p
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(showlegend=False)
     return _layout(fig, title, height, bottom=30)
+
+
+def emotion_timeline(times: Sequence[float], probabilities, labels: Sequence[str] = EMOTIONS,
+                     colors: Mapping[str, str] | None = None, title: str = "Emotions over time",
+                     height: int = 380) -> go.Figure:
+    """One tracked face over a video: its 7 smoothed probabilities against time (seconds) and, underneath,
+    a band coloured by its label (the most probable emotion) at each time."""
+    probs = np.asarray(probabilities, dtype=float).reshape(len(times), len(labels))
+    times = [round(float(t), 3) for t in times]
+    colors = dict(colors or {})
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.82, 0.18], vertical_spacing=0.04)
+    for k, label in enumerate(labels):
+        fig.add_trace(go.Scatter(x=times, y=probs[:, k].round(4).tolist(), mode="lines", name=label,
+                                 line=dict(color=colors.get(label), width=2), legendgroup=label), row=1, col=1)
+    winners = probs.argmax(1) if len(probs) else np.zeros(0, int)
+    n = len(labels)
+    scale = []
+    for k, label in enumerate(labels):  # a discrete colour scale: index k -> the colour of label k
+        color = colors.get(label, "#7f7f7f")
+        scale += [[k / n, color], [(k + 1) / n, color]]
+    fig.add_trace(go.Heatmap(x=times, y=["label"], z=[winners.tolist()], zmin=-0.5, zmax=n - 0.5, colorscale=scale,
+                             showscale=False, text=[[labels[int(w)] for w in winners]],
+                             hovertemplate="%{x:.2f} s: %{text}<extra></extra>", name="label"), row=2, col=1)
+    fig.update_yaxes(range=[0, 1], tickformat=".0%", title_text="probability", row=1, col=1)
+    fig.update_yaxes(showticklabels=False, row=2, col=1)
+    fig.update_xaxes(title_text="time (s)", row=2, col=1)
+    return _layout(fig, title, height, bottom=90)
+
+
+def version_accuracy_bars(reports: Mapping[str, Mapping], title: str = "Accuracy and macro-F1 by version") -> go.Figure:
+    """Grouped bars: accuracy and macro-F1 of each version ({version name: report})."""
+    names = list(reports)
+    fig = go.Figure([go.Bar(name=metric, x=names, y=[float(reports[n][key]) for n in names],
+                            text=[f"{float(reports[n][key]):.1%}" for n in names], textposition="auto")
+                     for metric, key in (("accuracy", "accuracy"), ("macro-F1", "macro_f1"))])
+    fig.update_layout(barmode="group", yaxis=dict(range=[0, 1], tickformat=".0%"))
+    return _layout(fig, title, 320)

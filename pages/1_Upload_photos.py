@@ -2,7 +2,7 @@
 import streamlit as st
 
 from fer import viz
-from fer.app import recognition, settings, ui
+from fer.app import recognition, saliency, settings, ui
 
 ui.page_header("Upload photos", "📷", "Upload one or more photos (JPEG, PNG, WebP or BMP, up to "
                f"{settings.MAX_UPLOAD_MB} MB each). Every face found is boxed and labelled with its emotion.")
@@ -34,6 +34,12 @@ for upload in files:
         image_col.download_button("Download the annotated image", recognition.png_bytes(result.annotated),
                                   recognition.annotated_file_name(upload.name), "image/png", on_click="ignore",
                                   key=f"png_{upload.file_id}")
+        if result.faces and image_col.toggle("Why these labels? (saliency)", key=f"why_{upload.file_id}"):
+            explained = saliency.explain_upload(ui.cached_version(name, root), upload.name, upload.getvalue(),
+                                                result.faces)
+            if explained is not None:
+                image_col.image(explained.overlay, caption=saliency.CAPTION, width="stretch")
+                image_col.image(explained.thumbnails, caption=explained.captions, width=144)
         for index, face in enumerate(result.faces):
             title = recognition.face_title(index, face)
             faces_col.markdown(f"**{title}**")

@@ -1,8 +1,12 @@
-"""Compare model versions: figures side by side, per-class F1, confusion difference, agreement."""
+"""Compare model versions: figures side by side, on your own labelled faces, per-class F1, confusion difference,
+agreement."""
+import hashlib
+
 import streamlit as st
 
 from fer import viz
-from fer.app import summaries, ui
+from fer.app import own_faces, summaries, ui
+from fer.data import DataError
 
 ui.page_header("Compare versions", "⚖️")
 name = ui.require_model("photo")
@@ -21,6 +25,39 @@ picked = {n: cards[n] for n in chosen}
 
 st.subheader("Side by side (test split)")
 st.dataframe(summaries.compare_table(picked, {n: ui.version_dir(n, root) for n in chosen}), width="stretch")
+
+with st.expander("On your own faces: evaluate these versions on a zip of labelled face photos", expanded=True):
+    own_zip = st.file_uploader("Labelled faces (zip)", type=["zip"], key="own_faces_zip",
+                               help="Folders named after the emotions, each holding face photos: happy/1.jpg, "
+                                    "sad/2.png…")
+    if own_zip is None:
+        st.caption("A zip of `<class>/*.jpg` folders (angry, disgust, fear, happy, sad, surprise, neutral, or the "
+                   "usual synonyms), at its top or in one folder. Each image is taken as the face (crop it like "
+                   "FER2013: brows to chin), as `python -m fer evaluate --data folder/` does.")
+    else:
+        own_data = own_zip.getvalue()
+        digest = hashlib.sha256(own_data).hexdigest()
+        try:
+            own_x, own_y = ui.cached_labelled_zip(digest, own_data).split("test")
+        except DataError as e:
+            st.error(f"Could not use {own_zip.name}. {e}")
+        else:
+            with st.spinner(f"Running {len(chosen)} versions on your {len(own_y)} faces…"):
+                own = {n: ui.cached_zip_evaluation(n, root, digest, own_data, cards[n].get("tta", "none"))
+                       for n in chosen}
+            st.dataframe(own_faces.scores_table(own), hide_index=True, width="stretch")
+            st.plotly_chart(viz.version_accuracy_bars(own), width="stretch", key="own_scores")
+            own_cols = st.columns(min(len(own), 3))
+            for i, (n, report) in enumerate(own.items()):
+                own_cols[i % len(own_cols)].plotly_chart(viz.confusion_heatmap(report, title=f"{n} on your faces"),
+                                                         width="stretch", key=f"own_confusion_{n}")
+            own_predictions = {n: r["predictions"] for n, r in own.items()}
+            differ = own_faces.disagreements(own_predictions)
+            st.markdown(f"**The versions disagree on {len(differ)} of your {len(own_y)} faces**"
+                        + (" (the first 60):" if len(differ) > 60 else ":" if len(differ) else "."))
+            if len(differ):
+                st.image([own_x[i] for i in differ[:60]], width=96,
+                         caption=own_faces.disagreement_captions(differ[:60], own_y, own_predictions))
 
 reports = {n: summaries.test_report(c) for n, c in picked.items() if summaries.test_report(c)}
 if len(reports) < 2:

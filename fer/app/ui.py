@@ -63,6 +63,22 @@ def cached_recognizer(name: str, detector: str, root: str, small_faces: str = DE
     return SharedRecognizer(recognizer)
 
 
+@st.cache_resource(show_spinner="Reading the faces in the zip…", max_entries=4)
+def cached_labelled_zip(digest: str, _data: bytes):
+    """An uploaded zip of <class>/*.jpg folders as a FaceData (fer.app.own_faces), keyed by its sha256."""
+    from .own_faces import read_labelled_zip
+
+    return read_labelled_zip(_data)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_zip_evaluation(name: str, root: str, digest: str, _data: bytes, tta: str = "none") -> dict:
+    """One version evaluated (fer.evaluate, per-face predictions kept) on a zip read by cached_labelled_zip."""
+    from .own_faces import evaluate_on
+
+    return evaluate_on(cached_version(name, root), cached_labelled_zip(digest, _data), tta)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def cached_upload_analysis(file_name: str, data: bytes, name: str, detector: str, root: str,
                            small_faces: str = DEFAULT_SMALL_FACES) -> UploadResult:
@@ -88,6 +104,7 @@ class AppPage(NamedTuple):
 
 PAGES = [  # the app's navigation, in order, after the home page (streamlit_app.py)
     AppPage("pages/1_Upload_photos.py", "Upload photos", "📷", "Upload_photos", "faces, emotions and downloads"),
+    AppPage("pages/5_Video.py", "Video", "🎞️", "Video", "emotion timelines of a clip, per face"),
     AppPage("pages/2_Live_webcam.py", "Live webcam", "🎥", "Live_webcam", "emotions in real time over WebRTC"),
     AppPage("pages/3_Training_explorer.py", "Training explorer", "📈", "Training_explorer",
             "curves, confusion, mistakes"),

@@ -14,6 +14,9 @@ from .stream import FaceStream
 
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".webm")
 FOURCC = {".avi": "MJPG", ".webm": "VP80"}  # anything else: mp4v, which opencv-python-headless writes
+# Browsers play H.264 in .mp4/.mov and VP9 in .webm; opencv-python-headless writes neither quickly (no H.264
+# encoder, VP9 at ~50 ms a 640x480 frame), PyAV's wheel (a streamlit-webrtc dependency) has both encoders.
+BROWSER_CODECS = {".mp4": "libx264", ".mov": "libx264", ".m4v": "libx264", ".mkv": "libx264", ".webm": "libvpx-vp9"}
 FALLBACK_FPS = 30.0
 
 
@@ -49,9 +52,65 @@ def iter_frames(capture: cv2.VideoCapture) -> Iterator[np.ndarray]:
         yield frame
 
 
-def video_writer(path, fps: float, size: tuple[int, int]) -> cv2.VideoWriter:
+class BrowserVideoWriter:
+    """Writes BGR frames as H.264 (.mp4, .mov, .mkv) or VP9 (.webm), yuv420p, streamed to disk frame by frame,
+    with the index up front (+faststart) so that a browser plays the file while it downloads. Odd frame
+    sides are padded by one pixel (yuv420p needs even ones). Same write/release as cv2.VideoWriter."""
+
+    def __init__(self, path, fps: float, size: tuple[int, int]):
+        import av
+        from fractions import Fraction
+
+        path = Path(path)
+        codec = BROWSER_CODECS.get(path.suffix.lower())
+        if codec is None or codec not in av.codecs_available:
+            raise VideoError(f"{path}: no {codec or 'browser'} encoder here (PyAV without it)")
+        self.size = size
+        self.padded = (size[0] + size[0] % 2, size[1] + size[1] % 2)
+        options = {"movflags": "+faststart"} if codec == "libx264" else {}
+        self.container = av.open(str(path), "w", options=options)
+        try:
+            self.stream = self.container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
+            self.stream.width, self.stream.height = self.padded
+            self.stream.pix_fmt = "yuv420p"
+            self.stream.options = ({"preset": "veryfast", "crf": "23"} if codec == "libx264"
+                                   else {"deadline": "realtime", "cpu-used": "8", "crf": "32", "b": "0"})
+        except Exception:
+            self.container.close()
+            raise
+        self._av = av
+
+    def isOpened(self) -> bool:  # noqa: N802  cv2.VideoWriter's name
+        return self.container is not None
+
+    def write(self, bgr: np.ndarray) -> None:
+        if bgr.shape[1::-1] != self.padded:
+            bgr = cv2.copyMakeBorder(bgr, 0, self.padded[1] - bgr.shape[0], 0, self.padded[0] - bgr.shape[1],
+                                     cv2.BORDER_REPLICATE)
+        for packet in self.stream.encode(self._av.VideoFrame.from_ndarray(np.ascontiguousarray(bgr), format="bgr24")):
+            self.container.mux(packet)
+
+    def release(self) -> None:
+        if self.container is None:
+            return
+        try:
+            for packet in self.stream.encode():
+                self.container.mux(packet)
+        finally:
+            self.container.close()
+            self.container = None
+
+
+def video_writer(path, fps: float, size: tuple[int, int], browser: bool = True):
+    """A writer for `path`: browser-playable H.264 / VP9 (BrowserVideoWriter) for .mp4 .mov .mkv .webm where
+    PyAV has the encoder (`browser`), else OpenCV's (MJPG for .avi, mp4v otherwise)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if browser and path.suffix.lower() in BROWSER_CODECS:
+        try:
+            return BrowserVideoWriter(path, fps, size)
+        except (ImportError, VideoError):
+            pass  # OpenCV's mp4v below: plays in desktop players, not in browsers
     fourcc = cv2.VideoWriter_fourcc(*FOURCC.get(path.suffix.lower(), "mp4v"))
     writer = cv2.VideoWriter(str(path), fourcc, fps, size)
     if not writer.isOpened():
@@ -71,8 +130,10 @@ def csv_row(frame: int, time_s: float, face) -> list:
 
 
 def process_video(recognizer, path, csv_path=None, annotated_path=None, detect_every: int = 1,
-                  smoothing: float | None = None, progress: bool = True) -> dict:
-    """Recognise the faces of every frame of a video; returns a summary (frames, rows, tracks, speed)."""
+                  smoothing: float | None = None, progress: bool = True, on_frame=None) -> dict:
+    """Recognise the faces of every frame of a video; returns a summary (frames, rows, tracks, speed).
+    `on_frame(index, total, faces)`, when given, is called after each frame (total: the container's frame
+    count, None when unknown), e.g. to collect the faces or move a progress bar."""
     from tqdm import tqdm
 
     capture = open_video(path)
@@ -100,6 +161,8 @@ def process_video(recognizer, path, csv_path=None, annotated_path=None, detect_e
                 labels[face.label] = labels.get(face.label, 0) + 1
             rows += len(faces)
             frames += 1
+            if on_frame is not None:
+                on_frame(frames - 1, total, faces)
     finally:
         capture.release()
         if writer is not None:
