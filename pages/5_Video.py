@@ -14,6 +14,7 @@ ui.page_header("Video", "🎞️", f"Upload a clip ({', '.join(clips.VIDEO_TYPES
                "annotated frames, and download the per-frame results and the annotated video.")
 name = ui.require_model("photo")
 detector = ui.sidebar_detector_picker()
+small_faces = ui.sidebar_small_faces_picker("stream")
 root = ui.checkpoints_root()
 detect_every = st.sidebar.number_input(
     "Detect faces every N frames", 1, 30, LIVE_DETECT_EVERY, key="video_detect_every",
@@ -24,7 +25,7 @@ if upload is None:
     st.info("No video yet: drop one above.")
     st.stop()
 
-wanted = (upload.file_id, upload.name, name, detector, int(detect_every), root)
+wanted = (upload.file_id, upload.name, name, detector, small_faces, int(detect_every), root)
 analysis = st.session_state.get(ANALYSIS_KEY)
 if analysis is None or analysis[0] != wanted:
     bar = st.progress(0.0, text=f"Processing {upload.name}…")
@@ -35,7 +36,7 @@ if analysis is None or analysis[0] != wanted:
         elif done % 10 == 0:
             bar.progress(0.0, text=f"Processing {upload.name}: frame {done}")
 
-    result = clips.analyse_video(ui.cached_recognizer(name, detector, root), upload.name, upload,
+    result = clips.analyse_video(ui.cached_recognizer(name, detector, root, small_faces), upload.name, upload,
                                  detect_every=int(detect_every), on_progress=show_progress)
     bar.empty()
     st.session_state[ANALYSIS_KEY] = analysis = (wanted, result)
