@@ -22,14 +22,14 @@ def main() -> int:
     parser.add_argument("--model", help="version name or directory (default: the shipped default)")
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--backends", default="torch,onnx,onnx-int8")
-    parser.add_argument("--detectors", default="haar,mtcnn")
+    parser.add_argument("--detectors", default="yunet,mtcnn,haar")
     args = parser.parse_args()
 
     print(f"{'backend':10s} {'detector':8s} {'b1 1t':>7s} {'b1 all':>7s} {'b64 1t':>7s} {'b64 all':>7s} "
           f"{'det ms':>7s} {'fps 1':>6s} {'fps 5':>6s} {'found':>5s}   (classifier ms/face; 640x480 frames)")
     for detector in args.detectors.split(","):
         for backend in args.backends.split(","):
-            r = run_bench(args.model, backend=backend, detector=detector, min_seconds=args.seconds)
+            r = run_bench(args.model, backend=backend, detector=detector, min_seconds=args.seconds, pypi_fer="")
             c = r["classifier_ms_per_face"]
             print(f"{backend:10s} {detector:8s} {c['batch1_1thread']:7.3f} {c['batch1_all_threads']:7.3f} "
                   f"{c['batch64_1thread']:7.3f} {c['batch64_all_threads']:7.3f} {r['detector_ms_per_frame']:7.1f} "

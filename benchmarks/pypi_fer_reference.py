@@ -10,8 +10,10 @@ per 640x480 frame. Run it with the venv that has that package (its import name c
 (b) Seconds per frame of FER.detect_emotions on the one-face 640x480 frame of `python -m fer bench`
     (built by our fer/bench.py, loaded by file path), with its Haar detector and with MTCNN.
 
-`--frame-only --threads 1 --json` times (b) with Haar only, on one thread, and prints one JSON line: what
-`python -m fer bench` runs to print PyPI fer's figure beside ours.
+`--frame-only --threads 1 --json` times (b) with Haar only, on one thread, and prints one JSON line.
+`--serve --threads 1` is what `python -m fer bench` runs to time PyPI fer beside ours, in turns: it loads FER
+once, prints a JSON line, then for each line "SECONDS" read from stdin times detect_emotions on the frame for
+that long and prints the frame times (JSON), so that both packages are timed under the same machine load.
 """
 from __future__ import annotations
 
@@ -106,10 +108,11 @@ def main() -> int:
     parser.add_argument("--frame-only", action="store_true", help="only (b) with Haar")
     parser.add_argument("--threads", type=int, default=0, help="limit TensorFlow and OpenCV to N threads (0: theirs)")
     parser.add_argument("--json", action="store_true", help="with --frame-only: one JSON line")
+    parser.add_argument("--serve", action="store_true", help="time (b) with Haar in turns, on request (stdin)")
     args = parser.parse_args()
     if args.only_mtcnn:
         return only_mtcnn(args.seconds)
-    if args.frame_only:
+    if args.frame_only or args.serve:
         return frame_only(args)
 
     import importlib.metadata as md
@@ -162,6 +165,15 @@ def frame_only(args) -> int:
     frame = our_bench_frame(1)
     haar = FER(cascade_file=bundled_cascade())
     found = len(haar.detect_emotions(frame))
+    if args.serve:
+        for _ in range(3):
+            haar.detect_emotions(frame)
+        print(json.dumps({"version": md.version("fer"), "detector": "haar", "faces_found": found,
+                          "threads": args.threads or None}), flush=True)
+        for line in sys.stdin:
+            times = frame_times_ms(haar, frame, warmup=0, min_seconds=float(line))
+            print(json.dumps({"times_ms": [round(t, 3) for t in times]}), flush=True)
+        return 0
     times = frame_times_ms(haar, frame, min_seconds=args.seconds)
     if args.json:
         q = np.percentile(times, [5, 50, 95])

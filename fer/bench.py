@@ -137,20 +137,56 @@ def pypi_fer_python(python: str | None = None) -> str | None:
     return python if Path(python).is_file() else None
 
 
-def pypi_fer_frame(python: str, min_seconds: float = 5.0, timeout: float = 600) -> dict:
-    """PyPI fer's detect_emotions (its default: Haar cascade, TFLite classifier) on the one-face bench frame,
-    one thread, timed by benchmarks/pypi_fer_reference.py in `python`; {"error": ...} when it fails."""
-    command = [python, str(PYPI_FER_SCRIPT), "--frame-only", "--threads", "1", "--json", "--seconds", str(min_seconds)]
+def _json_line(stream) -> dict | None:
+    for line in stream:
+        if line.startswith("{"):
+            return json.loads(line)
+    return None
+
+
+def side_by_side(recognizer, python: str, rounds: int = 6, seconds: float = 1.0) -> dict:
+    """Milliseconds per one-face 640x480 frame, detecting on every frame: this package's FaceStream.process_frame
+    (in this process, one thread) and PyPI fer's detect_emotions (its default: Haar cascade, TFLite classifier;
+    in `python`, one thread, by benchmarks/pypi_fer_reference.py --serve), in alternating turns of `seconds`,
+    so that both see the same machine load. {"error": ...} when PyPI fer cannot run."""
+    from .inference import FaceStream
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
     try:
-        child = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                               env={**os.environ, "OMP_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"})
-    except (OSError, subprocess.TimeoutExpired) as e:
+        child = subprocess.Popen([python, str(PYPI_FER_SCRIPT), "--serve", "--threads", "1"], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    except OSError as e:
         return {"error": f"{type(e).__name__}: {e}"}
-    lines = [line for line in child.stdout.splitlines() if line.startswith("{")]
-    if child.returncode != 0 or not lines:
-        tail = [line for line in child.stderr.splitlines() if line.strip()][-1:]
-        return {"error": f"exit {child.returncode}: {' '.join(tail)}"}
-    return json.loads(lines[-1])
+    try:
+        info = _json_line(child.stdout)
+        if info is None:
+            tail = [line for line in child.stderr.read().splitlines() if line.strip()][-1:]
+            return {"error": f"exit {child.wait()}: {' '.join(tail)}"}
+        frame, stream = bench_frame(1), FaceStream(recognizer, detect_every=1)
+        for _ in range(3):
+            stream.process_frame(frame)
+        ours, theirs = [], []
+        for _ in range(rounds):
+            end = time.perf_counter() + seconds
+            while time.perf_counter() < end:
+                start = time.perf_counter()
+                stream.process_frame(frame)
+                ours.append(1000 * (time.perf_counter() - start))
+            child.stdin.write(f"{seconds}\n")
+            child.stdin.flush()
+            theirs += _json_line(child.stdout)["times_ms"]
+    finally:
+        if child.stdin:
+            child.stdin.close()
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    ours_ms, theirs_ms = float(np.median(ours)), float(np.median(theirs))
+    return {"pypi_fer": {**info, "median_ms": round(theirs_ms, 2), "frames": len(theirs)},
+            "ours_median_ms": round(ours_ms, 2), "ours_frames": len(ours),
+            "ours_faces_found": len(stream.recognize_frame(frame)),
+            "speedup": round(theirs_ms / ours_ms, 2), "rounds": rounds}
 
 
 def run_bench(version=None, backend: str = "torch", detector: str = "yunet", min_seconds: float = 1.0,
@@ -175,10 +211,7 @@ def run_bench(version=None, backend: str = "torch", detector: str = "yunet", min
     result["peak_memory_mb"] = peak_memory_mb()
     python = pypi_fer_python(pypi_fer) if pypi_fer != "" else None
     if python:
-        reference = pypi_fer_frame(python, max(min_seconds, 0.5) * 5)
-        result["pypi_fer"] = reference
-        if "median_ms" in reference:
-            result["speedup_vs_pypi_fer"] = round(reference["median_ms"] / result["end_to_end_ms_per_frame_1_face"], 2)
+        result["side_by_side"] = side_by_side(recognizer, python, seconds=max(min_seconds, 0.5))
     return result
 
 
@@ -202,14 +235,16 @@ def format_bench(r: dict) -> str:
 
 
 def pypi_lines(r: dict) -> list[str]:
-    reference = r.get("pypi_fer")
-    if reference is None:
+    s = r.get("side_by_side")
+    if s is None:
         return [f"PyPI fer: not measured (no venv with it: set {PYPI_FER_ENV} or pass --pypi-fer PYTHON)"]
-    if "error" in reference:
-        return [f"PyPI fer: failed ({reference['error']})"]
-    ours = r["end_to_end_ms_per_frame_1_face"]
-    return [f"side by side, one-face 640x480 frame, one thread, detecting on every frame:",
+    if "error" in s:
+        return [f"PyPI fer: failed ({s['error']})"]
+    reference = s["pypi_fer"]
+    return [f"side by side, one-face 640x480 frame, detecting on every frame, one thread, {s['rounds']} turns each:",
             f"  PyPI fer {reference.get('version', '?')} detect_emotions (Haar + TFLite): "
-            f"{reference['median_ms']:.1f} ms/frame (median of {reference['frames']})",
-            f"  this package ({r['detector']}, {r['model']}, {r['backend']}): {ours:.1f} ms/frame "
-            f"-> {r['speedup_vs_pypi_fer']:.1f}x faster ({ours / reference['median_ms']:.2f} of its time)"]
+            f"{reference['median_ms']:.1f} ms/frame (median of {reference['frames']} frames, "
+            f"{reference['faces_found']} face found)",
+            f"  this package ({r['detector']}, {r['model']}, {r['backend']}): {s['ours_median_ms']:.1f} ms/frame "
+            f"(median of {s['ours_frames']}, {s['ours_faces_found']} face found) -> {s['speedup']:.1f}x faster, "
+            f"{s['ours_median_ms'] / reference['median_ms']:.2f} of its time"]

@@ -317,7 +317,8 @@ DEFAULT_DETECTOR = "yunet"
 SMALL_FACES = ("fewer", "normal", "more")  # the app's "small faces" sensitivity: smallest face looked for
 MIN_FACE_BY_SENSITIVITY = {"photo": {"fewer": 40, "normal": 20, "more": 12},
                            "stream": {"fewer": 80, "normal": 48, "more": 24}}
-MIN_FACE_FRACTION = {"photo": 0.01, "stream": 0.0}
+MIN_FACE_FRACTION = {"photo": {"fewer": 0.02, "normal": 0.01, "more": 0.005},  # of a photo's short side
+                     "stream": {"fewer": 0.0, "normal": 0.0, "more": 0.0}}
 
 
 @dataclass(frozen=True)
@@ -354,7 +355,7 @@ def detector_settings(use: str = "photo", detector: str | None = None, small_fac
     if small_faces not in SMALL_FACES:
         raise ValueError(f"unknown small-faces sensitivity {small_faces!r}; use one of {', '.join(SMALL_FACES)}")
     settings = DetectorSettings(detector or DEFAULT_DETECTOR, MIN_FACE_BY_SENSITIVITY[use][small_faces],
-                                score_threshold, MIN_FACE_FRACTION[use])
+                                score_threshold, MIN_FACE_FRACTION[use][small_faces])
     if min_face_size is not None:
         settings = replace(settings, min_face_size=int(min_face_size), min_face_fraction=0.0)
     return settings
