@@ -77,7 +77,7 @@ def test_video_timeline_scrubber_saliency_and_downloads(app_url, page, artifacts
         assert sum(1 for _ in container.decode(video=0)) == CLIP_FRAMES
 
     page.get_by_text("frame 0 ·").wait_for(timeout=SLOW_MS)  # the scrubber's annotated frame
-    slider = page.get_by_role("slider")
+    slider = page.locator("input[type='range'][aria-label='Frame']")  # the sidebar has a slider too
     slider.focus()
     slider.press("End")
     page.get_by_text(f"frame {CLIP_FRAMES - 1} ·").wait_for(timeout=SLOW_MS)
