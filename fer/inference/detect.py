@@ -241,7 +241,6 @@ class YuNetDetector:
             detections.append(Detection(box, score, row[4:14].reshape(5, 2)))
         return sorted(detections, key=lambda d: (d.box[0], d.box[1]))
 
-
     def _second_look(self, bgr: np.ndarray, row: np.ndarray) -> float:
         """The best score of a face found in the surroundings of detection `row` (3x its size), scaled so that
         the face is YUNET_VERIFY_FACE px wide, whose centre lies in the row's box (0 when none)."""
@@ -249,6 +248,8 @@ class YuNetDetector:
         side, cx, cy = max(w, h), x + w / 2, y + h / 2
         x0, y0 = int(max(0, cx - 1.5 * side)), int(max(0, cy - 1.5 * side))
         x1, y1 = int(min(bgr.shape[1], cx + 1.5 * side)), int(min(bgr.shape[0], cy + 1.5 * side))
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            return 0.0
         k = YUNET_VERIFY_FACE / side
         crop = cv2.resize(bgr[y0:y1, x0:x1], None, fx=k, fy=k,
                           interpolation=cv2.INTER_LINEAR if k > 1 else cv2.INTER_AREA)
