@@ -60,3 +60,12 @@ def playwright_instance():
 
     with sync_playwright() as p:
         yield p
+
+
+@pytest.fixture
+def page(playwright_instance):
+    """A fresh headless Chromium page (downloads allowed) on the app's usual viewport."""
+    browser = playwright_instance.chromium.launch(executable_path=harness.CHROMIUM, headless=True,
+                                                  args=harness.BASE_ARGS)
+    yield browser.new_page(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+    browser.close()

@@ -34,14 +34,6 @@ def app_url(e2e_checkpoints, artifacts, tmp_path_factory):
         yield url
 
 
-@pytest.fixture
-def page(playwright_instance):
-    browser = playwright_instance.chromium.launch(executable_path=harness.CHROMIUM, headless=True,
-                                                  args=harness.BASE_ARGS)
-    yield browser.new_page(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
-    browser.close()
-
-
 def download(page, label: str) -> bytes:
     with page.expect_download(timeout=SLOW_MS) as info:
         page.get_by_text(label).first.click()

@@ -21,14 +21,6 @@ def app_url(e2e_checkpoints, artifacts, tmp_path_factory):
         yield url
 
 
-@pytest.fixture
-def page(playwright_instance):
-    browser = playwright_instance.chromium.launch(executable_path=harness.CHROMIUM, headless=True,
-                                                  args=harness.BASE_ARGS)
-    yield browser.new_page(viewport={"width": 1280, "height": 1000})
-    browser.close()
-
-
 def test_upload_shows_a_face_card_with_an_emotion_then_pages_switch(app_url, page, face_photo, artifacts):
     page.goto(app_url + "/Upload_photos")
     page.get_by_role("heading", name="Upload photos").wait_for(timeout=SLOW_MS)

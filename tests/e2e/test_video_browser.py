@@ -37,14 +37,6 @@ def app_url(two_versions, artifacts, tmp_path_factory):
         yield url
 
 
-@pytest.fixture
-def page(playwright_instance):
-    browser = playwright_instance.chromium.launch(executable_path=harness.CHROMIUM, headless=True,
-                                                  args=harness.BASE_ARGS)
-    yield browser.new_page(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
-    browser.close()
-
-
 def test_video_timeline_scrubber_saliency_and_downloads(app_url, page, artifacts, tmp_path):
     clip = media.write_face_clip(tmp_path / "walk.mp4", CLIP_FRAMES)
     page.goto(app_url + "/Video")
