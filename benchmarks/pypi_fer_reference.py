@@ -140,7 +140,7 @@ def main() -> int:
               f"({ms:.2f} ms/face batch 256)")
 
     frame = our_bench_frame(1)
-    print(f"\n(b) detect_emotions on the one-face 640x480 frame of `python -m fer bench` (default TFLite classifier)")
+    print("\n(b) detect_emotions on the one-face 640x480 frame of `python -m fer bench` (default TFLite classifier)")
     haar = FER(cascade_file=bundled_cascade())
     print(f"  Haar  ({len(haar.detect_emotions(frame))} face found): {describe_times(frame_times_ms(haar, frame, min_seconds=args.seconds))}")
     if not args.skip_mtcnn:

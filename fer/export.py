@@ -10,7 +10,6 @@ sha256 of the weights it was exported from, so a stale export is redone rather t
 from __future__ import annotations
 
 import os
-import time
 import warnings
 from pathlib import Path
 

@@ -1,7 +1,6 @@
 """Recognizer: image in, faces with their emotions out (detect -> align/crop -> classify)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 
