@@ -142,6 +142,7 @@ def test_resume_after_a_kill_equals_the_uninterrupted_run(small_data, tmp_path, 
 def test_resume_without_a_saved_epoch_is_explained(small_data, tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing to resume"):
         fer.train(fer.make_config(out_dir=str(tmp_path), name="never", resume=True, **QUICK), data=_tiny(small_data, 64))
+    assert not (tmp_path / "never").exists()  # nothing left behind that would block a new run of that name
 
 
 # ---------------------------------------------------------------- options driven by validation accuracy
@@ -350,3 +351,25 @@ def test_a_budget_drives_the_schedule_by_time(small_data, tmp_path, quick_card, 
                                     **{**QUICK, "scheduler": "onecycle"}), data=_tiny(small_data, 64))
     card = fer.load(str(out)).card
     assert card["epochs_run"] < 50 and (out / fer.versions.CARD_FILE).is_file()
+
+
+def test_a_run_that_another_living_process_trains_is_refused(small_data, tmp_path, quick_card):
+    import subprocess as sp
+
+    data = _tiny(small_data, train=64)
+    config = fer.make_config(data=data.source, out_dir=str(tmp_path), epochs=2, name="busy", **QUICK)
+    other = sp.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (tmp_path / "busy").mkdir()
+        (tmp_path / "busy" / trainer.LOCK_FILE).write_text(str(other.pid))
+        (tmp_path / "busy" / trainer.RESUME_FILE).write_bytes(b"being written by the other process")
+        with pytest.raises(FileExistsError, match=f"being trained by process {other.pid}"):
+            fer.train(config, data=data, resume=True)
+    finally:
+        other.kill()
+        other.wait()
+    # the process is gone: its lock is stale, and a new run of the same name goes ahead
+    (tmp_path / "busy" / trainer.RESUME_FILE).unlink()
+    (tmp_path / "busy" / trainer.LOCK_FILE).unlink()
+    out = fer.train(config, data=data)
+    assert not (out / trainer.LOCK_FILE).exists() and (out / fer.versions.CARD_FILE).is_file()

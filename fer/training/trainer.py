@@ -31,6 +31,7 @@ from .losses import TrainingLoss
 from .optim import make_optimizer, make_scheduler, mix_batch
 
 RESUME_FILE = "last.pt"
+LOCK_FILE = "training.pid"  # the process training this run; a second one is refused while it lives
 
 
 class TrainingClock:
@@ -189,6 +190,22 @@ def _version_dir(config: TrainConfig) -> Path:
     return root / name
 
 
+def claim_run(out: Path) -> None:
+    """Refuse to train a run that another living process is training (both would write the same files)."""
+    lock = out / LOCK_FILE
+    try:
+        pid = int(lock.read_text())
+        os.kill(pid, 0)
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        pid = None  # no lock, or the process that left it is gone
+    except PermissionError:
+        pass  # alive, owned by someone else
+    if pid is not None and pid != os.getpid():
+        raise FileExistsError(f"{out.name} is being trained by process {pid}; wait for it, or stop it first "
+                              f"(its completed epochs are saved, and --resume continues from the last one)")
+    lock.write_text(str(os.getpid()))
+
+
 def _save_resume_state(path: Path, model, optimizer, scheduler, epoch, history, best, clock, sittings):
     state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
              "scheduler": scheduler.state_dict(), "epoch": epoch, "history": history, "best": best,
@@ -242,9 +259,14 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     resume_path = out / RESUME_FILE
     history, best, start_epoch = [], {"accuracy": -1.0, "epoch": -1}, 0
     steps_done, seconds_done, sittings = 0, 0.0, []
+    if config.resume and not resume_path.is_file():
+        raise FileNotFoundError(f"{resume_path}: nothing to resume (no completed epoch saved for {out.name})")
+    if main and not config.resume and out.exists() and any(out.iterdir()):
+        raise FileExistsError(f"{out} already exists; choose another --name, or pass --resume to continue it")
+    if main:
+        out.mkdir(parents=True, exist_ok=True)
+        claim_run(out)
     if config.resume:
-        if not resume_path.is_file():
-            raise FileNotFoundError(f"{resume_path}: nothing to resume (no completed epoch saved for {out.name})")
         state = torch.load(resume_path, map_location=device, weights_only=True)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
@@ -253,10 +275,7 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
         steps_done, seconds_done, sittings = state["steps"], state["seconds"], state.get("sittings", [])
         if main:
             print(f"resuming {out.name} after epoch {start_epoch} (best val accuracy {best['accuracy']:.4f})")
-    elif main and out.exists() and any(out.iterdir()):
-        raise FileExistsError(f"{out} already exists; choose another --name, or pass --resume to continue it")
     if main:
-        out.mkdir(parents=True, exist_ok=True)
         print(f"training {config.model} ({params / 1e6:.2f} M params, {macs / 1e6:.1f} M MACs) on {len(y_train)} faces, "
               f"validating on {len(y_val)}; device {device}, {world} process(es) -> {out}")
 
@@ -308,6 +327,8 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
 
     if world > 1:
         dist.barrier()
+    if main:
+        (out / LOCK_FILE).unlink(missing_ok=True)
     if sitting_ended:
         if main:
             print(f"sitting ended after epoch {len(history)}/{config.epochs} ({config.max_minutes:g}-minute limit); "
