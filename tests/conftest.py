@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -54,3 +55,33 @@ def tiny_version(tmp_path_factory, fer_small_csv) -> Path:
     out = tmp_path_factory.mktemp("checkpoints")
     config = fer.make_config("smoke", data=str(fer_small_csv), subset=0, out_dir=str(out), name="tiny", threads=2)
     return fer.train(config)
+
+
+def perturbed_copy(source: Path, target: Path, seed: int = 1) -> Path:
+    """A second, different version: the tiny weights plus noise, with its card's test report recomputed."""
+    import torch
+
+    import fer
+    from fer import versions
+
+    shutil.copytree(source, target)
+    version = fer.load(str(target), verify=False)
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in version.model.parameters():
+            p.add_(torch.randn(p.shape, generator=generator) * p.std().nan_to_num(0.01) * 0.5)
+    card = dict(version.card, name=target.name, weights_sha256=versions.save_weights(target, version.model))
+    versions.write_card(target, card)
+    report = fer.evaluate(str(target), card["data"]["file"], split="test", tta=card.get("tta", "none"))
+    card["metrics"] = {**card["metrics"], "test": {k: v for k, v in report.items() if k not in ("model", "data", "split")}}
+    versions.write_card(target, card)
+    return target
+
+
+@pytest.fixture(scope="session")
+def two_versions(tiny_version, tmp_path_factory) -> Path:
+    """A checkpoints folder with tiny and tiny-b (its weights plus noise): two versions that really differ."""
+    root = tmp_path_factory.mktemp("two_versions")
+    shutil.copytree(tiny_version, root / "tiny")
+    perturbed_copy(root / "tiny", root / "tiny-b")
+    return root

@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-import torch
+from conftest import perturbed_copy
 
 import fer
 from fer import versions
@@ -26,22 +26,6 @@ TIMEOUT = 300  # AppTest seconds per run; generous because CI machines may be bu
 
 
 # ---------------------------------------------------------------- fixtures
-def perturbed_copy(source: Path, target: Path, seed: int = 1) -> Path:
-    """A second, different version: the tiny weights plus noise, with its card's test report recomputed."""
-    shutil.copytree(source, target)
-    version = fer.load(str(target), verify=False)
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in version.model.parameters():
-            p.add_(torch.randn(p.shape, generator=generator) * p.std().nan_to_num(0.01) * 0.5)
-    card = dict(version.card, name=target.name, weights_sha256=versions.save_weights(target, version.model))
-    versions.write_card(target, card)
-    report = fer.evaluate(str(target), card["data"]["file"], split="test", tta=card.get("tta", "none"))
-    card["metrics"] = {**card["metrics"], "test": {k: v for k, v in report.items() if k not in ("model", "data", "split")}}
-    versions.write_card(target, card)
-    return target
-
-
 @pytest.fixture(scope="module")
 def checkpoints(tiny_version, tmp_path_factory) -> Path:
     """tiny (the fixture's version), tiny-b (perturbed) and tiny-nodata (its data file is gone)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 import zipfile
 
 import cv2
@@ -19,17 +18,14 @@ from fer.data import DataError
 from fer.inference.video import BrowserVideoWriter, video_writer
 from fer.labels import EMOTIONS
 from tests.e2e import media
-from tests.test_app import perturbed_copy, run_page
+from tests.test_app import run_page
 
 CLIP_FRAMES = 24
 
 
 @pytest.fixture(scope="module")
-def checkpoints(tiny_version, tmp_path_factory):
-    root = tmp_path_factory.mktemp("video_checkpoints")
-    shutil.copytree(tiny_version, root / "tiny")
-    perturbed_copy(root / "tiny", root / "tiny-b")
-    return root
+def checkpoints(two_versions):
+    return two_versions
 
 
 @pytest.fixture

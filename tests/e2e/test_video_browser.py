@@ -3,7 +3,6 @@ playing, both downloads), saliency on the upload page, and two versions evaluate
 from __future__ import annotations
 
 import csv
-import shutil
 
 import numpy as np
 import pytest
@@ -18,16 +17,6 @@ SLOW_MS = 300_000  # the first page load imports torch, OpenCV and the detector;
 CLIP_FRAMES = 24
 LOADED_IMAGES = ("n => [...document.querySelectorAll('[data-testid=stImage] img')]"
                  ".filter(i => i.complete && i.naturalWidth > 0).length >= n")
-
-
-@pytest.fixture(scope="module")
-def two_versions(tiny_version, tmp_path_factory):
-    from tests.test_app import perturbed_copy
-
-    root = tmp_path_factory.mktemp("e2e_two_versions")
-    shutil.copytree(tiny_version, root / "tiny")
-    perturbed_copy(root / "tiny", root / "tiny-b")
-    return root
 
 
 @pytest.fixture(scope="module")
