@@ -9,6 +9,7 @@ Members are picked (optionally, `select="greedy"`) and the ensemble is judged on
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -78,9 +79,24 @@ def build_ensemble(name: str, members: list[str], data: str | FaceData | None = 
         "weights_sha256": versions.members_sha256(member_shas),
     }
     out.mkdir(parents=True)
+    try:
+        _evaluate_into_card(out, card, data, tta, members, select, cards, root)
+    except BaseException:  # no half-built version is left behind to be listed
+        shutil.rmtree(out, ignore_errors=True)
+        raise
+    test = card["metrics"]["test"]
+    print(f"{name}: {len(members)} members, val accuracy {card['metrics']['val_tta']['accuracy']:.4f}, "
+          f"test accuracy {test['accuracy']:.4f} (macro-F1 {test['macro_f1']:.4f}, TTA {tta}) -> {out}")
+    return out
+
+
+def _evaluate_into_card(out: Path, card: dict, data: FaceData, tta: str, members: list[str], select: str,
+                        cards: list[dict], root: Path) -> None:
+    """Evaluate the ensemble written as `card` in `out` (val without and with TTA, test once) and complete the card."""
     versions.write_card(out, card)
     version = versions.load(str(out), root)
 
+    x_val, y_val = data.split("val")
     x_test, y_test = data.split("test")
     data_info = {"file": data.source, "layout": data.layout, "split_sizes": data.sizes()}
     if Path(data.source).is_file():
@@ -106,7 +122,3 @@ def build_ensemble(name: str, members: list[str], data: str | FaceData | None = 
         x_plus, y_plus, _ = data.ferplus("test", "ferplus-majority")
         card["metrics"]["test_ferplus"] = evaluate_arrays(version, x_plus, y_plus, tta=tta)
     versions.write_card(out, card)
-    test = card["metrics"]["test"]
-    print(f"{name}: {len(members)} members, val accuracy {card['metrics']['val_tta']['accuracy']:.4f}, "
-          f"test accuracy {test['accuracy']:.4f} (macro-F1 {test['macro_f1']:.4f}, TTA {tta}) -> {out}")
-    return out

@@ -114,3 +114,15 @@ def test_app_pages_show_an_ensemble(root, monkeypatch, tmp_path):
             assert any("m1, m2" in i.value for i in at.info)
             curves = [c for c in at.get("plotly_chart") if "Learning curves of m" in c.proto.spec]
             assert len(curves) == 2  # one per member
+
+
+def test_a_failed_build_leaves_no_half_built_version(root, fer_small_csv, monkeypatch):
+    import fer.ensemble
+
+    def broken(*args, **kwargs):
+        raise MemoryError("out of memory while evaluating")
+
+    monkeypatch.setattr(fer.ensemble, "evaluate_arrays", broken)
+    with pytest.raises(MemoryError):
+        build_ensemble("half", ["m1", "m2"], fer_small_csv, root=root)
+    assert not (root / "half").exists() and "half" not in versions.list_versions(root)
