@@ -41,9 +41,24 @@ def greedy_selection(member_probs: dict[str, np.ndarray], y_val: np.ndarray) -> 
         chosen.append(best)
 
 
+def choose_on_validation(val_probs: dict[str, dict[str, np.ndarray]], y_val: np.ndarray,
+                         select: str = "greedy") -> tuple[list[str], str, dict]:
+    """Members and TTA judged on validation only. `val_probs[tta][member]` holds each member's validation
+    probabilities under that TTA; per TTA the members are all of them or a greedy pick; the TTA with the best
+    averaged accuracy wins, the cheaper one on a tie. Returns (members, tta, every TTA's pick and accuracy)."""
+    trials = {}
+    for tta, probs in val_probs.items():
+        names = greedy_selection(probs, y_val) if select == "greedy" else list(probs)
+        accuracy = float((np.mean([probs[n] for n in names], 0).argmax(1) == y_val).mean())
+        trials[tta] = {"members": names, "accuracy": round(accuracy, 5)}
+    best = max(trials, key=lambda t: (trials[t]["accuracy"], -TTA_VIEWS[t]))
+    return trials[best]["members"], best, trials
+
+
 def build_ensemble(name: str, members: list[str], data: str | FaceData | None = None, tta: str = "flip",
                    select: str = "all", root: str | Path | None = None) -> Path:
-    """Write checkpoints/<name>/card.json for the members' averaged probabilities; returns its folder."""
+    """Write checkpoints/<name>/card.json for the members' averaged probabilities; returns its folder.
+    tta: every member's TTA, or "auto" to choose it on validation; select: "all" members or a "greedy" pick."""
     from .training.config import DEFAULT_DATA
 
     root = versions.checkpoints_root(root)
@@ -59,13 +74,19 @@ def build_ensemble(name: str, members: list[str], data: str | FaceData | None = 
         if v.normalization != NORMALIZATION:
             raise ValueError(f"{m} normalises its input differently from the others")
     data = data if isinstance(data, FaceData) else load_dataset(data or DEFAULT_DATA)
-    x_val, y_val = data.split("val")
-    if select == "greedy":
-        val_probs = {m: v.predict_proba(x_val, tta=tta) for m, v in loaded.items()}
-        members = greedy_selection(val_probs, y_val)
-        print(f"greedy selection on {data.split_names.get('val', 'val')}: {', '.join(members)}")
-    elif select != "all":
+    if select not in ("all", "greedy"):
         raise ValueError(f"unknown selection {select!r}; use all or greedy")
+    if tta != "auto" and tta not in TTA_VIEWS:
+        raise ValueError(f"unknown TTA {tta!r}; use {', '.join(TTA_VIEWS)} or auto")
+    candidates, trials = list(members), {}
+    if select == "greedy" or tta == "auto":
+        x_val, y_val = data.split("val")
+        ttas = list(TTA_VIEWS) if tta == "auto" else [tta]
+        # members' own probabilities, as the ensemble averages them (not their calibrated ones)
+        val_probs = {t: {m: v.predict_proba(x_val, tta=t, calibrated=False) for m, v in loaded.items()} for t in ttas}
+        members, tta, trials = choose_on_validation(val_probs, y_val, select)
+        print(f"chosen on {data.split_names.get('val', 'val')}: {', '.join(members)} with TTA {tta} "
+              f"(accuracy {trials[tta]['accuracy']:.4f})")
 
     cards = [loaded[m].card for m in members]
     member_shas = [c["weights_sha256"] for c in cards]
@@ -81,6 +102,9 @@ def build_ensemble(name: str, members: list[str], data: str | FaceData | None = 
     out.mkdir(parents=True)
     try:
         _evaluate_into_card(out, card, data, tta, members, select, cards, root)
+        if candidates != members or trials:  # what else was tried on validation, for the record
+            card["hyperparameters"].update(candidates=candidates, validation_trials=trials)
+            versions.write_card(out, card)
     except BaseException:  # no half-built version is left behind to be listed
         shutil.rmtree(out, ignore_errors=True)
         raise

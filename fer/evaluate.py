@@ -9,7 +9,11 @@ from .metrics import classification_report, expected_calibration_error
 
 
 def evaluate_arrays(version, x: np.ndarray, y: np.ndarray, tta: str = "none", keep_predictions: bool = False) -> dict:
-    probs = version.predict_proba(x, tta=tta)
+    return report_from_probs(version.predict_proba(x, tta=tta), y, tta, keep_predictions)
+
+
+def report_from_probs(probs: np.ndarray, y: np.ndarray, tta: str = "none", keep_predictions: bool = False) -> dict:
+    """Accuracy, macro-F1, per-class scores, confusion, calibration and class shares of predicted probabilities."""
     pred = probs.argmax(1)
     report = classification_report(y, pred)
     report["tta"] = tta

@@ -52,6 +52,11 @@ def list_versions(root: str | Path | None = None) -> list[str]:
                   and ((p / WEIGHTS_FILE).is_file() or is_ensemble(json.loads((p / CARD_FILE).read_text()))))
 
 
+def temperature_of(card: dict) -> float:
+    """The calibration temperature fitted for this version (`python -m fer calibrate`); 1.0 = none."""
+    return float(card.get("calibration", {}).get("temperature", 1.0))
+
+
 def is_ensemble(card: dict) -> bool:
     return card.get("architecture") == ENSEMBLE
 
@@ -132,11 +137,17 @@ class ModelVersion:
     def labels(self) -> list[str]:
         return self.card["labels"]
 
+    @property
+    def temperature(self) -> float:
+        return temperature_of(self.card)
+
     @torch.no_grad()
-    def predict_proba(self, faces: np.ndarray, tta: str = "none", batch_size: int = 256) -> np.ndarray:
-        """Class probabilities [N,7] for uint8 48x48 faces [N,48,48]; TTA views are averaged."""
+    def predict_proba(self, faces: np.ndarray, tta: str = "none", batch_size: int = 256,
+                      calibrated: bool = True) -> np.ndarray:
+        """Class probabilities [N,7] for uint8 48x48 faces [N,48,48]; TTA views are averaged, then calibrated
+        with the version's temperature (calibrated=False: the network's own probabilities)."""
         return predict_proba_batched(lambda x: self.model(x.to(self.device)), faces, tta, self.normalization,
-                                     batch_size, len(self.labels))
+                                     batch_size, len(self.labels), self.temperature if calibrated else 1.0)
 
 
 def load(version: str | None = None, root: str | Path | None = None, device: str = "cpu", verify: bool = True) -> ModelVersion:

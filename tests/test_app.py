@@ -216,6 +216,15 @@ def test_ms_per_face_is_what_the_app_runs_onnx_first_times_the_tta_views():
     assert summaries.ms_per_face({}) is None
 
 
+def test_compare_table_shows_calibration_error_and_temperature(tmp_path):
+    report = {"accuracy": 0.7, "macro_f1": 0.68, "ece": 0.0747, "per_class": {}}
+    cards = {"plain": {"metrics": {"test": report}},
+             "calibrated": {"metrics": {"test": {**report, "ece": 0.0216}}, "calibration": {"temperature": 0.8125}}}
+    table = summaries.compare_table(cards, {"plain": tmp_path, "calibrated": tmp_path})
+    assert table.loc["calibration error (ECE)"].tolist() == ["0.075", "0.022"]
+    assert table.loc["confidence temperature"].tolist() == ["n/a", "0.812"]
+
+
 def test_upload_limit_matches_the_server_config():
     config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] == settings.MAX_UPLOAD_MB

@@ -9,7 +9,7 @@ import pytest
 import fer
 from fer import versions
 from fer.cli import main
-from fer.ensemble import build_ensemble, greedy_selection
+from fer.ensemble import build_ensemble, choose_on_validation, greedy_selection
 from fer.inference import classifiers
 
 
@@ -83,6 +83,31 @@ def test_greedy_selection_stops_when_no_member_helps():
     noise = np.eye(7)[[6, 6, 6, 6]]                                  # never right
     chosen = greedy_selection({"noise": noise, "good": good, "complement": complement}, y)
     assert chosen == ["good", "complement"]
+
+
+def test_validation_chooses_the_tta_and_the_cheaper_one_on_a_tie():
+    y = np.array([0, 1, 2, 3])
+    right, wrong_last = np.eye(7)[[0, 1, 2, 3]], np.eye(7)[[0, 1, 2, 6]]
+    sure_and_wrong_twice = np.eye(7)[[6, 6, 2, 3]] * 0.9
+    probs = {"none": {"a": wrong_last, "b": wrong_last}, "flip": {"a": right * 0.6, "b": sure_and_wrong_twice},
+             "tencrop": {"a": right, "b": right}}
+    members, tta, trials = choose_on_validation(probs, y, select="greedy")
+    assert (members, tta) == (["a"], "flip")  # flip and tencrop both reach 100%: the cheaper wins
+    assert trials["none"]["accuracy"] == 0.75 and trials["tencrop"]["members"] == ["a"]
+    members, tta, trials = choose_on_validation(probs, y, select="all")
+    assert (members, tta) == (["a", "b"], "tencrop") and trials["flip"]["accuracy"] == 0.5
+
+
+def test_cli_chooses_tta_on_validation_and_records_what_it_tried(root, fer_small_csv):
+    assert main(["ensemble", "--name", "auto-ens", "--members", "m1", "m2", "--tta", "auto", "--select", "greedy",
+                 "--data", str(fer_small_csv), "--root", str(root)]) == 0
+    card = versions.read_card("auto-ens", root)
+    hp = card["hyperparameters"]
+    assert hp["candidates"] == ["m1", "m2"] and set(hp["validation_trials"]) == {"none", "flip", "tencrop"}
+    chosen = hp["validation_trials"][card["tta"]]
+    assert chosen["members"] == [m["version"] for m in card["members"]]
+    assert chosen["accuracy"] == max(t["accuracy"] for t in hp["validation_trials"].values())
+    assert card["metrics"]["val_tta"]["accuracy"] == pytest.approx(chosen["accuracy"], abs=1e-4)
 
 
 def test_cli_builds_an_ensemble(root, fer_small_csv, capsys):

@@ -70,13 +70,15 @@ def _as_text(value) -> str:
 
 
 def compare_table(cards: Mapping[str, Mapping], version_dirs: Mapping[str, str | Path]) -> pd.DataFrame:
-    """One column per version, one row per figure: accuracy, macro-F1, per-class F1, size, speed, data.
+    """One column per version, one row per figure: accuracy, macro-F1, calibration, per-class F1, size, speed, data.
     Values are text (the rows mix numbers and names), floats with 3 decimals."""
     columns = {}
     for name, card in cards.items():
         report = test_report(card) or {}
         per_class = report.get("per_class", {})
-        column = {"test accuracy": report.get("accuracy"), "macro-F1": report.get("macro_f1")}
+        column = {"test accuracy": report.get("accuracy"), "macro-F1": report.get("macro_f1"),
+                  "calibration error (ECE)": report.get("ece"),
+                  "confidence temperature": card.get("calibration", {}).get("temperature")}
         column.update({f"F1 {label}": per_class.get(label, {}).get("f1") for label in EMOTIONS})
         column.update({
             "architecture": card.get("architecture"),

@@ -11,6 +11,7 @@ VERBS = {
     "evaluate": "evaluate a model version on a dataset split",
     "predict": "find faces and their emotions in images or videos",
     "ensemble": "build an ensemble version from trained versions (probabilities averaged)",
+    "calibrate": "fit a version's confidence to its accuracy (temperature scaling on PublicTest)",
     "export": "export a model version to ONNX (fp32 or int8)",
     "bench": "benchmark the classifier, the detector and the whole pipeline",
     "versions": "list the model versions and their headline metrics",

@@ -9,7 +9,8 @@ from ..training.config import DEFAULT_DATA
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--name", required=True, help="the ensemble version's name")
     p.add_argument("--members", nargs="+", required=True, help="member versions (in the same checkpoints folder)")
-    p.add_argument("--tta", default="flip", choices=["none", "flip", "tencrop"], help="TTA of every member")
+    p.add_argument("--tta", default="flip", choices=["none", "flip", "tencrop", "auto"],
+                   help="TTA of every member; auto: the one with the best accuracy on the validation split")
     p.add_argument("--select", default="all", choices=["all", "greedy"],
                    help="all: every member; greedy: forward selection on the validation split (PublicTest)")
     p.add_argument("--data", default=DEFAULT_DATA, help="fer2013.csv(.gz) or an image-folder root")

@@ -58,9 +58,10 @@ def tta_views(x: torch.Tensor, mode: str) -> torch.Tensor:
 
 
 def predict_proba_batched(logits_fn, faces: np.ndarray, tta: str, normalization: dict, batch_size: int = 256,
-                          num_classes: int = 7) -> np.ndarray:
+                          num_classes: int = 7, temperature: float = 1.0) -> np.ndarray:
     """Class probabilities [N,C] for uint8 faces [N,48,48] (or one [48,48]): softmax of `logits_fn`
-    (normalised float tensor [M,1,48,48] -> logits tensor [M,C]) averaged over the TTA views."""
+    (normalised float tensor [M,1,48,48] -> logits tensor [M,C]) averaged over the TTA views, then tempered
+    (a version's calibration: p^(1/T), renormalised; the most likely class never changes)."""
     faces = np.asarray(faces)
     if faces.ndim == 2:
         faces = faces[None]
@@ -69,6 +70,8 @@ def predict_proba_batched(logits_fn, faces: np.ndarray, tta: str, normalization:
         views = tta_views(to_tensor(faces[start:start + batch_size], normalization), tta)
         n_views, n = views.shape[:2]
         probs = logits_fn(views.flatten(0, 1)).float().softmax(-1).view(n_views, n, -1).mean(0)
+        if temperature != 1.0:
+            probs = (probs.clamp_min(1e-12).log() / temperature).softmax(-1)
         out.append(probs.cpu().numpy())
     return np.concatenate(out) if out else np.zeros((0, num_classes), np.float32)
 

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ..data.transforms import NORMALIZATION, predict_proba_batched
-from ..versions import ModelVersion, load
+from ..versions import ModelVersion, load, temperature_of
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
 INPUT_NAME, OUTPUT_NAME = "faces", "logits"
@@ -52,7 +52,7 @@ class OnnxClassifier:
     def predict_proba(self, faces: np.ndarray, tta: str = "none", batch_size: int = 256) -> np.ndarray:
         """Class probabilities [N,7] for uint8 48x48 faces [N,48,48]; TTA views are averaged."""
         return predict_proba_batched(lambda x: torch.from_numpy(self.logits(x.numpy())), faces, tta,
-                                     self.normalization, batch_size, len(self.labels))
+                                     self.normalization, batch_size, len(self.labels), temperature_of(self.card))
 
 
 def load_classifier(version: str | Path | ModelVersion | None = None, backend: str = "torch", threads: int = 0):

@@ -90,6 +90,14 @@ def streamlit_server(env: dict | None = None, log_path: str | Path | None = None
         log.close()
 
 
+@contextlib.contextmanager
+def app_server(checkpoints: str | Path, runs_dir: str | Path, log_path: str | Path, **more_env: str):
+    """The app serving the versions in `checkpoints`, training runs kept in `runs_dir`; yields its URL."""
+    env = {"FER_CHECKPOINTS": str(checkpoints), "FER_RUNS_DIR": str(runs_dir), **more_env}
+    with streamlit_server(env, log_path=log_path) as url:
+        yield url
+
+
 def camera_args(video_file: str | Path) -> list[str]:
     """A fake camera that plays `video_file`, auto-granted, with WebRTC allowed on loopback interfaces."""
     return BASE_ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",

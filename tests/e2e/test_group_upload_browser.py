@@ -29,8 +29,7 @@ def face_title(n: int) -> re.Pattern:
 
 @pytest.fixture(scope="module")
 def app_url(e2e_checkpoints, artifacts, tmp_path_factory):
-    env = {"FER_CHECKPOINTS": str(e2e_checkpoints), "FER_RUNS_DIR": str(tmp_path_factory.mktemp("runs"))}
-    with harness.streamlit_server(env, log_path=artifacts / "group-upload-streamlit.log") as url:
+    with harness.app_server(e2e_checkpoints, tmp_path_factory.mktemp("runs"), artifacts / "group-upload-streamlit.log") as url:
         yield url
 
 

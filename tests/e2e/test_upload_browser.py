@@ -16,8 +16,7 @@ SLOW_MS = 300_000  # the first page load imports torch, OpenCV and the detector;
 
 @pytest.fixture(scope="module")
 def app_url(e2e_checkpoints, artifacts, tmp_path_factory):
-    env = {"FER_CHECKPOINTS": str(e2e_checkpoints), "FER_RUNS_DIR": str(tmp_path_factory.mktemp("runs"))}
-    with harness.streamlit_server(env, log_path=artifacts / "upload-streamlit.log") as url:
+    with harness.app_server(e2e_checkpoints, tmp_path_factory.mktemp("runs"), artifacts / "upload-streamlit.log") as url:
         yield url
 
 

@@ -21,8 +21,7 @@ LOADED_IMAGES = ("n => [...document.querySelectorAll('[data-testid=stImage] img'
 
 @pytest.fixture(scope="module")
 def app_url(two_versions, artifacts, tmp_path_factory):
-    env = {"FER_CHECKPOINTS": str(two_versions), "FER_RUNS_DIR": str(tmp_path_factory.mktemp("runs"))}
-    with harness.streamlit_server(env, log_path=artifacts / "video-streamlit.log") as url:
+    with harness.app_server(two_versions, tmp_path_factory.mktemp("runs"), artifacts / "video-streamlit.log") as url:
         yield url
 
 

@@ -61,9 +61,8 @@ def caption_color_share(image: np.ndarray, region) -> float:
 @pytest.fixture
 def streamed(loopback_network, e2e_checkpoints, playwright_instance, face_video, artifacts, tmp_path):
     stats = tmp_path / "frames.json"
-    env = {"FER_CHECKPOINTS": str(e2e_checkpoints), "FER_FRAME_STATS_FILE": str(stats),
-           "FER_RUNS_DIR": str(tmp_path / "runs")}
-    with harness.streamlit_server(env, log_path=artifacts / "webcam-streamlit.log") as url:
+    with harness.app_server(e2e_checkpoints, tmp_path / "runs", artifacts / "webcam-streamlit.log",
+                            FER_FRAME_STATS_FILE=str(stats)) as url:
         browser = playwright_instance.chromium.launch(executable_path=harness.CHROMIUM, headless=True,
                                                       args=harness.camera_args(face_video))
         page = browser.new_page(viewport={"width": 1280, "height": 1000})

@@ -1,0 +1,70 @@
+"""Temperature scaling: the fit recovers a known temperature, calibrating a version writes its card and changes
+its confidence but never its predicted class, and every backend applies the same temperature."""
+import shutil
+
+import numpy as np
+import pytest
+
+import fer
+from fer import versions
+from fer.calibration import calibrate, fit_temperature, negative_log_likelihood, temper
+from fer.cli import main
+from fer.inference.classifiers import load_classifier
+
+
+def softmax(z):
+    e = np.exp(z - z.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
+
+
+def test_the_fit_recovers_the_temperature_that_made_probabilities_underconfident():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 3, (20000, 7))
+    y = np.array([rng.choice(7, p=p) for p in softmax(logits)])  # labels drawn from the true probabilities
+    underconfident = softmax(logits / 2.0)                         # what a too-soft model would say
+    t = fit_temperature(underconfident, y)
+    assert t == pytest.approx(0.5, rel=0.05)
+    assert negative_log_likelihood(temper(underconfident, t), y) < negative_log_likelihood(underconfident, y)
+
+
+def test_tempering_keeps_the_predicted_class_and_sums_to_one():
+    probs = softmax(np.random.default_rng(1).normal(0, 2, (50, 7)))
+    for t in (0.3, 1.0, 3.0):
+        tempered = temper(probs, t)
+        assert (tempered.argmax(1) == probs.argmax(1)).all() and np.allclose(tempered.sum(1), 1)
+    np.testing.assert_allclose(temper(probs, 1.0), probs, rtol=1e-5)
+    assert temper(probs, 0.5).max(1).mean() > probs.max(1).mean() > temper(probs, 2.0).max(1).mean()
+
+
+@pytest.fixture
+def calibrated(tiny_version, fer_small_csv, tmp_path):
+    root = tmp_path / "ckpt"
+    shutil.copytree(tiny_version, root / "tiny")
+    faces, _ = fer.load_dataset(fer_small_csv).split("PrivateTest")
+    card_before = versions.read_card("tiny", root)
+    raw = fer.load("tiny", root).predict_proba(faces, tta=card_before["tta"])
+    assert main(["calibrate", "--model", "tiny", "--data", str(fer_small_csv), "--root", str(root)]) == 0
+    return root, faces, raw, card_before
+
+
+def test_calibrating_writes_the_card_and_changes_confidence_not_labels(calibrated):
+    root, faces, raw, before = calibrated
+    card = versions.read_card("tiny", root)
+    c = card["calibration"]
+    assert c["fitted_on"] == "PublicTest" and c["tta"] == card["tta"] and c["temperature"] != 1.0
+    assert c["after"]["val_tta"]["nll"] <= c["before"]["val_tta"]["nll"]  # fitted there: cannot get worse
+    for key in ("val", "val_tta", "test"):
+        assert card["metrics"][key]["accuracy"] == pytest.approx(before["metrics"][key]["accuracy"])
+    assert card["metrics"]["test"]["ece"] == c["after"]["test"]["ece"]
+    version = fer.load("tiny", root)
+    probs = version.predict_proba(faces, tta=card["tta"])
+    np.testing.assert_allclose(probs, temper(version.predict_proba(faces, tta=card["tta"], calibrated=False),
+                                             c["temperature"]), atol=1e-5)
+    assert (probs.argmax(1) == raw.argmax(1)).all() and not np.allclose(probs, raw, atol=1e-3)
+
+
+def test_onnx_applies_the_same_temperature(calibrated):
+    root, faces, _, _ = calibrated
+    torch_probs = fer.load("tiny", root).predict_proba(faces, tta="flip")
+    onnx_probs = load_classifier(str(root / "tiny"), backend="onnx").predict_proba(faces, tta="flip")
+    np.testing.assert_allclose(onnx_probs, torch_probs, atol=1e-4)
