@@ -138,7 +138,7 @@ def version_accuracy_bars(reports: Mapping[str, Mapping], title: str = "Accuracy
     """Grouped bars: accuracy and macro-F1 of each version ({version name: report})."""
     names = list(reports)
     fig = go.Figure([go.Bar(name=metric, x=names, y=[float(reports[n][key]) for n in names],
-                            text=[f"{float(reports[n][key]):.1%}" for n in names], textposition="auto")
+                            text=[f"{float(reports[n][key]):.2%}" for n in names], textposition="auto")
                      for metric, key in (("accuracy", "accuracy"), ("macro-F1", "macro_f1"))])
     fig.update_layout(barmode="group", yaxis=dict(range=[0, 1], tickformat=".0%"))
     return _layout(fig, title, 320)

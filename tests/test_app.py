@@ -80,7 +80,7 @@ def test_home_shows_the_active_version_and_its_headline_figures(app_env):
     assert sidebar_model(at).value == default
     assert f"Active model: {default}" in [h.value for h in at.subheader]
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["test accuracy"] == f"{card['metrics']['test']['accuracy']:.1%}"
+    assert metrics["test accuracy"] == f"{card['metrics']['test']['accuracy']:.2%}"
     assert metrics["macro-F1"] == f"{card['metrics']['test']['macro_f1']:.1%}"
     assert metrics["parameters"] == f"{card['params'] / 1e6:.2f} M"
     assert metrics["TTA"] == card["tta"]

@@ -36,7 +36,9 @@ def format_value(name: str, value) -> str:
     """A headline figure as text: shares as percentages, parameter counts in millions."""
     if value is None:
         return "n/a"
-    if name in ("test accuracy", "macro-F1"):
+    if name == "test accuracy":  # two decimals: 69.99% must not read as 70.0%
+        return f"{value:.2%}"
+    if name == "macro-F1":
         return f"{value:.1%}"
     if name == "parameters":
         return f"{value / 1e6:.2f} M"
