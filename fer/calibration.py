@@ -45,8 +45,12 @@ def calibrate(name: str, data: str | FaceData | None = None, root: str | Path | 
     data = data if isinstance(data, FaceData) else load_dataset(data or DEFAULT_DATA)
     card, tta = version.card, version.card.get("tta", "none")
     splits = {"val": ("val", "none"), "val_tta": ("val", tta), "test": ("test", tta)}
-    raw = {key: (version.predict_proba(data.split(split)[0], tta=mode, calibrated=False), data.split(split)[1])
-           for key, (split, mode) in splits.items() if key in card.get("metrics", {}) or key != "val"}
+    raw = {}  # the network's own probabilities per card entry; "val" (no TTA) only where the card has it
+    for key, (split, mode) in splits.items():
+        if key == "val" and key not in card.get("metrics", {}):
+            continue
+        x, y = data.split(split)
+        raw[key] = (version.predict_proba(x, tta=mode, calibrated=False), y)
     val_probs, y_val = raw["val_tta"]
     temperature = fit_temperature(val_probs, y_val)
     val_split = data.split_names.get("val", "val")
