@@ -24,11 +24,16 @@ from .models.profile import measure_latency_ms
 TTA_VIEWS = {"none": 1, "flip": 2, "tencrop": 10}
 
 
+def averaged_accuracy(member_probs: dict[str, np.ndarray], names: list[str], y: np.ndarray) -> float:
+    """Accuracy of the named members' averaged probabilities."""
+    return float((np.mean([member_probs[n] for n in names], 0).argmax(1) == y).mean())
+
+
 def greedy_selection(member_probs: dict[str, np.ndarray], y_val: np.ndarray) -> list[str]:
     """Forward selection on validation accuracy: start from the best member, add the one that raises the
     averaged accuracy most, stop when none does (Caruana et al. 2004, without replacement)."""
     def accuracy(names):
-        return float((np.mean([member_probs[n] for n in names], 0).argmax(1) == y_val).mean())
+        return averaged_accuracy(member_probs, names, y_val)
 
     chosen = [max(member_probs, key=lambda n: accuracy([n]))]
     while True:
@@ -49,8 +54,7 @@ def choose_on_validation(val_probs: dict[str, dict[str, np.ndarray]], y_val: np.
     trials = {}
     for tta, probs in val_probs.items():
         names = greedy_selection(probs, y_val) if select == "greedy" else list(probs)
-        accuracy = float((np.mean([probs[n] for n in names], 0).argmax(1) == y_val).mean())
-        trials[tta] = {"members": names, "accuracy": round(accuracy, 5)}
+        trials[tta] = {"members": names, "accuracy": round(averaged_accuracy(probs, names, y_val), 5)}
     best = max(trials, key=lambda t: (trials[t]["accuracy"], -TTA_VIEWS[t]))
     return trials[best]["members"], best, trials
 
@@ -101,10 +105,10 @@ def build_ensemble(name: str, members: list[str], data: str | FaceData | None = 
     }
     out.mkdir(parents=True)
     try:
-        _evaluate_into_card(out, card, data, tta, members, select, cards, root)
+        hyperparameters = {"members": members, "tta": tta, "selection": select}
         if candidates != members or trials:  # what else was tried on validation, for the record
-            card["hyperparameters"].update(candidates=candidates, validation_trials=trials)
-            versions.write_card(out, card)
+            hyperparameters.update(candidates=candidates, validation_trials=trials)
+        _evaluate_into_card(out, card, data, tta, hyperparameters, cards, root)
     except BaseException:  # no half-built version is left behind to be listed
         shutil.rmtree(out, ignore_errors=True)
         raise
@@ -114,7 +118,7 @@ def build_ensemble(name: str, members: list[str], data: str | FaceData | None = 
     return out
 
 
-def _evaluate_into_card(out: Path, card: dict, data: FaceData, tta: str, members: list[str], select: str,
+def _evaluate_into_card(out: Path, card: dict, data: FaceData, tta: str, hyperparameters: dict,
                         cards: list[dict], root: Path) -> None:
     """Evaluate the ensemble written as `card` in `out` (val without and with TTA, test once) and complete the card."""
     versions.write_card(out, card)
@@ -129,7 +133,7 @@ def _evaluate_into_card(out: Path, card: dict, data: FaceData, tta: str, members
         "data": data_info,
         "protocol": "members trained on train and chosen on val; the ensemble's members and TTA chosen on val, "
                     "test reported once",
-        "hyperparameters": {"members": members, "tta": tta, "selection": select},
+        "hyperparameters": hyperparameters,
         "seed": None, "best_epoch": None,
         "wall_time_s": round(sum(c.get("wall_time_s", 0.0) for c in cards), 1),
         "hardware": "; ".join(sorted({c.get("hardware", "?") for c in cards})),
