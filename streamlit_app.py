@@ -9,7 +9,7 @@ def home() -> None:
     ui.page_header("Facial emotion recognition", "🙂",
                    "Find the faces in a photo, a video or a live webcam stream and read their expression as one of "
                    "seven emotions (angry, disgust, fear, happy, sad, surprise, neutral), with models trained on "
-                   "FER2013. "
+                   "FER2013 and scored on both its labels and FER+'s (ten raters a face). "
                    "Pick the model version in the sidebar; the choice holds on every page.")
     name = ui.sidebar_model_picker("photo")
     if name is None:
@@ -21,10 +21,11 @@ def home() -> None:
     cards = ui.read_cards(root)
     card = cards[name]
     st.subheader(f"Active model: {name}")
-    st.caption(f"{card.get('architecture', '?')} · trained on {summaries.data_name(card)} · {card.get('hardware', '')}")
-    for column, (label, value) in zip(st.columns(5), summaries.headline(card).items()):
+    st.caption(f"{card.architecture} · trained on {summaries.data_name(card)} · {card.hardware or ''}")
+    figures = summaries.headline(card)
+    for column, (label, value) in zip(st.columns(len(figures)), figures.items()):
         column.metric(label, summaries.format_value(label, value))
-    if summaries.test_report(card) is None:
+    if card.report("test") is None:
         st.info("This version has no test report (its dataset has no test split).")
 
     st.subheader("Pages")

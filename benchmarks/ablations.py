@@ -20,9 +20,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from fer import evaluate  # noqa: E402
+from fer.version import Card  # noqa: E402
 from fer.data import load_dataset  # noqa: E402
 from fer.training import train  # noqa: E402
-from fer.training.config import DEFAULT_DATA, make_config  # noqa: E402
+from fer.defaults import default_data  # noqa: E402
+from fer.training.config import make_config  # noqa: E402
 
 REFERENCE = dict(model="fernet_tiny", batch_size=128, optimizer="sgd", lr=0.1, scheduler="onecycle",
                  label_smoothing=0.1, augment="standard", eval_tta="none")
@@ -45,9 +47,9 @@ def run_lever(name: str, overrides: dict, args, data, out_dir: Path) -> dict:
     config = make_config(**{**REFERENCE, "epochs": 200, "budget_minutes": args.minutes, "subset": args.subset,
                             "name": name, "out_dir": str(out_dir), "data": args.data, **overrides})
     path = train(config, data=data)
-    card = json.loads((path / "card.json").read_text())
-    row = {"lever": name, "epochs": card["epochs_run"], "minutes": round((time.time() - started) / 60, 1),
-           "val": card["metrics"]["val"]["accuracy"]}
+    card = Card.read(path)
+    row = {"lever": name, "epochs": card.epochs_run, "minutes": round((time.time() - started) / 60, 1),
+           "val": card.accuracy("val")}
     for tta in ("none", "flip", "tencrop"):
         row[f"test_{tta}"] = evaluate(str(path), data, split="test", tta=tta)["accuracy"]
     return row
@@ -66,7 +68,7 @@ def table(rows: list[dict], args) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=str(DEFAULT_DATA))
+    parser.add_argument("--data", default=default_data())
     parser.add_argument("--minutes", type=float, default=4.0, help="wall-clock budget of each run")
     parser.add_argument("--subset", type=int, default=0, help="train on this many faces (0: all)")
     parser.add_argument("--teacher", default="", help="model version for the 'distilled' lever (skipped without)")

@@ -12,15 +12,16 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from fer import versions  # noqa: E402
+from fer import version as versions  # noqa: E402
+from fer.version import Card  # noqa: E402
 
 
-def core_hours(card: dict, root: Path) -> float:
-    if versions.is_ensemble(card):
-        return sum(core_hours(versions.read_card(m["version"], root), root) for m in card["members"])
-    threads = re.search(r"(\d+) threads\) x (\d+) process", card.get("hardware", ""))
+def core_hours(card: Card, root: Path) -> float:
+    if card.is_ensemble:
+        return sum(core_hours(versions.read_card(m, root), root) for m in card.member_names)
+    threads = re.search(r"(\d+) threads\) x (\d+) process", card.hardware or "")
     cores = int(threads.group(1)) * int(threads.group(2)) if threads else 1
-    return card.get("wall_time_s", 0.0) * cores / 3600
+    return (card.wall_time_s or 0.0) * cores / 3600
 
 
 def main() -> None:
@@ -30,10 +31,10 @@ def main() -> None:
     print("| version | PrivateTest acc. | TTA | wall time (h) | core-hours | hardware |")
     print("|---|---|---|---|---|---|")
     rows = [versions.read_card(name, args.root) for name in versions.list_versions(args.root)]
-    for card in sorted(rows, key=lambda c: c["metrics"]["test"]["accuracy"], reverse=True):
-        wall = card.get("wall_time_s", 0.0) / 3600
-        print(f"| `{card['name']}` | {card['metrics']['test']['accuracy']:.2%} | {card.get('tta', 'none')} | {wall:.2f} | "
-              f"{core_hours(card, args.root):.2f} | {card.get('hardware', '?')} |")
+    for card in sorted(rows, key=lambda c: c.accuracy("test") or 0.0, reverse=True):
+        wall = (card.wall_time_s or 0.0) / 3600
+        print(f"| `{card.name}` | {card.accuracy('test'):.2%} | {card.tta} | {wall:.2f} | "
+              f"{core_hours(card, args.root):.2f} | {card.hardware or '?'} |")
 
 
 if __name__ == "__main__":

@@ -15,15 +15,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import fer  # noqa: E402
-from fer.export import export_version  # noqa: E402
-from fer.training.config import DEFAULT_DATA  # noqa: E402
+from fer.defaults import default_data  # noqa: E402
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="version name or directory (default: the shipped default)")
-    parser.add_argument("--data", default=DEFAULT_DATA)
-    parser.add_argument("--calibration-size", type=int, default=500)
+    parser.add_argument("--data", default=default_data())
+    parser.add_argument("--quantization-faces", type=int, default=500)
     args = parser.parse_args()
 
     source = fer.load(args.model).path
@@ -34,8 +33,8 @@ def main() -> int:
         for quantization in ("static", "dynamic"):
             copy = Path(tmp) / quantization / source.name
             shutil.copytree(source, copy, ignore=shutil.ignore_patterns("*.onnx", "last.pt"))
-            entry = export_version(str(copy), data, int8=True, quantization=quantization,
-                                   calibration_size=args.calibration_size)
+            entry = fer.load(str(copy)).export(data, int8=True, quantization=quantization,
+                                               quantization_size=args.quantization_faces)
             rows = [("PyTorch", None)] if quantization == "static" else []
             rows += [("fp32", entry["fp32"])] if quantization == "static" else []
             rows += [(f"int8 {quantization}", entry["int8"])]
@@ -44,7 +43,7 @@ def main() -> int:
                     print(f"{name:22s} {entry['torch_weights_size_bytes'] / 1e6:6.2f} {'':>7s} {entry['torch_accuracy']:8.4f}")
                     continue
                 print(f"{name:22s} {r['size_bytes'] / 1e6:6.2f} {r['top1_agreement_with_torch']:7.2%} {r['accuracy']:8.4f} "
-                      f"{r['accuracy_diff_pt']:+8.2f} {r['ms_per_face_batch1_1thread']:9.3f} {r['ms_per_face_batch64_all_threads']:10.3f}")
+                      f"{r['accuracy_diff_pt']:+8.2f} {r['ms_per_view_batch1_1thread']:9.3f} {r['ms_per_view_batch64_all_threads']:10.3f}")
     return 0
 
 

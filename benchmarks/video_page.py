@@ -24,7 +24,7 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 import fer  # noqa: E402
-from fer import versions  # noqa: E402
+from fer import version as versions  # noqa: E402
 from fer.app import video as clips  # noqa: E402
 from fer.inference import Recognizer  # noqa: E402
 from fer.inference.detect import DEFAULT_DETECTOR  # noqa: E402
@@ -83,9 +83,9 @@ def main() -> None:
     args = parser.parse_args()
     name = versions.default_version("photo")
     card = versions.read_card(name)
-    recognizer = Recognizer(name, detector=args.detector, backend="onnx", tta=card.get("tta", "none"))
+    recognizer = Recognizer(name, detector=args.detector)  # as the app runs it: ONNX, the version's TTA
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at the start")
-    print(f"version {name} (ONNX, TTA {card.get('tta', 'none')}), detector {args.detector}, {SIZE[0]}x{SIZE[1]} "
+    print(f"version {name} (ONNX, TTA {card.tta}), detector {args.detector}, {SIZE[0]}x{SIZE[1]} "
           "clips at 30 frames/s")
     version = fer.load(name)
     face = fer.inference.face_crops(harness.astronaut_bgr(), recognizer.detect(harness.astronaut_bgr()))[:1]

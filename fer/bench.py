@@ -1,6 +1,6 @@
 """Benchmarks printed by `python -m fer bench`: classifier latency, detector time, end-to-end frame rate, memory.
 
-All figures come from the product's own code paths: fer.inference.classifiers.load_classifier for the classifier,
+All figures come from the product's own code paths: fer.version.load_classifier for the classifier,
 fer.Recognizer.detect(frame, "stream") for the detector (the setting webcam and videos use) and
 fer.inference.FaceStream.process_frame for a whole frame (detect, align, classify, track, draw). The detector
 and whole-frame figures run on one thread (OpenCV, PyTorch and ONNX Runtime each limited to one).
@@ -67,19 +67,17 @@ def all_threads() -> int:
 
 def classifier_latency(version, backend: str, min_seconds: float = 1.0) -> dict:
     """ms per face at batch 1 and 64, on one thread and on all threads, for a loaded ModelVersion."""
-    from .models.profile import measure_latency_ms
+    from .version import load_classifier
+    from .version.runtime import stopwatch_ms_per_view
 
     out = {}
     for batch in (1, 64):
         for threads, label in ((1, "1thread"), (all_threads(), "all_threads")):
             if backend == "torch":
-                ms = measure_latency_ms(version.model, batch=batch, threads=threads,
-                                        input_size=tuple(version.card.get("input_size", (1, 48, 48))),
-                                        warmup=3, min_seconds=min_seconds)
+                ms = version.ms_per_view(batch, threads, min_seconds=min_seconds)
             else:
-                from .inference.classifiers import load_classifier, ms_per_face
-
-                ms = ms_per_face(load_classifier(version, backend, threads=threads), batch, warmup=3, min_seconds=min_seconds)
+                onnx = load_classifier(version, backend, threads=threads)
+                ms = stopwatch_ms_per_view(onnx.logits, batch, warmup=3, min_seconds=min_seconds)
             out[f"batch{batch}_{label}"] = round(ms, 4)
     return out
 
@@ -120,8 +118,8 @@ def one_thread_recognizer(model_version, backend: str, detector: str):
     """A Recognizer whose classifier, OpenCV (the detectors) and PyTorch each use one thread."""
     import torch
 
-    from .inference.classifiers import load_classifier
     from .inference import Recognizer
+    from .version import load_classifier
 
     cv2.setNumThreads(1)
     torch.set_num_threads(1)
@@ -193,8 +191,7 @@ def run_bench(version=None, backend: str = "torch", detector: str = "yunet", min
               detect_every: int = 1, pypi_fer: str | None = None) -> dict:
     """Every figure of `python -m fer bench`; `pypi_fer`: the python of a venv with PyPI's fer to time
     side by side (None: $FER_PYPI_PYTHON or /tmp/pypifer/bin/python when present; "" to skip)."""
-    from .inference.classifiers import load_classifier
-    from .versions import load
+    from .version import load, load_classifier
 
     model_version = load(version)
     load_classifier(model_version, backend)  # exports now if needed, so no timing below includes it

@@ -25,7 +25,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data.transforms import NORMALIZATION, to_tensor
+from .data.transforms import to_tensor
+from .defaults import NORMALIZATION
 from .inference.align import FACE_SIZE, alignment_matrix, face_crops
 from .inference.results import Detection, Face
 
@@ -83,7 +84,7 @@ def saliency_maps(model: torch.nn.Module, x: torch.Tensor, target: torch.Tensor 
 
 def _loaded(version):
     if version is None or isinstance(version, str):
-        from .versions import load
+        from .version import load
 
         return load(version)
     return version

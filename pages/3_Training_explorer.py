@@ -4,21 +4,25 @@ import streamlit as st
 from fer import viz
 from fer.app import jobs, settings, summaries, ui
 from fer.labels import EMOTIONS
-from fer.training.config import DEFAULT_DATA, PRESETS
-from fer.versions import read_history
+from fer.defaults import default_data
+from fer.training.config import PRESETS
+from fer.version import read_history
+from fer.version.card import locate_data
 
 ui.page_header("Training explorer", "📈")
 name = ui.require_model("photo")
 root = ui.checkpoints_root()
 card = ui.read_cards(root)[name]
-report = summaries.test_report(card)
-st.caption(f"Version **{name}** · {card.get('architecture', '?')} · {card.get('protocol', '')}")
+report = card.report("test")
+st.caption(f"Version **{name}** · {card.architecture} · {card.protocol}")
+st.caption(" · ".join(f"{label} test accuracy {summaries.format_value('test accuracy', value)}" for label, value in
+                      (("FER2013", card.accuracy("test")), ("FER+", card.accuracy("test", "ferplus")))))
 
 curves, confusion, per_class, mistakes, settings_tab, train_tab = st.tabs(
     ["Learning curves", "Confusion matrix", "Per class", "Misclassified faces", "Hyper-parameters", "Train a version"])
 
 with curves:
-    members = summaries.ensemble_members(card)
+    members = card.member_names
     if members:
         st.info(f"{name} averages the probabilities of {len(members)} versions: {', '.join(members)}. "
                 "Their learning curves:")
@@ -44,11 +48,11 @@ with per_class:
         st.plotly_chart(viz.per_class_bars(report), width="stretch")
 
 with mistakes:
-    data_path = summaries.data_file(card)
+    data_path = locate_data(card)
     if report is None:
         st.info(f"{name} has no test report.")
     elif data_path is None:
-        st.info(f"The data file this version was tested on ({card.get('data', {}).get('file', 'unknown')}) is not "
+        st.info(f"The data file this version was tested on ({card.data_file or 'unknown'}) is not "
                 "on this machine, so its misclassified faces cannot be shown.")
     else:
         commonest_true, commonest_predicted = summaries.largest_confusion(report)
@@ -60,7 +64,7 @@ with mistakes:
         cell_count = report["confusion"][EMOTIONS.index(true_class)][EMOTIONS.index(predicted)]
         st.caption(f"The card counts {cell_count} test faces of {true_class} predicted as {predicted}.")
         if st.toggle("Show these faces (runs the model on the test split once, then cached)", key="show_mistakes"):
-            evaluation = ui.cached_evaluation(name, root, str(data_path), "test", card.get("tta", "none"))
+            evaluation = ui.cached_evaluation(name, root, str(data_path), "test", card.tta)
             images, labels = ui.cached_dataset(str(data_path)).split("test")
             cell = summaries.confusion_cell(labels, evaluation["predictions"],
                                             EMOTIONS.index(true_class), EMOTIONS.index(predicted))
@@ -77,7 +81,7 @@ with mistakes:
 with settings_tab:
     st.dataframe(summaries.hyperparameters_table(card), hide_index=True, width="stretch")
     with st.expander("The whole model card (JSON)"):
-        st.json({k: v for k, v in card.items() if k != "metrics"}, expanded=False)
+        st.json({k: v for k, v in card.to_dict().items() if k != "metrics"}, expanded=False)
 
 with train_tab:
     st.write("Start a training run in the background. It keeps running if you close or reload the page; "
@@ -86,7 +90,7 @@ with train_tab:
     with st.form("train_form"):
         new_name = st.text_input("New version name", value=f"{name}-retrain")
         preset = st.selectbox("Preset", sorted(PRESETS), index=sorted(PRESETS).index("smoke"))
-        data = st.text_input("Data", value=str(summaries.data_file(card) or DEFAULT_DATA))
+        data = st.text_input("Data", value=str(locate_data(card) or default_data()))
         epochs = st.number_input("Epochs", min_value=1, max_value=200, value=2)
         submitted = st.form_submit_button("Start training")
     if submitted:

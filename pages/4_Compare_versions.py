@@ -7,6 +7,7 @@ import streamlit as st
 from fer import viz
 from fer.app import own_faces, summaries, ui
 from fer.data import DataError
+from fer.version.card import locate_data
 
 ui.page_header("Compare versions", "⚖️")
 name = ui.require_model("photo")
@@ -23,7 +24,7 @@ if len(chosen) < 2:
     st.stop()
 picked = {n: cards[n] for n in chosen}
 
-st.subheader("Side by side (test split)")
+st.subheader("Side by side (test split, FER2013's labels and FER+'s)")
 st.dataframe(summaries.compare_table(picked, {n: ui.version_dir(n, root) for n in chosen}), width="stretch")
 
 with st.expander("On your own faces: evaluate these versions on a zip of labelled face photos", expanded=True):
@@ -43,7 +44,7 @@ with st.expander("On your own faces: evaluate these versions on a zip of labelle
             st.error(f"Could not use {own_zip.name}. {e}")
         else:
             with st.spinner(f"Running {len(chosen)} versions on your {len(own_y)} faces…"):
-                own = {n: ui.cached_zip_evaluation(n, root, digest, own_data, cards[n].get("tta", "none"))
+                own = {n: ui.cached_zip_evaluation(n, root, digest, own_data, cards[n].tta)
                        for n in chosen}
             st.dataframe(own_faces.scores_table(own), hide_index=True, width="stretch")
             st.plotly_chart(viz.version_accuracy_bars(own), width="stretch", key="own_scores")
@@ -59,7 +60,7 @@ with st.expander("On your own faces: evaluate these versions on a zip of labelle
                 st.image([own_x[i] for i in differ[:60]], width=96,
                          caption=own_faces.disagreement_captions(differ[:60], own_y, own_predictions))
 
-reports = {n: summaries.test_report(c) for n, c in picked.items() if summaries.test_report(c)}
+reports = {n: c.report("test") for n, c in picked.items() if c.report("test")}
 if len(reports) < 2:
     st.info("Fewer than two of these versions have a test report; nothing more to compare.")
     st.stop()
@@ -72,16 +73,16 @@ name_b = col_b.selectbox("Version B", [n for n in reports if n != name_a], index
 st.plotly_chart(viz.confusion_difference(reports[name_a], reports[name_b], name_a, name_b), width="stretch")
 
 card_a, card_b = cards[name_a], cards[name_b]
-data_path = summaries.data_file(card_a)
+data_path = locate_data(card_a)
 if not summaries.same_test_data([card_a, card_b]):
     st.info(f"{name_a} and {name_b} were tested on different data, so their predictions cannot be matched face by face.")
 elif data_path is None:
-    st.info(f"The test data ({card_a.get('data', {}).get('file')}) is not on this machine, "
+    st.info(f"The test data ({card_a.data_file}) is not on this machine, "
             "so agreement cannot be computed.")
 elif st.toggle("Compare their predictions face by face (runs both models on the test split once, then cached)",
                key="compare_predictions"):
-    eval_a = ui.cached_evaluation(name_a, root, str(data_path), "test", card_a.get("tta", "none"))
-    eval_b = ui.cached_evaluation(name_b, root, str(data_path), "test", card_b.get("tta", "none"))
+    eval_a = ui.cached_evaluation(name_a, root, str(data_path), "test", card_a.tta)
+    eval_b = ui.cached_evaluation(name_b, root, str(data_path), "test", card_b.tta)
     _, labels = ui.cached_dataset(str(data_path)).split("test")
     agree = summaries.agreement(labels, eval_a["predictions"], eval_b["predictions"])
     cols = st.columns(5)

@@ -13,7 +13,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..versions import CARD_FILE, read_history
+from ..version import CARD_FILE, read_history
 from .settings import REPO
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..data import DataError, FaceData, load_dataset
 from ..data.folders import IMAGE_SUFFIXES
-from ..evaluate import evaluate
+from ..version.evaluation import evaluate
 from ..labels import EMOTIONS, label_index
 
 MAX_IMAGES = 20_000

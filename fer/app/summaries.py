@@ -8,35 +8,23 @@ import numpy as np
 import pandas as pd
 
 from ..labels import EMOTIONS
+from ..version.card import Card
+
+BENCHMARKS = {"fer2013": "", "ferplus": "FER+ "}  # label set -> the prefix of its figures' names
 
 
-def test_report(card: Mapping) -> dict | None:
-    """The card's test report, or None when the version has none (e.g. a folder dataset without test)."""
-    report = card.get("metrics", {}).get("test")
-    return report if report and "accuracy" in report else None
-
-
-def ms_per_face(card: Mapping) -> float | None:
-    """Milliseconds per face at batch 1 on one thread as the app classifies it: ONNX Runtime fp32 where the
-    version has been exported (else PyTorch), times the views of the TTA the version declares."""
-    latency = card.get("latency", {})
-    onnx = card.get("onnx", {}).get("fp32", {}).get("ms_per_face_batch1_1thread")
-    per_view = onnx if onnx is not None else latency.get("ms_per_face_batch1_1thread")
-    return None if per_view is None else round(per_view * latency.get("tta_views", 1), 3)
-
-
-def headline(card: Mapping) -> dict:
-    """The figures shown for the active version: test accuracy, macro-F1, params, ms/face, TTA."""
-    report = test_report(card) or {}
-    return {"test accuracy": report.get("accuracy"), "macro-F1": report.get("macro_f1"),
-            "parameters": card.get("params"), "ms/face": ms_per_face(card), "TTA": card.get("tta", "none")}
+def headline(card: Card) -> dict:
+    """The figures shown for the active version: test accuracy on both benchmarks, macro-F1, params, ms/face, TTA."""
+    return {"test accuracy": card.accuracy("test"), "FER+ test accuracy": card.accuracy("test", "ferplus"),
+            "macro-F1": card.macro_f1("test"), "parameters": card.params, "ms/face": card.ms_per_face,
+            "TTA": card.tta}
 
 
 def format_value(name: str, value) -> str:
     """A headline figure as text: shares as percentages, parameter counts in millions."""
     if value is None:
         return "n/a"
-    if name == "test accuracy":  # two decimals: 69.99% must not read as 70.0%
+    if name.endswith("test accuracy"):  # two decimals: 69.99% must not read as 70.0%
         return f"{value:.2%}"
     if name == "macro-F1":
         return f"{value:.1%}"
@@ -47,20 +35,15 @@ def format_value(name: str, value) -> str:
     return str(value)
 
 
-def ensemble_members(card: Mapping) -> list[str]:
-    """The member versions of an ensemble version's card ([] for a single model)."""
-    return [m["version"] for m in card.get("members", [])]
+def weights_size_mb(version_dir: str | Path, card: Card) -> float | None:
+    path = Path(version_dir) / (card.weights_file or "")
+    return round(path.stat().st_size / 2**20, 2) if card.weights_file and path.is_file() else None
 
 
-def weights_size_mb(version_dir: str | Path, card: Mapping) -> float | None:
-    path = Path(version_dir) / card.get("weights_file", "weights.safetensors")
-    return round(path.stat().st_size / 2**20, 2) if path.is_file() else None
-
-
-def data_name(card: Mapping) -> str:
-    data = card.get("data", {})
-    sizes = data.get("split_sizes", {})
-    return f"{Path(str(data.get('file', '?'))).name} ({sum(sizes.values())} faces)" if sizes else str(data.get("file", "?"))
+def data_name(card: Card) -> str:
+    sizes = card.data.get("split_sizes", {})
+    name = card.data_file or "?"
+    return f"{name} ({sum(sizes.values())} faces)" if sizes else name
 
 
 def _as_text(value) -> str:
@@ -71,27 +54,34 @@ def _as_text(value) -> str:
     return str(value)
 
 
-def compare_table(cards: Mapping[str, Mapping], version_dirs: Mapping[str, str | Path]) -> pd.DataFrame:
-    """One column per version, one row per figure: accuracy, macro-F1, calibration, per-class F1, size, speed, data.
+def benchmark_rows(card: Card) -> dict:
+    """Test accuracy, macro-F1 and calibration error on FER2013's labels and on FER+'s (n/a without votes)."""
+    rows = {}
+    for labels, prefix in BENCHMARKS.items():
+        rows.update({f"{prefix}test accuracy": card.accuracy("test", labels),
+                     f"{prefix}macro-F1": card.macro_f1("test", labels),
+                     f"{prefix}calibration error (ECE)": card.ece("test", labels)})
+    return rows
+
+
+def compare_table(cards: Mapping[str, Card], version_dirs: Mapping[str, str | Path]) -> pd.DataFrame:
+    """One column per version, one row per figure: both benchmarks, calibration, per-class F1, size, speed, data.
     Values are text (the rows mix numbers and names), floats with 3 decimals."""
     columns = {}
     for name, card in cards.items():
-        report = test_report(card) or {}
-        per_class = report.get("per_class", {})
-        column = {"test accuracy": report.get("accuracy"), "macro-F1": report.get("macro_f1"),
-                  "calibration error (ECE)": report.get("ece"),
-                  "confidence temperature": card.get("calibration", {}).get("temperature")}
+        per_class = (card.report("test") or {}).get("per_class", {})
+        column = {**benchmark_rows(card), "confidence temperature": card.calibration.get("temperature")}
         column.update({f"F1 {label}": per_class.get(label, {}).get("f1") for label in EMOTIONS})
         column.update({
-            "architecture": card.get("architecture"),
-            "parameters (M)": None if card.get("params") is None else round(card["params"] / 1e6, 3),
-            "MACs (M)": None if card.get("macs") is None else round(card["macs"] / 1e6, 1),
-            "ms/face (batch 1, 1 thread)": ms_per_face(card),
+            "architecture": card.architecture,
+            "parameters (M)": None if card.params is None else round(card.params / 1e6, 3),
+            "MACs (M)": None if card.macs is None else round(card.macs / 1e6, 1),
+            "ms/face (batch 1, 1 thread)": card.ms_per_face,
             "file size (MB)": weights_size_mb(version_dirs[name], card),
-            "training time (min)": None if card.get("wall_time_s") is None else round(card["wall_time_s"] / 60, 1),
-            "epochs": card.get("epochs_run"),
+            "training time (min)": None if card.wall_time_s is None else round(card.wall_time_s / 60, 1),
+            "epochs": card.epochs_run,
             "data": data_name(card),
-            "TTA": card.get("tta", "none"),
+            "TTA": card.tta,
         })
         columns[name] = column
     return pd.DataFrame({name: {row: _as_text(v) for row, v in column.items()} for name, column in columns.items()})
@@ -104,26 +94,17 @@ def per_class_table(report: Mapping) -> pd.DataFrame:
     return table
 
 
-def hyperparameters_table(card: Mapping) -> pd.DataFrame:
+def hyperparameters_table(card: Card) -> pd.DataFrame:
     """The card's training settings as a two-column table (values as text, since their types differ)."""
-    rows = {**card.get("hyperparameters", {}), "seed": card.get("seed"), "best epoch": card.get("best_epoch"),
-            "epochs run": card.get("epochs_run"), "hardware": card.get("hardware"),
-            "wall time (s)": card.get("wall_time_s")}
+    rows = {**card.hyperparameters, "seed": card.seed, "best epoch": card.best_epoch, "epochs run": card.epochs_run,
+            "hardware": card.hardware, "wall time (s)": card.wall_time_s}
     return pd.DataFrame({"setting": list(rows), "value": [str(v) for v in rows.values()]})
 
 
-def data_file(card: Mapping) -> Path | None:
-    """The data file the version was trained and tested on, if it exists on this machine."""
-    name = card.get("data", {}).get("file")
-    return Path(name) if name and Path(name).is_file() else None
-
-
-def same_test_data(cards: Sequence[Mapping]) -> bool:
+def same_test_data(cards: Sequence[Card]) -> bool:
     """Whether all versions were tested on the same data (same file hash, else the same file name)."""
-    keys = {card.get("data", {}).get("sha256") or card.get("data", {}).get("file") for card in cards}
+    keys = {card.data.get("sha256") or card.data_file for card in cards}
     return len(keys) == 1 and None not in keys
-
-
 def confusion_cell(labels: np.ndarray, predictions: np.ndarray, true_class: int, predicted_class: int) -> np.ndarray:
     """Indices of the faces of `true_class` predicted as `predicted_class`."""
     return np.flatnonzero((np.asarray(labels) == true_class) & (np.asarray(predictions) == predicted_class))

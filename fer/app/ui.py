@@ -5,15 +5,15 @@ evaluations are cached as data. Cache keys include the checkpoints root so that 
 """
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import NamedTuple
 
 import streamlit as st
 
-from .. import versions
+from ..version import Card, store
 from ..data import load_dataset
-from ..evaluate import evaluate
+from ..version.evaluation import evaluate
+from ..version.model import ModelVersion, load
 from ..inference import Recognizer, list_detectors
 from ..inference.detect import DEFAULT_DETECTOR, MIN_FACE_BY_SENSITIVITY, SMALL_FACES
 from .recognition import SharedRecognizer, UploadResult, analyse_upload
@@ -28,12 +28,12 @@ DEFAULT_SMALL_FACES = "normal"
 
 
 def checkpoints_root() -> str:
-    return str(versions.checkpoints_root())
+    return str(store.checkpoints_root())
 
 
 @st.cache_resource(show_spinner="Loading the model…")
-def cached_version(name: str, root: str) -> versions.ModelVersion:
-    return versions.load(name, root)
+def cached_version(name: str, root: str) -> ModelVersion:
+    return load(name, root)
 
 
 @st.cache_resource(show_spinner="Reading the dataset…")
@@ -50,17 +50,10 @@ def cached_evaluation(name: str, root: str, data_path: str, split: str = "test",
 @st.cache_resource(show_spinner="Loading the face detector and the model…")
 def cached_recognizer(name: str, detector: str, root: str, small_faces: str = DEFAULT_SMALL_FACES) -> SharedRecognizer:
     """One Recognizer per (version, detector, small-faces sensitivity) per server process, shared by every
-    session, with the version's own TTA; its detect(bgr, use) has the product's photo and stream settings.
-    It classifies with ONNX Runtime (about 10x faster than PyTorch for one face; the export is checked
-    against the weights and redone when stale), or with PyTorch where the version cannot be exported."""
-    version = cached_version(name, root)
-    tta = version.card.get("tta", "none")  # the TTA its reported accuracy was measured with
-    try:
-        recognizer = Recognizer(version, detector=detector, backend="onnx", tta=tta, small_faces=small_faces)
-    except Exception as e:  # an architecture the exporter cannot handle, a read-only folder, ...
-        logging.getLogger(__name__).warning("classifying with PyTorch: no ONNX model for %s (%s)", name, e)
-        recognizer = Recognizer(version, detector=detector, tta=tta, small_faces=small_faces)
-    return SharedRecognizer(recognizer)
+    session, as fer.Recognizer runs a version by default (the CLI and the API too): its own TTA and calibration,
+    on ONNX Runtime (about 10x faster than PyTorch for one face; the file's sha256 is checked against the card),
+    or PyTorch where the version cannot be exported. Its detect(bgr, use) has the photo and stream settings."""
+    return SharedRecognizer(Recognizer(cached_version(name, root), detector=detector, small_faces=small_faces))
 
 
 @st.cache_resource(show_spinner="Reading the faces in the zip…", max_entries=4)
@@ -143,9 +136,10 @@ def require_model(purpose: str = "photo") -> str:
     return name
 
 
-def read_cards(root: str) -> dict[str, dict]:
-    """Every version's card, by name (cards are small JSON files; read fresh so new versions appear)."""
-    return {name: versions.read_card(name, root) for name in versions.list_versions(root)}
+def read_cards(root: str) -> dict[str, Card]:
+    """Every readable version's card, by name (cards are small JSON files; read fresh so new versions appear).
+    store.scan_versions(root) also lists the versions whose card cannot be read, with the reason."""
+    return {entry.name: entry.card for entry in store.scan_versions(root) if entry.error is None}
 
 
 def _remember_pick() -> None:
@@ -157,16 +151,16 @@ def sidebar_model_picker(purpose: str = "photo") -> str | None:
 
     Returns None, after saying why in the sidebar, when there is no model version at all."""
     root = checkpoints_root()
-    names = versions.list_versions(root)
+    names = store.list_versions(root)
     if not names:
         st.sidebar.error(f"No model versions in {root}. Train one with `python -m fer train --preset cpu`.")
         return None
     chosen = st.session_state.get(MODEL_KEY)
     if chosen not in names:
-        chosen = versions.default_version(purpose, root)
+        chosen = store.default_version(purpose, root)
     st.session_state[_PICKER_KEY] = chosen
     st.sidebar.selectbox("Model version", names, key=_PICKER_KEY, on_change=_remember_pick,
-                         help=f"Default for this page: the {purpose} default ({versions.default_version(purpose, root)}).")
+                         help=f"Default for this page: the {purpose} default ({store.default_version(purpose, root)}).")
     return chosen
 
 

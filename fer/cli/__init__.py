@@ -1,4 +1,5 @@
-"""`python -m fer <verb>`: one module per verb, each with add_arguments(parser) and run(args) -> exit code."""
+"""`python -m fer <verb>`: one module per verb, each with add_arguments(parser), run(args) -> exit code, and
+SHARED: which of the options every verb spells alike (--model, --data, --root) it takes, from one parent parser."""
 from __future__ import annotations
 
 import argparse
@@ -18,12 +19,29 @@ VERBS = {
 }
 
 
+def shared_options(names: tuple[str, ...]) -> argparse.ArgumentParser:
+    """The parent parser of the options shared by the verbs, resolved the same way by each (fer.version.resolve)."""
+    from ..defaults import default_data
+
+    parent = argparse.ArgumentParser(add_help=False)
+    if "model" in names:
+        parent.add_argument("--model", help="model version: a name in the checkpoints folder or a version folder "
+                                            "(default: the shipped default for photos)")
+    if "data" in names:
+        parent.add_argument("--data", default=default_data(),
+                            help="FER2013's csv (plain or .gz; FER+'s fer2013new.csv beside it is joined) or an "
+                                 "image-folder root (default: $FER_DATA, else shared/data/fer2013.csv.gz)")
+    if "root" in names:
+        parent.add_argument("--root", help="checkpoints folder (default: $FER_CHECKPOINTS, else checkpoints/)")
+    return parent
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m fer", description="Facial-emotion recognition: train, evaluate, predict.")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     for verb, help_text in VERBS.items():
         module = importlib.import_module(f"fer.cli.{verb}")
-        p = sub.add_parser(verb, help=help_text, description=help_text)
+        p = sub.add_parser(verb, help=help_text, description=help_text, parents=[shared_options(module.SHARED)])
         module.add_arguments(p)
         p.set_defaults(run=module.run)
     return parser
@@ -32,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from ..data import DataError
     from ..inference.detect import ModelFileError
-    from ..versions import VersionError
+    from ..version import VersionError
 
     args = build_parser().parse_args(argv)
     try:

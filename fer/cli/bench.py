@@ -4,12 +4,14 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..defaults import BACKENDS
 from ..inference.stream import LIVE_DETECT_EVERY
+
+SHARED = ("model", "root")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", help="model version name or directory (default: the shipped default)")
-    p.add_argument("--backend", default="torch", choices=["torch", "onnx", "onnx-int8"])
+    p.add_argument("--backend", default="torch", choices=BACKENDS)
     p.add_argument("--detector", default="yunet", choices=["yunet", "mtcnn", "haar"])
     p.add_argument("--detect-every", type=int, default=LIVE_DETECT_EVERY, metavar="N",
                    help="also measure the stream detecting faces every N frames, tracking them in between "
@@ -25,6 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     from ..bench import format_bench, run_bench
+    from ..version import resolve
 
     seconds = 0.05 if args.quick else args.seconds
     if not seconds > 0:
@@ -32,7 +35,7 @@ def run(args) -> int:
     if args.detect_every < 1:
         raise ValueError(f"--detect-every must be at least 1, not {args.detect_every}")
     skip_pypi = args.no_pypi_fer or (args.quick and not args.pypi_fer)
-    result = run_bench(args.model, backend=args.backend, detector=args.detector, min_seconds=seconds,
+    result = run_bench(resolve(args.model, args.root), backend=args.backend, detector=args.detector, min_seconds=seconds,
                        detect_every=args.detect_every, pypi_fer="" if skip_pypi else args.pypi_fer)
     print(json.dumps(result) if args.json else format_bench(result))
     return 0

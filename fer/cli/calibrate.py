@@ -3,21 +3,20 @@ from __future__ import annotations
 
 import argparse
 
-from ..training.config import DEFAULT_DATA
+SHARED = ("model", "data", "root")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", required=True, help="model version name or directory")
-    p.add_argument("--data", default=DEFAULT_DATA, help="fer2013.csv(.gz) or an image-folder root")
-    p.add_argument("--root", help="checkpoints folder (default checkpoints/)")
+    pass
 
 
 def run(args) -> int:
-    from ..calibration import calibrate
+    from ..version.model import load
 
-    c = calibrate(args.model, args.data, args.root)
+    version = load(args.model, args.root)
+    c = version.calibrate(args.data)
     before, after = c["before"], c["after"]
-    print(f"{args.model}: temperature {c['temperature']:.3f} (fitted on {c['fitted_on']}, TTA {c['tta']})")
+    print(f"{version.name}: temperature {c['temperature']:.3f} (fitted on {c['fitted_on']}, TTA {c['tta']})")
     for key in after:
         print(f"  {key:8s} ECE {before[key]['ece']:.4f} -> {after[key]['ece']:.4f}   NLL {before[key]['nll']:.4f} -> "
               f"{after[key]['nll']:.4f}   mean confidence {before[key]['mean_confidence']:.3f} -> "

@@ -1,21 +1,23 @@
-"""python -m fer evaluate: metrics of a model version on a dataset split."""
+"""python -m fer evaluate: metrics of a model version on a dataset split, run as the app runs it."""
 from __future__ import annotations
 
 import argparse
 import json
 
-from ..data.ferplus import BENCHMARK_LABELS
-from ..evaluate import evaluate
+from ..defaults import CHOOSABLE_BACKENDS, DEFAULT_BACKEND, TTA_MODES
 from ..labels import EMOTIONS
-from ..training.config import DEFAULT_DATA
+from ..version.classifiers import load_classifier
+from ..version.evaluation import EVALUATION_LABELS, evaluate
+
+SHARED = ("model", "data", "root")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", help="model version (default: the shipped default)")
-    p.add_argument("--data", default=DEFAULT_DATA, help="fer2013.csv(.gz) or an image-folder root")
     p.add_argument("--split", default="PrivateTest", help="Training/PublicTest/PrivateTest or train/val/test")
-    p.add_argument("--tta", default="none", choices=["none", "flip", "tencrop"])
-    p.add_argument("--labels", default="fer2013", choices=[*BENCHMARK_LABELS, "agreed"],
+    p.add_argument("--tta", choices=TTA_MODES, help="test-time augmentation (default: the version's own)")
+    p.add_argument("--backend", default=DEFAULT_BACKEND, choices=CHOOSABLE_BACKENDS,
+                   help="auto (default, as the app): ONNX Runtime, or PyTorch where the version cannot be exported")
+    p.add_argument("--labels", default="fer2013", choices=EVALUATION_LABELS,
                    help="FER2013's labels; FER+'s (needs fer2013new.csv beside the csv): 'ferplus', each face's most-voted "
                         "of the ten raters' columns (contempt/unknown/not-a-face on top and ties left out, close to the "
                         "published protocol), 'ferplus-majority' (one emotion has over half of the votes), or 'agreed' "
@@ -37,6 +39,7 @@ def format_report(r: dict) -> str:
 
 
 def run(args) -> int:
-    report = evaluate(args.model, args.data, split=args.split, tta=args.tta, labels=args.labels)
+    classifier = load_classifier(args.model, args.backend, root=args.root)
+    report = evaluate(classifier, args.data, split=args.split, tta=args.tta, labels=args.labels)
     print(json.dumps(report) if args.json else format_report(report))
     return 0

@@ -4,17 +4,16 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..training.config import DEFAULT_DATA
+SHARED = ("model", "data", "root")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", help="model version name or directory (default: the shipped default)")
     p.add_argument("--format", default="onnx", choices=["onnx"], help="export format")
     p.add_argument("--int8", action="store_true", help="also write model.int8.onnx")
     p.add_argument("--quantization", default="static", choices=["static", "dynamic"],
-                   help="int8 scheme: static (calibrated on Training faces) or dynamic")
-    p.add_argument("--calibration-size", type=int, default=500, help="Training faces used for static calibration")
-    p.add_argument("--data", default=DEFAULT_DATA, help="FER2013 csv(.gz) or image folders for the parity check")
+                   help="int8 scheme: static (activation ranges measured on Training faces) or dynamic")
+    p.add_argument("--quantization-faces", type=int, default=500,
+                   help="Training faces whose activation ranges set static int8 quantisation")
     p.add_argument("--split", default="PrivateTest", help="split on which parity and accuracy are measured")
     p.add_argument("--json", action="store_true", help="print the card's onnx entry as JSON")
 
@@ -29,8 +28,8 @@ def format_entry(entry: dict) -> str:
         extra = f" ({r['quantization']})" if kind == "int8" else ""
         lines.append(f"{kind}{extra}: {r['file']} {r['size_bytes'] / 1e6:.2f} MB, top-1 agreement {r['top1_agreement_with_torch']:.2%}, "
                      f"accuracy {r['accuracy']:.4f} ({r['accuracy_diff_pt']:+.2f} pt), "
-                     f"{r['ms_per_face_batch1_1thread']:.3f} ms/face batch 1 one thread, "
-                     f"{r['ms_per_face_batch64_all_threads']:.3f} ms/face batch 64 all threads")
+                     f"{r['ms_per_view_batch1_1thread']:.3f} ms a view batch 1 one thread, "
+                     f"{r['ms_per_view_batch64_all_threads']:.3f} ms a view batch 64 all threads")
         if kind == "int8" and not r["within_tolerance"]:
             lines.append("warning: int8 loses more than 0.5 accuracy points; prefer the fp32 file "
                          "(or try --quantization dynamic)")
@@ -38,11 +37,11 @@ def format_entry(entry: dict) -> str:
 
 
 def run(args) -> int:
-    from ..export import export_version
+    from ..version.model import load
 
-    if args.calibration_size < 1:
-        raise ValueError(f"--calibration-size must be positive, got {args.calibration_size}")
-    entry = export_version(args.model, args.data, int8=args.int8, quantization=args.quantization,
-                           split=args.split, calibration_size=args.calibration_size)
+    if args.quantization_faces < 1:
+        raise ValueError(f"--quantization-faces must be positive, got {args.quantization_faces}")
+    entry = load(args.model, args.root).export(args.data, int8=args.int8, quantization=args.quantization,
+                                               split=args.split, quantization_size=args.quantization_faces)
     print(json.dumps(entry, indent=2) if args.json else format_entry(entry))
     return 0

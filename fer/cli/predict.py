@@ -16,22 +16,24 @@ from pathlib import Path
 
 import cv2
 
-from ..data.transforms import TTA_MODES
-from ..inference import (BACKENDS, ImageError, Recognizer, VideoError, draw_faces, is_video, list_detectors,
-                         process_video)
-from ..inference.detect import DEFAULT_DETECTOR, MIN_FACE_BY_SENSITIVITY, SMALL_FACES
+from ..defaults import CHOOSABLE_BACKENDS, DEFAULT_BACKEND, TTA_MODES
+from ..inference import ImageError, Recognizer, VideoError, draw_faces, is_video, list_detectors, process_video
+from ..inference.detect import (DEFAULT_DETECTOR, DEFAULT_SCORE_THRESHOLD, MIN_FACE_BY_SENSITIVITY, SMALL_FACES,
+                                YUNET_SCORE_THRESHOLD)
 from ..inference.recognizer import DEFAULT_SMOOTHING
+from ..version import resolve
 
+SHARED = ("model", "root")
 IMAGE_OUTPUT_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="images and/or videos")
-    p.add_argument("--model", help="model version name or directory (default: the shipped default for photos)")
     p.add_argument("--detector", default=DEFAULT_DETECTOR, choices=list_detectors(),
                    help="yunet: fast, small faces, landmarks (default); mtcnn: slower, landmarks; haar: no landmarks")
-    p.add_argument("--backend", default="torch", choices=BACKENDS)
-    p.add_argument("--tta", default="none", choices=TTA_MODES, help="test-time augmentation of each face")
+    p.add_argument("--backend", default=DEFAULT_BACKEND, choices=CHOOSABLE_BACKENDS,
+                   help="auto (default, as the app): ONNX Runtime, or PyTorch where the version cannot be exported")
+    p.add_argument("--tta", choices=TTA_MODES, help="test-time augmentation of each face (default: the version's own)")
     output = p.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON document for all inputs")
     output.add_argument("--csv", metavar="FILE", help="write one row per face (per frame, for videos)")
@@ -43,7 +45,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         ", ".join(f"{k} {v} px" for k, v in stream.items()) + " (default %(default)s)")
     p.add_argument("--min-face-size", type=int, help="pixels, for images and videos (default: from --small-faces)")
     p.add_argument("--score-threshold", type=float,
-                   help="detector score to keep a face (default: the detector's own, yunet 0.75, mtcnn 0.95)")
+                   help="detector score to keep a face (default: the detector's own, "
+                        f"yunet {YUNET_SCORE_THRESHOLD}, mtcnn {DEFAULT_SCORE_THRESHOLD})")
     p.add_argument("--detect-every", type=int, default=1, metavar="N",
                    help="videos: detect faces every N frames, track them in between (default 1)")
     p.add_argument("--smoothing", type=float, default=DEFAULT_SMOOTHING,
@@ -54,7 +57,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     if args.detect_every < 1:
         raise ValueError(f"--detect-every must be at least 1, not {args.detect_every}")
-    recognizer = Recognizer(args.model, detector=args.detector, backend=args.backend, tta=args.tta,
+    recognizer = Recognizer(resolve(args.model, args.root), detector=args.detector, backend=args.backend, tta=args.tta,
                             smoothing=args.smoothing, min_face_size=args.min_face_size,
                             score_threshold=args.score_threshold, small_faces=args.small_faces)
     image_rows = ImageCsv(args.csv, recognizer.labels) if args.csv and not all(is_video(p) for p in args.paths) else None
@@ -77,7 +80,7 @@ def run(args) -> int:
             image_rows.close()
     if args.json:
         print(json.dumps({"model": recognizer.version, "detector": args.detector, "backend": args.backend,
-                          "tta": args.tta, "results": entries}, indent=2))
+                          "tta": recognizer.tta, "results": entries}, indent=2))
     return 1 if failures else 0
 
 
@@ -123,12 +126,14 @@ def annotated_path(source: str, target: str, n_inputs: int) -> Path:
     """The single-input output file when `target` names one of the input's kind, else a file in dir `target`."""
     target = Path(target)
     video = is_video(source)
-    if n_inputs == 1 and (is_video(target) if video else target.suffix.lower() in IMAGE_OUTPUT_SUFFIXES):
+    if n_inputs == 1 and (is_video(target) if video else target.suffix.lower() in SHARED = ("model", "root")
+IMAGE_OUTPUT_SUFFIXES):
         target.parent.mkdir(parents=True, exist_ok=True)
         return target
     target.mkdir(parents=True, exist_ok=True)
     source = Path(source)
-    suffix = ".mp4" if video else (source.suffix.lower() if source.suffix.lower() in IMAGE_OUTPUT_SUFFIXES else ".png")
+    suffix = ".mp4" if video else (source.suffix.lower() if source.suffix.lower() in SHARED = ("model", "root")
+IMAGE_OUTPUT_SUFFIXES else ".png")
     return target / f"{source.stem}.annotated{suffix}"
 
 

@@ -5,13 +5,15 @@ import argparse
 import json
 
 from ..data import LABEL_SOURCES
-from ..training import PRESETS, TrainConfig, make_config, train
+from ..defaults import TTA_MODES
+from ..training import PRESETS, make_config, train
+
+SHARED = ("data",)  # its --model is an architecture, not a version
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", choices=sorted(PRESETS), help="start from a preset: " + "; ".join(
         f"{k}: {v.get('model')}, {v.get('epochs')} epochs" for k, v in PRESETS.items()))
-    p.add_argument("--data", help=f"fer2013.csv(.gz) or an image-folder root (default {TrainConfig.data})")
     p.add_argument("--labels", choices=LABEL_SOURCES, help="training targets: FER2013's labels (default), or FER+'s "
                    "majority or soft vote shares (needs FER+'s fer2013new.csv beside the FER2013 csv)")
     p.add_argument("--model", help="registered model name (python -m fer versions --models lists them)")
@@ -32,7 +34,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", choices=["onecycle", "cosine", "plateau", "none"])
     p.add_argument("--augment", choices=["none", "standard", "strong"])
     p.add_argument("--aug-backend", choices=["batch", "v2"])
-    p.add_argument("--eval-tta", choices=["none", "flip", "tencrop"])
+    p.add_argument("--eval-tta", choices=TTA_MODES)
     p.add_argument("--device", choices=["auto", "cpu", "cuda"])
     p.add_argument("--class-weighted", action="store_true", default=None)
     p.add_argument("--balanced-sampler", action="store_true", default=None)

@@ -1,15 +1,15 @@
 """FaceData: a face dataset as 48x48 uint8 arrays per split, whatever layout it was read from."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from ..defaults import FACE_SIZE
 from ..labels import EMOTIONS
+from .errors import DataError
 
-FACE_SIZE = 48
 ROLES = ("train", "val", "test")
 # FER2013's split names, and the other usual spellings, mapped to the three roles.
 SPLIT_ALIASES = {
@@ -17,10 +17,6 @@ SPLIT_ALIASES = {
     "val": "val", "valid": "val", "validation": "val", "publictest": "val",
     "test": "test", "testing": "test", "privatetest": "test",
 }
-
-
-class DataError(ValueError):
-    """A dataset that cannot be read; the message names the file and the row or path."""
 
 
 def split_role(name: str) -> str:
@@ -88,11 +84,3 @@ class FaceData:
                 votes[role] = self.votes[role][idx]
         return FaceData(self.source, self.layout, small, dict(self.split_names),
                         self.notes + [f"subset of {per_split} per split, seed {seed}"], votes)
-
-
-def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()

@@ -10,7 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from ..labels import NUM_CLASSES
-from .dataset import FACE_SIZE, DataError, FaceData, file_sha256, split_role
+from ..checksum import sha256_of
+from ..defaults import FACE_SIZE
+from .dataset import FaceData, split_role
+from .errors import DataError
 from .ferplus import check_alignment, read_ferplus_votes
 
 REQUIRED_COLUMNS = ("emotion", "pixels", "Usage")
@@ -24,7 +27,7 @@ def cache_dir() -> Path:
 
 def _cache_path(path: Path) -> Path:
     """Keyed by the file's content, so a file replaced in place (same name, size or time) is parsed again."""
-    return cache_dir() / f"fer2013-{file_sha256(path)[:16]}-v{CACHE_VERSION}.npz"
+    return cache_dir() / f"fer2013-{sha256_of(path)[:16]}-v{CACHE_VERSION}.npz"
 
 
 def _open_text(path: Path):

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..labels import EMOTIONS, NUM_CLASSES
-from .dataset import DataError
+from .errors import DataError
 
 FERPLUS_FILE = "fer2013new.csv"
 # The shared data's list of rows that are not Kaggle's originals; rows whose FER+ votes may belong to another

@@ -7,7 +7,9 @@ import cv2
 import numpy as np
 
 from ..labels import label_index
-from .dataset import FACE_SIZE, SPLIT_ALIASES, DataError, FaceData
+from ..defaults import FACE_SIZE
+from .dataset import SPLIT_ALIASES, FaceData
+from .errors import DataError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 

@@ -1,20 +1,14 @@
 """load_dataset: the one entry point that reads any supported layout into FaceData."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from .dataset import DataError, FaceData
+from ..defaults import DATA_ENV, default_data
+from .dataset import FaceData
+from .errors import DataError
 from .fer2013 import read_fer2013_csv
 from .ferplus import FERPLUS_FILE
 from .folders import read_image_folders
-
-DATA_ENV = "FER_DATA"  # where FER2013 (or an image-folder root) is, when not given with --data
-SHARED_FER2013 = Path(__file__).resolve().parents[3] / "shared" / "data" / "fer2013.csv.gz"  # beside the repository
-
-
-def default_data() -> str:
-    return os.environ.get(DATA_ENV) or str(SHARED_FER2013)
 
 
 def missing_data_message(path: Path) -> str:

@@ -1,4 +1,5 @@
-"""Normalisation, training augmentation (torchvision.transforms.v2) and test-time-augmentation views."""
+"""Training-time tensors: normalised faces as torch tensors, augmentation (torchvision.transforms.v2 per sample,
+or batch-wise on device). Test-time augmentation lives in fer.version.predict (numpy, shared by every backend)."""
 from __future__ import annotations
 
 import math
@@ -8,22 +9,19 @@ import torch
 import torch.nn.functional as F
 from torchvision.transforms import v2
 
-NORMALIZATION = {"mean": 0.5, "std": 0.25}
-TTA_MODES = ("none", "flip", "tencrop")
+from ..defaults import FACE_SIZE, NORMALIZATION
+from .faces import normalize
+
 
 
 def to_tensor(faces: np.ndarray, normalization: dict = NORMALIZATION) -> torch.Tensor:
     """uint8 faces [N,48,48] (or one [48,48]) -> normalised float tensor [N,1,48,48]."""
-    faces = np.asarray(faces)
-    if faces.ndim == 2:
-        faces = faces[None]
-    x = torch.from_numpy(np.ascontiguousarray(faces)).float().unsqueeze(1) / 255.0
-    return (x - normalization["mean"]) / normalization["std"]
+    return torch.from_numpy(normalize(faces, normalization))
 
 
 def train_augmentation(strength: str = "standard", normalization: dict = NORMALIZATION) -> v2.Compose:
     """Per-sample augmentation of a uint8 tensor [1,48,48]: crop/shift, flip, rotation, light, erasing."""
-    size = 48
+    size = FACE_SIZE
     if strength == "none":
         geometric = []
         erase = []
@@ -42,38 +40,6 @@ def train_augmentation(strength: str = "standard", normalization: dict = NORMALI
         v2.Normalize([normalization["mean"]], [normalization["std"]]),
         *erase,
     ])
-
-
-def tta_views(x: torch.Tensor, mode: str) -> torch.Tensor:
-    """[N,1,H,W] -> [V,N,1,H,W]: the views whose softmax outputs are averaged."""
-    if mode == "none":
-        return x[None]
-    if mode == "flip":
-        return torch.stack([x, x.flip(-1)])
-    if mode == "tencrop":
-        size = x.shape[-1]
-        crops = v2.functional.ten_crop(x, [int(size * 0.9)] * 2)
-        return torch.stack([F.interpolate(c, size=x.shape[-2:], mode="bilinear", align_corners=False) for c in crops])
-    raise ValueError(f"unknown TTA mode {mode!r}; use one of {', '.join(TTA_MODES)}")
-
-
-def predict_proba_batched(logits_fn, faces: np.ndarray, tta: str, normalization: dict, batch_size: int = 256,
-                          num_classes: int = 7, temperature: float = 1.0) -> np.ndarray:
-    """Class probabilities [N,C] for uint8 faces [N,48,48] (or one [48,48]): softmax of `logits_fn`
-    (normalised float tensor [M,1,48,48] -> logits tensor [M,C]) averaged over the TTA views, then tempered
-    (a version's calibration: p^(1/T), renormalised; the most likely class never changes)."""
-    faces = np.asarray(faces)
-    if faces.ndim == 2:
-        faces = faces[None]
-    out = []
-    for start in range(0, len(faces), batch_size):
-        views = tta_views(to_tensor(faces[start:start + batch_size], normalization), tta)
-        n_views, n = views.shape[:2]
-        probs = logits_fn(views.flatten(0, 1)).float().softmax(-1).view(n_views, n, -1).mean(0)
-        if temperature != 1.0:
-            probs = (probs.clamp_min(1e-12).log() / temperature).softmax(-1)
-        out.append(probs.cpu().numpy())
-    return np.concatenate(out) if out else np.zeros((0, num_classes), np.float32)
 
 
 class AugmentedFaces(torch.utils.data.Dataset):

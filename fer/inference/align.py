@@ -17,9 +17,9 @@ import math
 import cv2
 import numpy as np
 
+from ..defaults import FACE_SIZE
 from .results import Detection
 
-FACE_SIZE = 48
 EYE_CENTER = (0.5, 18.6 / 48)   # where the midpoint of the eyes lands, as a fraction of the crop
 EYE_DISTANCE = 17.6 / 48        # distance between the eyes, as a fraction of the crop's side
 EYE_TO_MOUTH = 19.1 / 48        # distance from the eyes' midpoint to the mouth's midpoint, same unit

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data.transforms import TTA_MODES
+from ..defaults import BACKENDS, DEFAULT_BACKEND, TTA_MODES
+from ..version.classifiers import load_classifier
 from .align import face_crops
-from .classifiers import BACKENDS, load_classifier
 from .detect import MAX_DETECT_SIDE, USES, DetectorSettings, create_detector, detect_faces, detector_settings
 from .io import MAX_BYTES, MAX_PIXELS, read_image
 from .results import Detection, Face
@@ -17,13 +17,15 @@ DEFAULT_SMOOTHING = 0.6
 class Recognizer:
     """Find faces and their emotions.
 
-        rec = fer.Recognizer()                      # default photo model, YuNet detector, PyTorch
+        rec = fer.Recognizer()                      # default photo model, YuNet detector, ONNX Runtime
         faces = rec.predict("group.jpg")            # [Face(box, label, confidence, probabilities, ...)]
         fer.inference.to_dataframe(faces)
 
     `image` may be a path, bytes, a file object, a PIL image (any mode; EXIF orientation honoured) or a numpy
     array: numpy arrays are BGR like OpenCV (pass color="rgb" for RGB) or 2-D grayscale.
-    `version`: a version name or directory (None: fer.versions.default_version("photo")).
+    `version`: a version name or directory, or a loaded ModelVersion (None: the photo default). It runs as the
+    app runs it: `backend` "auto" (ONNX Runtime, or PyTorch where the version cannot be exported) and `tta`
+    None (the version's own TTA), with the version's calibration; both may be overridden.
     `detector`: "yunet" (default: landmarks, fast, small faces), "mtcnn" (landmarks, slower), "haar" (no
     landmarks), a registered name, or an object with detect(bgr). Photos (predict) and streams (FaceStream,
     videos) each get the product's detector setting for that use (fer.inference.detect.detector_settings):
@@ -34,12 +36,12 @@ class Recognizer:
     Images over `max_pixels` or `max_bytes` are refused (ImageError) before being decoded.
     """
 
-    def __init__(self, version=None, detector=None, backend: str = "torch", tta: str = "none",
+    def __init__(self, version=None, detector=None, backend: str = DEFAULT_BACKEND, tta: str | None = None,
                  smoothing: float = DEFAULT_SMOOTHING, min_face_size: int | None = None,
                  score_threshold: float | None = None, max_pixels: int = MAX_PIXELS,
                  max_bytes: int = MAX_BYTES, max_detect_side: int | None = MAX_DETECT_SIDE,
                  small_faces: str = "normal"):
-        if tta not in TTA_MODES:
+        if tta is not None and tta not in TTA_MODES:
             raise ValueError(f"unknown TTA mode {tta!r}; use one of {', '.join(TTA_MODES)}")
         if not 0 <= smoothing < 1:
             raise ValueError(f"smoothing must be in [0, 1), not {smoothing}")
@@ -51,7 +53,7 @@ class Recognizer:
         else:  # a detector object serves both uses
             self.settings = {}
             self.detectors = dict.fromkeys(USES, create_detector(detector))
-        self.backend, self.tta, self.smoothing = backend, tta, smoothing
+        self.backend, self.tta, self.smoothing = backend, tta or self.classifier.card.tta, smoothing
         self.max_pixels, self.max_bytes, self.max_detect_side = max_pixels, max_bytes, max_detect_side
 
     @property

@@ -39,27 +39,3 @@ def count_macs(model: nn.Module, input_size: tuple[int, int, int] = (1, 48, 48))
             h.remove()
         model.train(was_training)
     return int(total)
-
-
-@torch.no_grad()
-def measure_latency_ms(model: nn.Module, batch: int = 1, threads: int = 1, input_size=(1, 48, 48),
-                       warmup: int = 10, min_seconds: float = 1.0) -> float:
-    """Milliseconds per face on CPU at a given batch size and thread count."""
-    import time
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    model = model.eval()
-    device = next(model.parameters()).device
-    x = torch.randn(batch, *input_size, device=device)
-    try:
-        for _ in range(warmup):
-            model(x)
-        runs, start = 0, time.perf_counter()
-        while runs < 5 or time.perf_counter() - start < min_seconds:
-            model(x)
-            runs += 1
-        elapsed = time.perf_counter() - start
-    finally:
-        torch.set_num_threads(previous)
-    return 1000 * elapsed / (runs * batch)

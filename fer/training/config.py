@@ -4,15 +4,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from ..data.load import default_data
-
-DEFAULT_DATA = default_data()  # $FER_DATA, else FER2013 in shared/data beside the repository
+from ..defaults import default_data
 
 
 @dataclass
 class TrainConfig:
     # data
-    data: str = DEFAULT_DATA
+    data: str = field(default_factory=default_data)  # $FER_DATA, else FER2013 in shared/data
     subset: int = 0                  # >0: use this many random faces per split (smoke runs, tests)
     labels: str = "fer2013"          # training targets: fer2013 | ferplus-majority | ferplus-soft (val/test stay FER2013's)
     # model

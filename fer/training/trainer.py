@@ -20,12 +20,16 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler, WeightedRandomSampler
 from tqdm.auto import tqdm
 
-from .. import versions
-from ..data import FaceData, file_sha256, load_dataset
-from ..data.transforms import NORMALIZATION, AugmentedFaces, batch_augment, to_tensor, train_augmentation
+from safetensors.torch import load_file
+
+from ..checksum import sha256_of
+from ..data import FaceData, load_dataset
+from ..data.transforms import AugmentedFaces, batch_augment, to_tensor, train_augmentation
 from ..labels import EMOTIONS
 from ..models import count_macs, count_params, create_model
-from ..models.profile import measure_latency_ms
+from ..version import WEIGHTS_FILE, Card, checkpoints_root, write_history
+from ..version.evaluation import evaluate_into_card
+from ..version.model import ModelVersion, load, save_weights
 from .config import TrainConfig
 from .losses import TrainingLoss
 from .optim import make_optimizer, make_scheduler, mix_batch
@@ -197,7 +201,7 @@ def _train_one_epoch(model, loader, optimizer, scheduler, criterion, config, dev
 
 # ---------------------------------------------------------------- the run
 def _version_dir(config: TrainConfig) -> Path:
-    root = Path(config.out_dir) if config.out_dir else versions.checkpoints_root()
+    root = Path(config.out_dir) if config.out_dir else checkpoints_root()
     name = config.name or f"{config.model}-{dt.datetime.now():%Y%m%d-%H%M%S}"
     return root / name
 
@@ -263,7 +267,7 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
         class_weights = torch.tensor(len(y_train) / (len(EMOTIONS) * np.maximum(counts, 1)), dtype=torch.float32, device=device)
     teacher = None
     if config.teacher:
-        teacher = versions.load(config.teacher, device=str(device)).model
+        teacher = load(config.teacher, device=str(device)).model
         if main:
             print(f"distilling from {config.teacher} (alpha {config.distill_alpha}, temperature {config.distill_temperature})")
     criterion = TrainingLoss(class_weights, config.label_smoothing, teacher, config.distill_alpha, config.distill_temperature)
@@ -328,9 +332,9 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
         sitting.update(epochs=sitting["epochs"] + 1, seconds=round(time.time() - started, 1))
         if main:
             if improved:
-                versions.save_weights(out, model)
+                save_weights(out, model)
             _save_resume_state(resume_path, model, optimizer, scheduler, epoch, history, best, clock, sittings)
-            versions.write_history(out, history)
+            write_history(out, history)
             print(f"epoch {epoch + 1:3d}/{config.epochs}  train loss {train_loss:.4f} acc {train_acc:.4f}  "
                   f"val loss {val_loss:.4f} acc {val_acc:.4f}"
                   f"{'' if val_plus_acc is None else f' FER+ {val_plus_acc:.4f}'}{'  *best' if improved else ''}  ({row['seconds']:.0f}s)", flush=True)
@@ -376,51 +380,22 @@ def _sitting_over(max_minutes: float, started: float, last_epoch_s: float) -> bo
 
 
 def finish_version(out: Path, config: TrainConfig, data: FaceData, params: int, macs: int, best: dict,
-                   history: list[dict], wall_time: float, hardware: str, sittings: list[dict] | None = None) -> dict:
-    """Reload the best epoch, evaluate it on validation and (once) on test, write card.json."""
-    from ..evaluate import evaluate_arrays
-
-    card = {
-        "name": out.name, "architecture": config.model, "model_kwargs": config.model_kwargs,
-        "params": params, "macs": macs, "input_size": [1, 48, 48], "normalization": NORMALIZATION,
-        "labels": list(EMOTIONS), "weights_file": versions.WEIGHTS_FILE,
-    }
-    versions.write_card(out, {**card, "weights_sha256": versions.sha256_of(out / versions.WEIGHTS_FILE)})
-    version = versions.load(str(out))
-    data_info = {"file": data.source, "layout": data.layout, "split_sizes": data.sizes(), "notes": data.notes}
-    if Path(data.source).is_file():
-        data_info["sha256"] = file_sha256(data.source)
-    x_val, y_val = data.split("val")
-    metrics = {"val": evaluate_arrays(version, x_val, y_val, tta="none"),
-               "val_tta": evaluate_arrays(version, x_val, y_val, tta=config.eval_tta)}
-    try:
-        x_test, y_test = data.split("test")
-        metrics["test"] = evaluate_arrays(version, x_test, y_test, tta=config.eval_tta)
-    except Exception as e:  # a folder dataset may have no test split
-        metrics["test"] = {"missing": str(e)}
-    for split in ("val", "test"):
-        if split in data.votes:  # FER+'s labels of the same faces (see fer.data.ferplus.BENCHMARK_LABELS)
-            for labels, key in (("ferplus", f"{split}_ferplus"), ("ferplus-majority", f"{split}_ferplus_majority"),
-                                ("agreed", f"{split}_agreed")):
-                metrics[key] = evaluate_arrays(version, *data.labelled(split, labels), tta=config.eval_tta)
-    card.update({
-        "data": data_info,
-        "protocol": f"trained on train, best epoch chosen on val ({SELECTION[config.labels]}), test reported once",
-        "hyperparameters": config.to_dict(), "seed": config.seed,
-        "wall_time_s": round(wall_time, 1), "hardware": hardware, "sittings": sittings or [],
-        "best_epoch": best["epoch"], "epochs_run": len(history),
-        "metrics": metrics, "tta": config.eval_tta,
-        "latency": {"ms_per_face_batch1_1thread": round(measure_latency_ms(version.model, batch=1, threads=1), 3),
-                    "ms_per_face_batch64_1thread": round(measure_latency_ms(version.model, batch=64, threads=1), 3),
-                    "tta_views": {"none": 1, "flip": 2, "tencrop": 10}[config.eval_tta]},
-        "weights_sha256": versions.sha256_of(out / versions.WEIGHTS_FILE),
-        "created": dt.datetime.now().isoformat(timespec="seconds"),
-    })
-    versions.write_card(out, card)
+                   history: list[dict], wall_time: float, hardware: str, sittings: list[dict] | None = None) -> Card:
+    """The best epoch's weights as a model version: evaluated on validation and (once) on test, card written."""
+    weights = out / WEIGHTS_FILE
+    card = Card(name=out.name, architecture=config.model, model_kwargs=config.model_kwargs, params=params, macs=macs,
+                weights_sha256=sha256_of(weights))
+    model = create_model(config.model, num_classes=len(EMOTIONS), **config.model_kwargs)
+    model.load_state_dict(load_file(str(weights)))
+    version = ModelVersion(out.name, out, card, model.eval(), history)
+    evaluate_into_card(
+        version, data, config.eval_tta,
+        protocol=f"trained on train, best epoch chosen on val ({SELECTION[config.labels]}), test reported once",
+        hyperparameters=config.to_dict(), seed=config.seed, wall_time_s=round(wall_time, 1), hardware=hardware,
+        sittings=sittings or [], best_epoch=best["epoch"], epochs_run=len(history))
     (out / RESUME_FILE).unlink(missing_ok=True)
-    test = metrics["test"]
-    if "accuracy" in test:
-        print(f"{out.name}: val accuracy {metrics['val']['accuracy']:.4f}, test accuracy {test['accuracy']:.4f} "
-              f"(macro-F1 {test['macro_f1']:.4f}, TTA {config.eval_tta}) -> {out}")
+    if card.accuracy("test") is not None:
+        print(f"{out.name}: val accuracy {card.accuracy('val'):.4f}, test accuracy {card.accuracy('test'):.4f} "
+              f"(macro-F1 {card.macro_f1('test'):.4f}, TTA {config.eval_tta}) -> {out}")
     shutil.rmtree(out / "__pycache__", ignore_errors=True)
     return card

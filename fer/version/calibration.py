@@ -1,0 +1,54 @@
+"""Temperature scaling (Guo et al. 2017): one number per version, fitted on the validation split, that makes
+its confidence match its accuracy. It is applied to the TTA-averaged probabilities (p^(1/T), renormalised:
+fer.version.predict.temper), so the predicted class, and with it every accuracy, stays the same.
+
+    python -m fer calibrate --model fernet_small-cpu-v4-ens
+    fer.load("fernet_small-cpu-v4-ens").calibrate()
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..data import FaceData
+from ..metrics import expected_calibration_error
+from .evaluation import as_data, evaluate_into_card, network_probabilities
+from .predict import temper
+
+TEMPERATURES = np.exp(np.linspace(np.log(0.2), np.log(5.0), 241))  # 1.3% apart, 1.0 included
+
+
+def negative_log_likelihood(probs: np.ndarray, y: np.ndarray) -> float:
+    return float(-np.log(np.clip(probs[np.arange(len(y)), y], 1e-12, None)).mean())
+
+
+def fit_temperature(probs: np.ndarray, y: np.ndarray) -> float:
+    """The temperature of least negative log-likelihood on (probs, y), from a fine grid over 0.2-5."""
+    return float(min(TEMPERATURES, key=lambda t: negative_log_likelihood(temper(probs, t), y)))
+
+
+def _figures(probs: np.ndarray, y: np.ndarray) -> dict:
+    return {"nll": round(negative_log_likelihood(probs, y), 4), "ece": round(expected_calibration_error(probs, y), 4),
+            "mean_confidence": round(float(probs.max(1).mean()), 4)}
+
+
+def calibrate(version, data: str | FaceData | None = None, root: str | Path | None = None) -> dict:
+    """Fit the version's temperature on the validation split under its own TTA, record it in its card with the
+    before/after figures, and evaluate the card's metrics with it; returns card.calibration."""
+    from .model import ModelVersion, load
+
+    version = version if isinstance(version, ModelVersion) else load(version, root)
+    data = as_data(data)
+    tta = version.card.tta
+    raw = network_probabilities(version, data, calibrated=False)  # the network's own probabilities
+    temperature = fit_temperature(raw("val", tta), data.split("val")[1])
+    splits = {"val_tta": "val", "test": "test"}
+    version.card.calibration = {
+        "method": "temperature scaling of the TTA-averaged probabilities", "temperature": round(temperature, 4),
+        "fitted_on": data.split_names.get("val", "val"), "tta": tta,
+        "before": {key: _figures(raw(split, tta), data.split(split)[1]) for key, split in splits.items()},
+        "after": {key: _figures(temper(raw(split, tta), temperature), data.split(split)[1]) for key, split in splits.items()},
+    }
+    evaluate_into_card(version, data, tta, probs_of=lambda split, mode: temper(raw(split, mode), version.card.temperature))
+    return version.card.calibration

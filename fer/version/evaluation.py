@@ -1,0 +1,124 @@
+"""Evaluation: a report of a version on a split, and the one function that evaluates a version into its card
+(used by training, ensembles and calibration, on the model in memory: no write-read-write round trip).
+
+A *report* is fer.metrics.classification_report (accuracy, macro_f1, per_class, confusion, n) plus calibration
+(ece, mean_confidence), predicted class shares and the misclassified faces' indices.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from ..data import DataError, FaceData, load_dataset
+from ..data.ferplus import BENCHMARK_LABELS
+from ..defaults import DEFAULT_BACKEND, default_data
+from ..labels import EMOTIONS
+from ..metrics import classification_report, expected_calibration_error
+from .card import FERPLUS_SUFFIX, data_identity
+
+EVALUATION_LABELS = (*BENCHMARK_LABELS, "agreed")
+# card.metrics keys per label set of the FER+ votes: "<split>_ferplus", "<split>_ferplus_majority", "<split>_agreed"
+CARD_LABEL_KEYS = {"ferplus": FERPLUS_SUFFIX, "ferplus-majority": "_ferplus_majority", "agreed": "_agreed"}
+
+
+def report_from_probs(probs: np.ndarray, y: np.ndarray, tta: str = "none", keep_predictions: bool = False) -> dict:
+    """Accuracy, macro-F1, per-class scores, confusion, calibration and class shares of predicted probabilities."""
+    pred = probs.argmax(1)
+    report = classification_report(y, pred)
+    report["tta"] = tta
+    report["ece"] = round(expected_calibration_error(probs, y), 4)
+    report["mean_confidence"] = round(float(probs.max(1).mean()), 4)
+    report["predicted_share"] = dict(zip(EMOTIONS, np.round(np.bincount(pred, minlength=len(EMOTIONS)) / max(len(pred), 1), 4).tolist()))
+    report["misclassified"] = np.flatnonzero(pred != y).tolist()
+    if keep_predictions:
+        report["predictions"] = pred.tolist()
+        report["probabilities"] = probs.round(5).tolist()
+    return report
+
+
+def as_data(data: str | FaceData | None) -> FaceData:
+    return data if isinstance(data, FaceData) else load_dataset(data or default_data())
+
+
+def evaluate(version, data: str | FaceData | None = None, split: str = "PrivateTest", tta: str | None = None,
+             keep_predictions: bool = False, labels: str = "fer2013", backend: str = DEFAULT_BACKEND) -> dict:
+    """A report of `version` (a name, a folder, a ModelVersion or a classifier) on a split of `data` (a path or
+    FaceData; None: the default data), with the version's own TTA and calibration unless `tta` is given, on
+    the app's backend. `labels`: "fer2013"; "ferplus" (each face's most-voted of FER+'s ten columns, close to
+    the published protocol); "ferplus-majority"; "agreed" (the "ferplus" faces whose FER2013 label is the same)."""
+    from .classifiers import load_classifier
+
+    if labels not in EVALUATION_LABELS:
+        raise ValueError(f"unknown labels {labels!r}; use one of {', '.join(EVALUATION_LABELS)}")
+    classifier = version if hasattr(version, "predict_proba") else load_classifier(version, backend)
+    data = as_data(data)
+    tta = tta or classifier.card.tta
+    x, y = data.labelled(split, labels)
+    report = report_from_probs(classifier.predict_proba(x, tta), y, tta, keep_predictions)
+    report.update({"model": classifier.name, "data": data.source, "split": split, "labels": labels})
+    return report
+
+
+def _kept_rows(data: FaceData, split: str, labels: str) -> tuple[np.ndarray, np.ndarray]:
+    """(indices into the split, labels) of the faces a FER+ label set keeps, so each face is classified once."""
+    _, plus, keep = data.ferplus(split, "ferplus" if labels == "agreed" else labels)
+    rows = np.flatnonzero(keep)
+    if labels != "agreed":
+        return rows, plus
+    same = data.split(split)[1][rows] == plus
+    return rows[same], plus[same]
+
+
+def split_reports(probs_of, data: FaceData, split: str, tta: str, key: str | None = None) -> dict[str, dict]:
+    """card.metrics entries of one split: FER2013's labels under `key` (default: the split's role), and where
+    the data has FER+ votes, each FER+ label set of the same faces. `probs_of(split, tta)` gives the
+    probabilities of the split's faces."""
+    probs, y = probs_of(split, tta), data.split(split)[1]
+    reports = {key or split: report_from_probs(probs, y, tta)}
+    if split in data.votes:
+        for labels, suffix in CARD_LABEL_KEYS.items():
+            rows, plus = _kept_rows(data, split, labels)
+            reports[split + suffix] = report_from_probs(probs[rows], plus, tta)
+    return reports
+
+
+def card_metrics(probs_of, data: FaceData, tta: str) -> dict[str, dict]:
+    """Validation without TTA (the figure epochs are chosen on) and with the version's TTA, test once with it,
+    each on FER2013's labels and, where the data has FER+ votes, on FER+'s (see CARD_LABEL_KEYS)."""
+    metrics = {"val": report_from_probs(probs_of("val", "none"), data.split("val")[1], "none")}
+    metrics.update(split_reports(probs_of, data, "val", tta, "val_tta"))
+    try:
+        metrics.update(split_reports(probs_of, data, "test", tta))
+    except DataError as e:  # a folder dataset may have no test split
+        metrics["test"] = {"missing": str(e)}
+    return metrics
+
+
+def network_probabilities(version, data: FaceData, calibrated: bool = True):
+    """probs_of(split, tta) for card_metrics: the version's probabilities of a split, each computed once."""
+    cache = {}
+
+    def probs_of(split: str, tta: str) -> np.ndarray:
+        if (split, tta) not in cache:
+            cache[split, tta] = version.predict_proba(data.split(split)[0], tta, calibrated=calibrated)
+        return cache[split, tta]
+    return probs_of
+
+
+def evaluate_into_card(version, data: FaceData, tta: str, probs_of=None, **card_fields) -> None:
+    """Evaluate the version in memory on `data` with `tta` and complete its card: metrics (FER2013 and FER+),
+    the data it saw (by name and sha256), PyTorch latency, `card_fields`; then write the card once.
+    `probs_of` (default: the version's calibrated probabilities) lets calibration reuse what it computed."""
+    card = version.card
+    card.tta = tta
+    card.metrics = card_metrics(probs_of or network_probabilities(version, data), data, tta)
+    card.data = data_identity(data.source, data.layout, data.sizes(), data.notes)
+    card.latency = {f"ms_per_view_batch{b}_1thread": round(version.ms_per_view(batch=b, threads=1), 3) for b in (1, 64)}
+    card.created = dt.datetime.now().isoformat(timespec="seconds")
+    for name, value in card_fields.items():
+        setattr(card, name, value)
+    version.save_card()
+
+
+__all__ = ["evaluate", "evaluate_into_card", "report_from_probs", "card_metrics", "classification_report"]

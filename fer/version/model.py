@@ -1,0 +1,133 @@
+"""ModelVersion: one object for one version, loaded from its verified files.
+
+    v = fer.load("fernet_small-rt-v3")        # None: the photo default
+    v.card.accuracy("test", labels="ferplus")
+    v.predict_proba(faces_uint8)              # the version's own TTA and calibration
+    v.evaluate(data, split="PrivateTest")     # a report (fer.version.evaluation)
+    v.export(data, int8=True); v.calibrate(data); v.recognizer(detector="yunet")
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+
+from ..checksum import sha256_of
+from ..models import Ensemble, create_model
+from .card import WEIGHTS_FILE, Card
+from .errors import VersionError
+from .predict import predict_proba_batched
+from .runtime import stopwatch_ms_per_view
+from .store import read_history, resolve, verify_weights
+
+
+@dataclass
+class ModelVersion:
+    name: str
+    path: Path
+    card: Card
+    model: torch.nn.Module
+    history: list[dict] = field(default_factory=list)
+    device: str = "cpu"
+
+    @property
+    def labels(self) -> list[str]:
+        return self.card.labels
+
+    @property
+    def normalization(self) -> dict:
+        return self.card.normalization
+
+    @torch.no_grad()
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        """Raw outputs for normalised float inputs [N,1,48,48]."""
+        return self.model(torch.from_numpy(x).to(self.device)).float().cpu().numpy()
+
+    def predict_proba(self, faces: np.ndarray, tta: str | None = None, batch_size: int = 256,
+                      calibrated: bool = True) -> np.ndarray:
+        """Class probabilities [N,7] for uint8 48x48 faces [N,48,48]: TTA views averaged (default: the version's
+        own TTA), then calibrated with its temperature (calibrated=False: the network's own probabilities)."""
+        return predict_proba_batched(self.logits, faces, tta or self.card.tta, self.normalization, batch_size,
+                                     len(self.labels), self.card.temperature if calibrated else 1.0)
+
+    def ms_per_view(self, batch: int = 1, threads: int = 1, min_seconds: float = 1.0) -> float:
+        """A PyTorch stopwatch: milliseconds per TTA view at a batch size and thread count."""
+        previous = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            return stopwatch_ms_per_view(self.logits, batch, warmup=10, min_seconds=min_seconds)
+        finally:
+            torch.set_num_threads(previous)
+
+    def save_card(self) -> None:
+        self.card.write(self.path)
+
+    # ------------------------------------------------------------ the verbs, one object
+    def classifier(self, backend: str = "auto", threads: int = 0):
+        from .classifiers import load_classifier
+
+        return load_classifier(self, backend, threads)
+
+    def evaluate(self, data, split: str = "PrivateTest", **options) -> dict:
+        from .evaluation import evaluate
+
+        return evaluate(self, data, split, **options)
+
+    def export(self, data=None, **options) -> dict:
+        from .export import export_version
+
+        return export_version(self, data, **options)
+
+    def calibrate(self, data=None) -> dict:
+        from .calibration import calibrate
+
+        return calibrate(self, data)
+
+    def recognizer(self, **options):
+        from ..inference import Recognizer
+
+        return Recognizer(self, **options)
+
+
+def save_weights(directory: str | Path, model: torch.nn.Module) -> str:
+    """Write the weights as safetensors; returns their sha256."""
+    path = Path(directory) / WEIGHTS_FILE
+    save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(path))
+    return sha256_of(path)
+
+
+def load(version: str | Path | None = None, root: str | Path | None = None, device: str = "cpu",
+         verify: bool = True, purpose: str = "photo") -> ModelVersion:
+    """Load a model version (None: the shipped default for `purpose`), refusing files that fail their checksum."""
+    directory = resolve(version, root, purpose)
+    card = Card.read(directory)
+    if card.is_ensemble:
+        return _load_ensemble(directory, card, device, verify)
+    weights = verify_weights(directory, card) if verify else directory / (card.weights_file or WEIGHTS_FILE)
+    model = create_model(card.architecture, num_classes=len(card.labels), **card.model_kwargs)
+    try:
+        model.load_state_dict(load_file(str(weights)))
+    except Exception as e:  # safetensors header errors, missing/unexpected keys
+        raise VersionError(f"{weights}: cannot load weights into {card.architecture} ({e})") from None
+    model.to(device).eval()
+    return ModelVersion(directory.name, directory, card, model, read_history(directory), device)
+
+
+def _load_ensemble(directory: Path, card: Card, device: str, verify: bool) -> ModelVersion:
+    """Load each member from the ensemble's folder's siblings, refusing members retrained since it was built."""
+    members = []
+    for member in card.members:
+        try:
+            loaded = load(member["version"], directory.parent, device, verify)
+        except VersionError as e:
+            raise VersionError(f"ensemble {directory.name!r}: member {member['version']!r} cannot be loaded ({e})") from None
+        if verify and loaded.card.weights_sha256 != member["weights_sha256"]:
+            raise VersionError(f"ensemble {directory.name!r}: member {member['version']!r} has other weights than "
+                               "the ensemble was built and evaluated with; rebuild it (python -m fer ensemble)")
+        if loaded.normalization != card.normalization:
+            raise VersionError(f"ensemble {directory.name!r}: member {member['version']!r} normalises its input differently")
+        members.append(loaded.model)
+    return ModelVersion(directory.name, directory, card, Ensemble(members).to(device).eval(), [], device)

@@ -1,0 +1,72 @@
+"""The ONNX runtime classifier: an exported version on ONNX Runtime, with no torch anywhere on its path.
+
+An exported file takes float32 faces [N,1,48,48] normalised as in training and returns logits [N,7] (the batch
+axis is dynamic). The file is run only when its sha256 is the one its card records (VersionError otherwise).
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..checksum import sha256_of
+from .card import Card
+from .errors import VersionError
+from .predict import predict_proba_batched
+
+INPUT_NAME, OUTPUT_NAME = "faces", "logits"
+
+
+def verify_file(path: Path, expected: str | None) -> None:
+    """Refuse a file whose sha256 is not the one its card records, in one line naming the file."""
+    if expected is None:
+        raise VersionError(f"{path}: no sha256 for it in its card, refusing to run it")
+    if sha256_of(path) != expected:
+        raise VersionError(f"{path}: sha256 does not match its card; the file was changed or corrupted, "
+                           "refusing to run it")
+
+
+class OnnxClassifier:
+    """An .onnx classifier on onnxruntime's CPUExecutionProvider, with the model version's predict_proba."""
+
+    def __init__(self, path: str | Path, card: Card, name: str | None = None, threads: int = 0,
+                 verify: bool = True):
+        import onnxruntime as ort
+
+        self.path, self.card, self.name, self.threads = Path(path), card, name or card.name, threads
+        if verify:
+            verify_file(self.path, card.onnx_sha256(self.path.name))
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads  # 0: onnxruntime's default (one per physical core)
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+
+    @property
+    def labels(self) -> list[str]:
+        return self.card.labels
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        """Raw outputs for normalised float inputs [N,1,48,48]."""
+        return self.session.run([OUTPUT_NAME], {INPUT_NAME: np.ascontiguousarray(x, dtype=np.float32)})[0]
+
+    def predict_proba(self, faces: np.ndarray, tta: str | None = None, batch_size: int = 256,
+                      calibrated: bool = True) -> np.ndarray:
+        """Class probabilities [N,7] for uint8 48x48 faces [N,48,48]: TTA views averaged (default: the
+        version's own TTA), then calibrated with its temperature."""
+        return predict_proba_batched(self.logits, faces, tta or self.card.tta, self.card.normalization, batch_size,
+                                     len(self.labels), self.card.temperature if calibrated else 1.0)
+
+
+def stopwatch_ms_per_view(logits_fn, batch: int, warmup: int = 5, min_seconds: float = 0.5) -> float:
+    """Milliseconds per view of a logits function at a batch size (a measurement; the card's figure that the
+    app and the CLI show is Card.ms_per_face)."""
+    x = np.random.default_rng(0).standard_normal((batch, 1, 48, 48)).astype(np.float32)
+    for _ in range(warmup):
+        logits_fn(x)
+    runs, start = 0, time.perf_counter()
+    while runs < 5 or time.perf_counter() - start < min_seconds:
+        logits_fn(x)
+        runs += 1
+    return 1000 * (time.perf_counter() - start) / (runs * batch)
