@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fer.data import split_role
+
 REPO = Path(__file__).resolve().parents[1]
 FER2013 = Path(os.environ.get("FER2013_CSV", REPO.parent / "shared" / "data" / "fer2013.csv.gz"))
 USAGES = ("Training", "PublicTest", "PrivateTest")
@@ -22,6 +24,21 @@ def write_fer_csv(path: Path, splits: dict[str, tuple[np.ndarray, np.ndarray]]) 
         for usage, (x, y) in splits.items():
             for image, label in zip(x, y):
                 w.writerow([int(label), " ".join(map(str, image.reshape(-1).tolist())), usage])
+    return path
+
+
+FERPLUS_COLUMNS = ["anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral", "contempt", "unknown", "NF"]
+
+
+def write_ferplus_csv(path: Path, votes: dict[str, np.ndarray]) -> Path:
+    """Write FER+ votes (FaceData.votes order: our EMOTIONS, then contempt, unknown, not-a-face) in fer2013new.csv's
+    layout, row for row with write_fer_csv's; a row without votes is not a face (no image name)."""
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["Usage", "Image name", *FERPLUS_COLUMNS])
+        for usage, rows in votes.items():
+            for i, row in enumerate(rows):
+                w.writerow([usage, f"fer{i:07d}.png" if row.sum() else "", *row.tolist()])
     return path
 
 
@@ -39,12 +56,17 @@ def fer2013_full():
 def fer_small_csv(tmp_path_factory, fer2013_full) -> Path:
     """A real FER2013 subset in the csv layout: 400 Training, 120 PublicTest, 120 PrivateTest faces."""
     rng = np.random.default_rng(0)
-    splits = {}
+    splits, votes = {}, {}
     for usage, n in zip(USAGES, (400, 120, 120)):
         x, y = fer2013_full.split(usage)
         idx = np.sort(rng.permutation(len(y))[:n])
         splits[usage] = (x[idx], y[idx])
-    return write_fer_csv(tmp_path_factory.mktemp("fer_small") / "fer2013_small.csv", splits)
+        if fer2013_full.votes:
+            votes[usage] = fer2013_full.votes[split_role(usage)][idx]
+    folder = tmp_path_factory.mktemp("fer_small")
+    if votes:  # the same faces' real FER+ votes beside it, so cards get both benchmarks
+        write_ferplus_csv(folder / "fer2013new.csv", votes)
+    return write_fer_csv(folder / "fer2013_small.csv", splits)
 
 
 @pytest.fixture(scope="session")
@@ -57,12 +79,13 @@ def tiny_version(tmp_path_factory, fer_small_csv) -> Path:
     return fer.train(config)
 
 
-def perturbed_copy(source: Path, target: Path, seed: int = 1) -> Path:
+def perturbed_copy(source: Path, target: Path, data_path: Path, seed: int = 1) -> Path:
     """A second, different version: the tiny weights plus noise, with its card's test report recomputed."""
     import torch
 
     import fer
-    from fer import versions
+    from fer.version.evaluation import split_reports
+    from fer.version.model import save_weights
 
     shutil.copytree(source, target)
     version = fer.load(str(target), verify=False)
@@ -70,18 +93,18 @@ def perturbed_copy(source: Path, target: Path, seed: int = 1) -> Path:
     with torch.no_grad():
         for p in version.model.parameters():
             p.add_(torch.randn(p.shape, generator=generator) * p.std().nan_to_num(0.01) * 0.5)
-    card = dict(version.card, name=target.name, weights_sha256=versions.save_weights(target, version.model))
-    versions.write_card(target, card)
-    report = fer.evaluate(str(target), card["data"]["file"], split="test", tta=card.get("tta", "none"))
-    card["metrics"] = {**card["metrics"], "test": {k: v for k, v in report.items() if k not in ("model", "data", "split")}}
-    versions.write_card(target, card)
+    version.card.name, version.card.weights_sha256 = target.name, save_weights(target, version.model)
+    data = fer.load_dataset(data_path)
+    version.card.metrics.update(split_reports(lambda split, tta: version.predict_proba(data.split(split)[0], tta),
+                                              data, "test", version.card.tta))
+    version.save_card()
     return target
 
 
 @pytest.fixture(scope="session")
-def two_versions(tiny_version, tmp_path_factory) -> Path:
+def two_versions(tiny_version, fer_small_csv, tmp_path_factory) -> Path:
     """A checkpoints folder with tiny and tiny-b (its weights plus noise): two versions that really differ."""
     root = tmp_path_factory.mktemp("two_versions")
     shutil.copytree(tiny_version, root / "tiny")
-    perturbed_copy(root / "tiny", root / "tiny-b")
+    perturbed_copy(root / "tiny", root / "tiny-b", fer_small_csv)
     return root

@@ -14,7 +14,8 @@ import pytest
 from conftest import perturbed_copy
 
 import fer
-from fer import versions
+from fer import version as versions
+from fer.version import Card
 from fer.app import jobs, live, recognition, settings, summaries
 from fer.labels import EMOTIONS
 
@@ -27,21 +28,22 @@ TIMEOUT = 300  # AppTest seconds per run; generous because CI machines may be bu
 
 # ---------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
-def checkpoints(tiny_version, tmp_path_factory) -> Path:
+def checkpoints(tiny_version, fer_small_csv, tmp_path_factory) -> Path:
     """tiny (the fixture's version), tiny-b (perturbed) and tiny-nodata (its data file is gone)."""
     root = tmp_path_factory.mktemp("app_checkpoints")
     shutil.copytree(tiny_version, root / "tiny")
-    perturbed_copy(root / "tiny", root / "tiny-b")
+    perturbed_copy(root / "tiny", root / "tiny-b", fer_small_csv)
     shutil.copytree(tiny_version, root / "tiny-nodata")
     card = versions.read_card("tiny-nodata", root)
-    versions.write_card(root / "tiny-nodata", {**card, "data": {**card["data"], "file": str(root / "gone.csv"),
-                                                                "sha256": "0" * 64}})
+    card.data.update(file="gone.csv", sha256="0" * 64)
+    card.write(root / "tiny-nodata")
     return root
 
 
 @pytest.fixture
-def app_env(checkpoints, tmp_path, monkeypatch):
+def app_env(checkpoints, fer_small_csv, tmp_path, monkeypatch):
     monkeypatch.setenv("FER_CHECKPOINTS", str(checkpoints))
+    monkeypatch.setenv("FER_DATA", str(fer_small_csv))  # where the cards' data file (named, not a path) is found
     monkeypatch.setenv("FER_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.delenv("FER_ICE_SERVERS", raising=False)
     return checkpoints
@@ -80,10 +82,11 @@ def test_home_shows_the_active_version_and_its_headline_figures(app_env):
     assert sidebar_model(at).value == default
     assert f"Active model: {default}" in [h.value for h in at.subheader]
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["test accuracy"] == f"{card['metrics']['test']['accuracy']:.2%}"
-    assert metrics["macro-F1"] == f"{card['metrics']['test']['macro_f1']:.1%}"
-    assert metrics["parameters"] == f"{card['params'] / 1e6:.2f} M"
-    assert metrics["TTA"] == card["tta"]
+    assert metrics["test accuracy"] == f"{card.accuracy('test'):.2%}"
+    assert metrics["FER+ test accuracy"] == f"{card.accuracy('test', 'ferplus'):.2%}"  # the second benchmark
+    assert metrics["macro-F1"] == f"{card.macro_f1('test'):.1%}"
+    assert metrics["parameters"] == f"{card.params / 1e6:.2f} M"
+    assert metrics["TTA"] == card.tta
     assert list(at.dataframe[0].value.index) == versions.list_versions(app_env)
 
 
@@ -106,19 +109,21 @@ def test_training_page_curves_confusion_and_misclassified_faces(app_env):
     assert [t["y"] for t in curves["data"] if t["name"] == "val acc"][0] == [r["val_acc"] for r in
                                                                               versions.read_history(app_env / "tiny")]
     confusion = json.loads(charts[1].proto.spec)["data"][0]["z"]
-    assert confusion == card["metrics"]["test"]["confusion"]
+    assert confusion == card.report("test")["confusion"]
+    assert any(c.value == f"FER2013 test accuracy {card.accuracy('test'):.2%} · FER+ test accuracy "
+                          f"{card.accuracy('test', 'ferplus'):.2%}" for c in at.caption)
     at.radio(key="confusion_mode").set_value("row-normalised").run()
-    assert json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]["z"] == card["metrics"]["test"]["confusion_normalized"]
+    assert json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]["z"] == card.report("test")["confusion_normalized"]
 
-    true_class, predicted = summaries.largest_confusion(card["metrics"]["test"])
+    true_class, predicted = summaries.largest_confusion(card.report("test"))
     assert at.selectbox(key="mistake_true").value == EMOTIONS[true_class]
     at.toggle(key="show_mistakes").set_value(True).run()
     assert not at.exception
-    expected = card["metrics"]["test"]["confusion"][true_class][predicted]
+    expected = card.report("test")["confusion"][true_class][predicted]
     images = at.get("image")
     assert expected > 0 and len(images) == 1 and len(images[0].proto.imgs) == min(expected, 60)
     hyper = at.dataframe[-1].value
-    assert dict(zip(hyper["setting"], hyper["value"]))["lr"] == str(card["hyperparameters"]["lr"])
+    assert dict(zip(hyper["setting"], hyper["value"]))["lr"] == str(card.hyperparameters["lr"])
 
 
 def test_training_page_explains_a_missing_data_file(app_env):
@@ -127,19 +132,20 @@ def test_training_page_explains_a_missing_data_file(app_env):
     assert not at.toggle
 
 
-def test_compare_page_table_and_agreement_match_the_predictions(app_env):
+def test_compare_page_table_and_agreement_match_the_predictions(app_env, fer_small_csv):
     at = run_page("pages/4_Compare_versions.py", model_version="tiny")
     assert at.multiselect(key="compare_versions").value == ["tiny", "tiny-b"]
     table = at.dataframe[0].value
     assert list(table.columns) == ["tiny", "tiny-b"]
     card_b = versions.read_card("tiny-b", app_env)
-    assert table.loc["test accuracy", "tiny-b"] == f"{card_b['metrics']['test']['accuracy']:.3f}"
-    assert table.loc["F1 happy", "tiny"] == f"{versions.read_card('tiny', app_env)['metrics']['test']['per_class']['happy']['f1']:.3f}"
+    assert table.loc["test accuracy", "tiny-b"] == f"{card_b.accuracy('test'):.3f}"
+    assert table.loc["FER+ test accuracy", "tiny-b"] == f"{card_b.accuracy('test', 'ferplus'):.3f}"
+    assert table.loc["F1 happy", "tiny"] == f"{versions.read_card('tiny', app_env).report('test')['per_class']['happy']['f1']:.3f}"
     assert len(at.get("plotly_chart")) == 2  # grouped F1 bars and the confusion difference
 
     at.toggle(key="compare_predictions").set_value(True).run()
     assert not at.exception
-    data = card_b["data"]["file"]
+    data = fer_small_csv
     pred_a = fer.evaluate("tiny", data, split="test", keep_predictions=True)["predictions"]
     pred_b = fer.evaluate("tiny-b", data, split="test", keep_predictions=True)["predictions"]
     _, labels = fer.load_dataset(data).split("test")
@@ -197,32 +203,35 @@ def test_app_classifies_with_onnx_and_falls_back_to_torch(checkpoints, tmp_path,
     root = tmp_path / "ckpt"
     shutil.copytree(checkpoints / "tiny", root / "tiny")
     recognizer = ui.cached_recognizer("tiny", "haar", str(root))
-    assert recognizer.backend == "onnx" and recognizer.tta == "none"
+    assert recognizer.backend == "onnx" and recognizer.tta == versions.read_card("tiny", root).tta
     assert (root / "tiny" / "model.onnx").is_file()  # exported on first use
 
     def refuse(*args, **kwargs):
         raise RuntimeError("no exporter for this architecture")
 
-    monkeypatch.setattr("fer.export.ensure_exported", refuse)
+    monkeypatch.setattr("fer.version.export.ensure_exported", refuse)
     assert ui.cached_recognizer("tiny", "mtcnn", str(root)).backend == "torch"
 
 
 # ---------------------------------------------------------------- helpers
 def test_ms_per_face_is_what_the_app_runs_onnx_first_times_the_tta_views():
-    card = {"latency": {"ms_per_face_batch1_1thread": 5.0, "tta_views": 2}}
-    assert summaries.ms_per_face(card) == 10.0  # not exported: PyTorch
-    card["onnx"] = {"fp32": {"ms_per_face_batch1_1thread": 1.5}}
-    assert summaries.ms_per_face(card) == 3.0
-    assert summaries.ms_per_face({}) is None
+    card = Card("v", "fernet_tiny", tta="flip", latency={"ms_per_view_batch1_1thread": 5.0})
+    assert card.ms_per_face == 10.0  # not exported: PyTorch
+    card.onnx = {"fp32": {"ms_per_view_batch1_1thread": 1.5}}
+    assert card.ms_per_face == 3.0
+    assert Card("v", "fernet_tiny").ms_per_face is None
 
 
 def test_compare_table_shows_calibration_error_and_temperature(tmp_path):
     report = {"accuracy": 0.7, "macro_f1": 0.68, "ece": 0.0747, "per_class": {}}
-    cards = {"plain": {"metrics": {"test": report}},
-             "calibrated": {"metrics": {"test": {**report, "ece": 0.0216}}, "calibration": {"temperature": 0.8125}}}
+    cards = {"plain": Card("plain", "fernet_tiny", metrics={"test": report}),
+             "calibrated": Card("calibrated", "fernet_tiny", metrics={"test": {**report, "ece": 0.0216},
+                                                                      "test_ferplus": {**report, "accuracy": 0.8}},
+                                calibration={"temperature": 0.8125})}
     table = summaries.compare_table(cards, {"plain": tmp_path, "calibrated": tmp_path})
     assert table.loc["calibration error (ECE)"].tolist() == ["0.075", "0.022"]
     assert table.loc["confidence temperature"].tolist() == ["n/a", "0.812"]
+    assert table.loc["FER+ test accuracy"].tolist() == ["n/a", "0.800"]
 
 
 def test_upload_limit_matches_the_server_config():

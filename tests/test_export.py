@@ -1,4 +1,5 @@
-"""ONNX export: parity with PyTorch, int8 accounting in the card, the ONNX Runtime classifier, integrity."""
+"""ONNX export: parity with PyTorch, int8 accounting in the card, the ONNX Runtime classifier, integrity (every
+exported file's sha256 in the card, checked before it runs)."""
 from __future__ import annotations
 
 import json
@@ -8,10 +9,10 @@ import numpy as np
 import pytest
 
 import fer
-from fer import export
-from fer.inference import classifiers
+from fer.checksum import sha256_of
 from fer.cli import main
-from fer.versions import read_card, sha256_of
+from fer.version import INT8_FILE, ONNX_FILE, OnnxClassifier, load_classifier, read_card
+from fer.version import export
 
 
 def copy_version(src, dst):
@@ -23,7 +24,7 @@ def copy_version(src, dst):
 def exported(tiny_version, fer_small_csv, tmp_path_factory):
     """A copy of the tiny version exported to fp32 and static int8, with its card entry."""
     path = copy_version(tiny_version, tmp_path_factory.mktemp("exported") / "tiny")
-    entry = export.export_version(str(path), fer_small_csv, int8=True, min_seconds=0.02)
+    entry = fer.load(str(path)).export(fer_small_csv, int8=True, min_seconds=0.02)
     return path, entry
 
 
@@ -36,53 +37,55 @@ def test_fp32_onnx_agrees_with_pytorch_on_private_test(exported, private_test, f
     path, entry = exported
     faces, _ = private_test
     torch_probs = fer.load(str(path)).predict_proba(faces)
-    onnx_probs = classifiers.OnnxClassifier(path / export.ONNX_FILE, read_card(path.name, path.parent), "tiny").predict_proba(faces)
+    onnx_probs = OnnxClassifier(path / ONNX_FILE, read_card(path)).predict_proba(faces)
     np.testing.assert_array_equal(onnx_probs.argmax(1), torch_probs.argmax(1))
     np.testing.assert_allclose(onnx_probs, torch_probs, atol=1e-4)
     assert entry["fp32"]["top1_agreement_with_torch"] >= export.MIN_FP32_AGREEMENT
-    assert entry["data"] == {"file": str(fer_small_csv), "split": "PrivateTest", "n": len(faces)}
+    assert entry["data"] == {"file": fer_small_csv.name, "split": "PrivateTest", "n": len(faces)}
 
 
 def test_export_records_onnx_entry_without_touching_the_weights(exported, tiny_version):
     path, entry = exported
-    card = read_card(path.name, path.parent)
-    original = read_card(tiny_version.name, tiny_version.parent)
-    assert card["onnx"] == json.loads(json.dumps(entry))
-    assert card["weights_sha256"] == original["weights_sha256"] == sha256_of(path / "weights.safetensors")
-    assert entry["fp32"]["size_bytes"] == (path / export.ONNX_FILE).stat().st_size
-    assert entry["int8"]["size_bytes"] == (path / export.INT8_FILE).stat().st_size
+    card = read_card(path)
+    original = read_card(tiny_version)
+    assert card.onnx == json.loads(json.dumps(entry))
+    assert card.weights_sha256 == original.weights_sha256 == sha256_of(path / "weights.safetensors")
+    assert card.onnx["weights_sha256"] == card.weights_sha256
+    for kind, name in (("fp32", ONNX_FILE), ("int8", INT8_FILE)):
+        assert entry[kind]["file"] == name and entry[kind]["sha256"] == sha256_of(path / name)
+        assert entry[kind]["size_bytes"] == (path / name).stat().st_size
     assert entry["int8"]["size_bytes"] < entry["fp32"]["size_bytes"] / 2
-    assert entry["fp32"]["ms_per_face_batch1_1thread"] > 0 and entry["int8"]["ms_per_face_batch64_all_threads"] > 0
+    assert entry["fp32"]["ms_per_view_batch1_1thread"] > 0 and entry["int8"]["ms_per_view_batch64_all_threads"] > 0
 
 
 def test_int8_accuracy_difference_is_the_measured_one(exported, private_test):
     path, entry = exported
     faces, labels = private_test
-    int8 = classifiers.load_classifier(str(path), "onnx-int8")
-    accuracy = float((int8.predict_proba(faces).argmax(1) == labels).mean())
+    int8 = load_classifier(str(path), "onnx-int8")
+    accuracy = float((int8.predict_proba(faces, "none").argmax(1) == labels).mean())
     assert entry["int8"]["accuracy"] == pytest.approx(accuracy, abs=1e-5)
     assert entry["int8"]["accuracy_diff_pt"] == pytest.approx(100 * (accuracy - entry["torch_accuracy"]), abs=1e-2)
     assert entry["int8"]["within_tolerance"] == (entry["int8"]["accuracy_diff_pt"] >= -0.5)
-    assert entry["int8"]["quantization"] == "static" and entry["int8"]["calibration"]["split"] == "Training"
+    assert entry["int8"]["quantization"] == "static" and entry["int8"]["quantization_faces"]["split"] == "Training"
 
 
 @pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
 def test_load_classifier_predict_proba(exported, private_test, backend):
     path, _ = exported
-    clf = classifiers.load_classifier(str(path), backend, threads=1)
+    clf = load_classifier(str(path), backend, threads=1)
     probs = clf.predict_proba(private_test[0][:17])
-    assert isinstance(clf, classifiers.OnnxClassifier)
+    assert isinstance(clf, OnnxClassifier)
     assert probs.shape == (17, 7) and probs.dtype == np.float32
     np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-5)
-    assert clf.labels == list(fer.EMOTIONS) and clf.name == "tiny" and clf.card["name"] == "tiny"
+    assert clf.labels == list(fer.EMOTIONS) and clf.name == "tiny" and clf.card.name == "tiny"
     assert clf.predict_proba(private_test[0][0]).shape == (1, 7)  # one face [48,48]
 
 
 def test_load_classifier_torch_is_the_model_version(exported):
     path, _ = exported
-    assert isinstance(classifiers.load_classifier(str(path), "torch"), fer.ModelVersion)
+    assert isinstance(load_classifier(str(path), "torch"), fer.ModelVersion)
     with pytest.raises(ValueError, match="backend"):
-        classifiers.load_classifier(str(path), "tensorrt")
+        load_classifier(str(path), "tensorrt")
 
 
 @pytest.mark.parametrize("tta", ["flip", "tencrop"])
@@ -90,21 +93,55 @@ def test_tta_modes_with_onnx_match_pytorch(exported, private_test, tta):
     path, _ = exported
     faces = private_test[0][:8]
     torch_probs = fer.load(str(path)).predict_proba(faces, tta=tta)
-    onnx_probs = classifiers.load_classifier(str(path), "onnx").predict_proba(faces, tta=tta)
-    plain = classifiers.load_classifier(str(path), "onnx").predict_proba(faces, tta="none")
+    onnx_probs = load_classifier(str(path), "onnx").predict_proba(faces, tta=tta)
+    plain = load_classifier(str(path), "onnx").predict_proba(faces, tta="none")
     np.testing.assert_allclose(onnx_probs, torch_probs, atol=1e-4)
     assert not np.allclose(onnx_probs, plain, atol=1e-4)  # the views really were averaged
 
 
-def test_load_classifier_exports_on_the_fly_and_redoes_stale_exports(tiny_version, tmp_path):
+def test_load_classifier_exports_on_the_fly_with_its_parity_and_redoes_stale_exports(tiny_version, tmp_path):
     path = copy_version(tiny_version, tmp_path / "tiny")
-    classifiers.load_classifier(str(path), "onnx")
-    onnx_file = path / export.ONNX_FILE
-    sha = read_card("tiny", tmp_path)["weights_sha256"]
-    assert export.stamped_weights(onnx_file) == sha
-    export._stamp(onnx_file, "0" * 64)  # as if exported from other weights
-    classifiers.load_classifier(str(path), "onnx")
-    assert export.stamped_weights(onnx_file) == sha
+    load_classifier(str(path), "onnx")
+    card = read_card(path)
+    assert card.onnx["weights_sha256"] == card.weights_sha256
+    assert card.onnx_sha256(ONNX_FILE) == sha256_of(path / ONNX_FILE)
+    assert card.onnx["fp32"]["max_abs_prob_diff"] <= export.MAX_FP32_PROB_DIFF
+    raw = json.loads((path / "card.json").read_text())
+    raw["onnx"]["weights_sha256"] = "0" * 64  # as if exported from other weights
+    (path / ONNX_FILE).write_bytes(b"stale")
+    (path / "card.json").write_text(json.dumps(raw))
+    load_classifier(str(path), "onnx")  # exported again from the verified weights, not refused
+    assert read_card(path).onnx["weights_sha256"] == card.weights_sha256
+    assert read_card(path).onnx_sha256(ONNX_FILE) == sha256_of(path / ONNX_FILE)
+
+
+def swap_last_layer_rows(onnx_path):
+    """Swap two rows of the last layer's weights, as a tamperer would (issue 19)."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(onnx_path))
+    last = [t for t in model.graph.initializer if len(t.dims) == 2][-1]
+    weights = numpy_helper.to_array(last).copy()
+    weights[[0, 3]] = weights[[3, 0]]
+    last.CopyFrom(numpy_helper.from_array(weights, last.name))
+    onnx.save(model, str(onnx_path))
+
+
+@pytest.mark.parametrize("backend", ["onnx", "onnx-int8", "auto"])
+def test_an_altered_onnx_file_is_refused_in_one_line_naming_it(exported, fer_small_csv, tmp_path, capsys, backend):
+    path = copy_version(exported[0], tmp_path / "tiny")
+    altered = path / (INT8_FILE if backend == "onnx-int8" else ONNX_FILE)
+    swap_last_layer_rows(altered)
+    message = f"{altered}: sha256 does not match its card; the file was changed or corrupted, refusing to run it"
+    with pytest.raises(fer.VersionError) as refused:
+        fer.Recognizer(str(path), backend=backend)
+    assert str(refused.value) == message
+    with pytest.raises(fer.VersionError, match="sha256 does not match"):
+        fer.evaluate(str(path), fer_small_csv, backend=backend)
+    for verb in (["predict", "x.jpg", "--backend", backend], ["evaluate", "--data", str(fer_small_csv), "--backend", backend]):
+        assert main([*verb, "--model", str(path)]) == 2
+        assert capsys.readouterr().err.strip() == f"error: {message}"
 
 
 def test_export_refuses_tampered_weights(tiny_version, fer_small_csv, tmp_path, capsys):
@@ -118,7 +155,7 @@ def test_export_refuses_tampered_weights(tiny_version, fer_small_csv, tmp_path, 
     assert main(["export", "--model", str(path), "--data", str(fer_small_csv)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and "sha256" in err and len(err.splitlines()) == 1
-    assert not (path / export.ONNX_FILE).exists()
+    assert not (path / ONNX_FILE).exists()
 
 
 def test_cli_export_prints_figures_and_json(tiny_version, fer_small_csv, tmp_path, capsys):
@@ -126,8 +163,8 @@ def test_cli_export_prints_figures_and_json(tiny_version, fer_small_csv, tmp_pat
     assert main(["export", "--model", str(path), "--data", str(fer_small_csv), "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["fp32"]["top1_agreement_with_torch"] >= 0.995 and "int8" not in printed
-    assert (path / export.ONNX_FILE).is_file() and not (path / export.INT8_FILE).exists()
-    assert read_card("tiny", tmp_path)["onnx"] == printed
+    assert (path / ONNX_FILE).is_file() and not (path / INT8_FILE).exists()
+    assert read_card(path).onnx == printed
 
 
 def test_cli_export_rejects_a_missing_data_file(tiny_version, tmp_path, capsys):

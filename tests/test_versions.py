@@ -7,7 +7,8 @@ import pytest
 import torch
 
 import fer
-from fer import versions
+from fer.cli import main
+from fer.version import DEFAULTS_FILE, scan_versions
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def checkpoints(tiny_version, tmp_path, monkeypatch):
 def _edit_card(directory, **changes):
     card = json.loads((directory / "card.json").read_text())
     card.update(changes)
-    versions.write_card(directory, card)
+    (directory / "card.json").write_text(json.dumps(card))
 
 
 def test_load_by_name_and_by_path(checkpoints):
@@ -46,9 +47,9 @@ def test_default_version_is_the_best_on_validation_unless_chosen(checkpoints):
     for name, accuracy in (("alpha", 0.3), ("beta", 0.4)):
         card = json.loads((checkpoints / name / "card.json").read_text())
         card["metrics"]["val"]["accuracy"] = accuracy
-        versions.write_card(checkpoints / name, card)
+        (checkpoints / name / "card.json").write_text(json.dumps(card))
     assert fer.default_version() == "beta"
-    (checkpoints / versions.DEFAULTS_FILE).write_text(json.dumps({"photo": "alpha", "realtime": "beta"}))
+    (checkpoints / DEFAULTS_FILE).write_text(json.dumps({"photo": "alpha", "realtime": "beta"}))
     assert fer.default_version("photo") == "alpha" and fer.default_version("realtime") == "beta"
     assert fer.load().name == "alpha"
 
@@ -74,7 +75,7 @@ def test_tampered_weights_are_refused(checkpoints):
 
 
 def test_weights_of_another_architecture_are_refused(checkpoints):
-    _edit_card(checkpoints / "alpha", architecture="baseline", weights_sha256="")
+    _edit_card(checkpoints / "alpha", architecture="baseline")
     with pytest.raises(fer.VersionError, match="cannot load weights into baseline"):
         fer.load("alpha")
 
@@ -89,3 +90,34 @@ def test_predict_proba_averages_flip_views(tiny_version):
     assert np.allclose(version.predict_proba(faces[0]), plain[:1], atol=1e-5)
     tencrop = version.predict_proba(faces, tta="tencrop")
     assert tencrop.shape == (5, 7) and not np.allclose(tencrop, plain)
+
+
+def test_a_card_that_is_not_json_is_named_in_one_line_and_the_other_versions_still_list(checkpoints, capsys):
+    card = checkpoints / "beta" / "card.json"
+    card.write_text('{"name": "beta", ')
+    with pytest.raises(fer.VersionError) as refused:
+        fer.load("beta")
+    assert str(refused.value).startswith(f"{card}: not valid JSON") and "\n" not in str(refused.value)
+    assert fer.list_versions() == ["alpha"] and fer.default_version() == "alpha"
+    assert [(e.name, e.error is None) for e in scan_versions()] == [("alpha", True), ("beta", False)]
+    for verb in (["versions"], ["evaluate", "--model", "beta"], ["predict", "--model", "beta", "x.jpg"]):
+        assert main(verb) in (1, 2)
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [f"error: {card}: not valid JSON (Expecting property name enclosed in double quotes, line 1)"], verb
+
+
+def test_a_card_that_is_json_but_no_card_is_refused(checkpoints):
+    (checkpoints / "beta" / "card.json").write_text("[1, 2]")
+    with pytest.raises(fer.VersionError, match="beta/card.json: not a model card"):
+        fer.load("beta")
+
+
+def test_a_schema_1_card_is_read_with_its_data_named_by_file_name(checkpoints):
+    raw = json.loads((checkpoints / "alpha" / "card.json").read_text())
+    raw.pop("schema")
+    raw["data"]["file"] = "/home/someone/data/fer2013.csv"
+    raw["latency"] = {"ms_per_face_batch1_1thread": 0.5, "tta_views": 2}
+    (checkpoints / "alpha" / "card.json").write_text(json.dumps(raw))
+    card = fer.load("alpha").card
+    assert card.data_file == "fer2013.csv" and card.latency == {"ms_per_view_batch1_1thread": 0.5}
+    assert card.ms_per_face == 0.5 * {"none": 1, "flip": 2, "tencrop": 10}[card.tta]

@@ -126,14 +126,12 @@ def annotated_path(source: str, target: str, n_inputs: int) -> Path:
     """The single-input output file when `target` names one of the input's kind, else a file in dir `target`."""
     target = Path(target)
     video = is_video(source)
-    if n_inputs == 1 and (is_video(target) if video else target.suffix.lower() in SHARED = ("model", "root")
-IMAGE_OUTPUT_SUFFIXES):
+    if n_inputs == 1 and (is_video(target) if video else target.suffix.lower() in IMAGE_OUTPUT_SUFFIXES):
         target.parent.mkdir(parents=True, exist_ok=True)
         return target
     target.mkdir(parents=True, exist_ok=True)
     source = Path(source)
-    suffix = ".mp4" if video else (source.suffix.lower() if source.suffix.lower() in SHARED = ("model", "root")
-IMAGE_OUTPUT_SUFFIXES else ".png")
+    suffix = ".mp4" if video else (source.suffix.lower() if source.suffix.lower() in IMAGE_OUTPUT_SUFFIXES else ".png")
     return target / f"{source.stem}.annotated{suffix}"
 
 

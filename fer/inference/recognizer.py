@@ -53,7 +53,8 @@ class Recognizer:
         else:  # a detector object serves both uses
             self.settings = {}
             self.detectors = dict.fromkeys(USES, create_detector(detector))
-        self.backend, self.tta, self.smoothing = backend, tta or self.classifier.card.tta, smoothing
+        self.backend = self.classifier.backend  # the one it runs on ("auto" resolved)
+        self.tta, self.smoothing = tta or self.classifier.card.tta, smoothing
         self.max_pixels, self.max_bytes, self.max_detect_side = max_pixels, max_bytes, max_detect_side
 
     @property

@@ -32,6 +32,7 @@ class ModelVersion:
     model: torch.nn.Module
     history: list[dict] = field(default_factory=list)
     device: str = "cpu"
+    backend = "torch"
 
     @property
     def labels(self) -> list[str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..checksum import sha256_of
-from .card import Card
+from .card import INT8_FILE, Card
 from .errors import VersionError
 from .predict import predict_proba_batched
 
@@ -46,6 +46,10 @@ class OnnxClassifier:
     @property
     def labels(self) -> list[str]:
         return self.card.labels
+
+    @property
+    def backend(self) -> str:
+        return "onnx-int8" if self.path.name == INT8_FILE else "onnx"
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         """Raw outputs for normalised float inputs [N,1,48,48]."""
