@@ -28,7 +28,7 @@ def fake_python(tmp_path):
 def recognizer():
     import fer
 
-    return bench.one_thread_recognizer(fer.load(fer.versions.default_version("realtime")), "torch", "yunet")
+    return bench.one_thread_recognizer(fer.load(fer.default_version("realtime")), "torch", "yunet")
 
 
 def test_side_by_side_alternates_turns_and_compares_medians(recognizer, fake_python):

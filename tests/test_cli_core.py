@@ -72,7 +72,8 @@ def test_versions_lists_models_and_versions(tiny_version, tmp_path, monkeypatch,
     assert main(["versions", "--json"]) == 0
     [row] = json.loads(capsys.readouterr().out)
     card = fer.load("tiny").card
-    assert row["version"] == "tiny" and row["test_accuracy"] == card["metrics"]["test"]["accuracy"]
+    assert row["version"] == "tiny" and row["test_accuracy"] == card.accuracy("test")
+    assert row["test_ferplus_accuracy"] == card.accuracy("test", "ferplus") is not None
 
 
 # ---------------------------------------------------------------- a newcomer without the data
@@ -88,11 +89,11 @@ def test_without_the_data_at_the_default_place_says_where_to_get_it(tmp_path, ve
 
 
 def test_the_default_data_is_the_repositorys_own_unless_the_environment_says_otherwise(monkeypatch, tmp_path):
-    from fer.data.load import SHARED_FER2013, default_data
+    from fer.defaults import SHARED_DATA_DIR, default_data
 
-    assert SHARED_FER2013 == REPO.parent / "shared" / "data" / "fer2013.csv.gz"  # the repository's own data
+    assert SHARED_DATA_DIR == REPO.parent / "shared" / "data"  # the repository's own data
     monkeypatch.delenv("FER_DATA", raising=False)
-    assert default_data() == str(SHARED_FER2013)
+    assert default_data() == str(SHARED_DATA_DIR / "fer2013.csv.gz")
     monkeypatch.setenv("FER_DATA", str(tmp_path / "mine.csv"))
     assert default_data() == str(tmp_path / "mine.csv")
 

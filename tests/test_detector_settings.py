@@ -17,7 +17,7 @@ GROUP = FIXTURES / "group_small_faces.jpg"
 
 @pytest.fixture(scope="module")
 def version_name() -> str:
-    return fer.versions.default_version("realtime")
+    return fer.default_version("realtime")
 
 
 @pytest.fixture(scope="module")

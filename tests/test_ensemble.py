@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 import fer
-from fer import versions
+from fer.checksum import sha256_of
 from fer.cli import main
-from fer.ensemble import build_ensemble, choose_on_validation, greedy_selection
-from fer.inference import classifiers
+from fer.version import OnnxClassifier, list_versions, load_classifier, read_card
+from fer.version.ensemble import build_ensemble, choose_on_validation, greedy_selection
 
 
 @pytest.fixture(scope="module")
@@ -33,14 +33,16 @@ def test_probabilities_are_the_members_average(root, fer_small_csv):
 
 
 def test_card_lists_members_and_its_metrics_come_from_evaluate(root, fer_small_csv):
-    card = versions.read_card("ens", root)
-    assert [m["version"] for m in card["members"]] == ["m1", "m2"]
-    assert card["params"] == sum(versions.read_card(m, root)["params"] for m in ("m1", "m2"))
-    assert card["tta"] == "flip" and card["latency"]["tta_views"] == 2 and card["latency"]["ms_per_face_batch1_1thread"] > 0
-    report = fer.evaluate(fer.load("ens", root), str(fer_small_csv), split="PrivateTest", tta="flip")
-    assert report["accuracy"] == pytest.approx(card["metrics"]["test"]["accuracy"])
-    assert report["confusion"] == card["metrics"]["test"]["confusion"]
-    assert "ens" in versions.list_versions(root)
+    card = read_card("ens", root)
+    assert card.member_names == ["m1", "m2"] and card.weights_file is None
+    assert card.params == sum(read_card(m, root).params for m in ("m1", "m2"))
+    assert card.tta == "flip" and card.ms_per_face == 2 * card.latency["ms_per_view_batch1_1thread"] > 0
+    for labels in ("fer2013", "ferplus"):  # both benchmarks, as `python -m fer evaluate` computes them
+        report = fer.evaluate(fer.load("ens", root), str(fer_small_csv), split="PrivateTest", labels=labels)
+        assert report["accuracy"] == pytest.approx(card.accuracy("test", labels))
+        assert report["confusion"] == card.report("test", labels)["confusion"]
+        assert report["ece"] == card.ece("test", labels)
+    assert "ens" in list_versions(root)
 
 
 def test_a_member_with_other_weights_is_refused(root, tmp_path):
@@ -48,7 +50,7 @@ def test_a_member_with_other_weights_is_refused(root, tmp_path):
     shutil.copytree(root, copy)
     card = json.loads((copy / "m2" / "card.json").read_text())
     shutil.copy(copy / "m1" / "weights.safetensors", copy / "m2" / "weights.safetensors")  # m2 "retrained"
-    card["weights_sha256"] = versions.sha256_of(copy / "m2" / "weights.safetensors")
+    card["weights_sha256"] = sha256_of(copy / "m2" / "weights.safetensors")
     (copy / "m2" / "card.json").write_text(json.dumps(card))
     with pytest.raises(fer.VersionError, match="other weights than the ensemble was built"):
         fer.load("ens", copy)
@@ -61,8 +63,8 @@ def test_onnx_export_is_one_merged_graph_that_agrees(root, fer_small_csv, tmp_pa
     copy = tmp_path / "ckpt"
     shutil.copytree(root, copy)
     faces, _ = fer.load_dataset(fer_small_csv).split("PrivateTest")
-    onnx = classifiers.load_classifier(fer.load("ens", copy), "onnx")
-    assert isinstance(onnx, classifiers.OnnxClassifier) and onnx.path.parent.name == "ens"
+    onnx = load_classifier(fer.load("ens", copy), "onnx")
+    assert isinstance(onnx, OnnxClassifier) and onnx.path.parent.name == "ens"
     np.testing.assert_allclose(onnx.predict_proba(faces, tta="flip"), fer.load("ens", copy).predict_proba(faces, tta="flip"),
                                atol=1e-4)
 
@@ -101,21 +103,21 @@ def test_validation_chooses_the_tta_and_the_cheaper_one_on_a_tie():
 def test_cli_chooses_tta_on_validation_and_records_what_it_tried(root, fer_small_csv):
     assert main(["ensemble", "--name", "auto-ens", "--members", "m1", "m2", "--tta", "auto", "--select", "greedy",
                  "--data", str(fer_small_csv), "--root", str(root)]) == 0
-    card = versions.read_card("auto-ens", root)
-    hp = card["hyperparameters"]
+    card = read_card("auto-ens", root)
+    hp = card.hyperparameters
     assert hp["candidates"] == ["m1", "m2"] and set(hp["validation_trials"]) == {"none", "flip", "tencrop"}
-    chosen = hp["validation_trials"][card["tta"]]
-    assert chosen["members"] == [m["version"] for m in card["members"]]
+    chosen = hp["validation_trials"][card.tta]
+    assert chosen["members"] == card.member_names
     assert chosen["accuracy"] == max(t["accuracy"] for t in hp["validation_trials"].values())
-    assert card["metrics"]["val_tta"]["accuracy"] == pytest.approx(chosen["accuracy"], abs=1e-4)
+    assert card.accuracy("val_tta") == pytest.approx(chosen["accuracy"], abs=1e-4)
 
 
 def test_cli_builds_an_ensemble(root, fer_small_csv, capsys):
     code = main(["ensemble", "--name", "cli-ens", "--members", "m1", "m2", "--tta", "none", "--select", "greedy",
                  "--data", str(fer_small_csv), "--root", str(root)])
     assert code == 0 and "test accuracy" in capsys.readouterr().out
-    card = versions.read_card("cli-ens", root)
-    assert 1 <= len(card["members"]) <= 2 and card["hyperparameters"]["selection"] == "greedy"
+    card = read_card("cli-ens", root)
+    assert 1 <= len(card.members) <= 2 and card.hyperparameters["selection"] == "greedy"
     assert main(["ensemble", "--name", "bad", "--members", "m1", "nowhere", "--root", str(root),
                  "--data", str(fer_small_csv)]) == 2
 
@@ -126,7 +128,7 @@ def test_app_pages_show_an_ensemble(root, monkeypatch, tmp_path):
 
     monkeypatch.setenv("FER_CHECKPOINTS", str(root))
     monkeypatch.setenv("FER_RUNS_DIR", str(tmp_path / "runs"))
-    card = versions.read_card("ens", root)
+    card = read_card("ens", root)
     for page in ("streamlit_app.py", "pages/3_Training_explorer.py", "pages/4_Compare_versions.py"):
         at = AppTest.from_file(str(REPO / page), default_timeout=300)
         at.session_state["model_version"] = "ens"
@@ -134,7 +136,7 @@ def test_app_pages_show_an_ensemble(root, monkeypatch, tmp_path):
         assert not at.exception, (page, [e.value for e in at.exception])
         if page == "streamlit_app.py":
             assert "Active model: ens" in [h.value for h in at.subheader]
-            assert {m.label: m.value for m in at.metric}["test accuracy"] == f"{card['metrics']['test']['accuracy']:.2%}"
+            assert {m.label: m.value for m in at.metric}["test accuracy"] == f"{card.accuracy('test'):.2%}"
         if page.startswith("pages/3"):
             assert any("m1, m2" in i.value for i in at.info)
             curves = [c for c in at.get("plotly_chart") if "Learning curves of m" in c.proto.spec]
@@ -142,12 +144,12 @@ def test_app_pages_show_an_ensemble(root, monkeypatch, tmp_path):
 
 
 def test_a_failed_build_leaves_no_half_built_version(root, fer_small_csv, monkeypatch):
-    import fer.ensemble
+    import fer.version.ensemble
 
     def broken(*args, **kwargs):
         raise MemoryError("out of memory while evaluating")
 
-    monkeypatch.setattr(fer.ensemble, "evaluate_arrays", broken)
+    monkeypatch.setattr(fer.version.ensemble, "evaluate_into_card", broken)
     with pytest.raises(MemoryError):
         build_ensemble("half", ["m1", "m2"], fer_small_csv, root=root)
-    assert not (root / "half").exists() and "half" not in versions.list_versions(root)
+    assert not (root / "half").exists() and "half" not in list_versions(root)

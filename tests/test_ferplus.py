@@ -100,11 +100,11 @@ def test_training_on_soft_ferplus_targets(aligned, tmp_path):
     config = fer.make_config("smoke", data=str(csv_path), subset=0, out_dir=str(tmp_path / "out"), name="soft",
                              labels="ferplus-soft", epochs=1, threads=1)
     card = fer.load(str(fer.train(config))).card
-    assert card["hyperparameters"]["labels"] == "ferplus-soft"
-    assert card["metrics"]["test"]["n"] == 120  # reported on FER2013's PrivateTest labels
+    assert card.hyperparameters["labels"] == "ferplus-soft"
+    assert card.report("test")["n"] == 120  # reported on FER2013's PrivateTest labels
     # and on FER+'s majority labels of the same faces, as `python -m fer evaluate --labels ferplus` computes it
-    ferplus = card["metrics"]["test_ferplus"]
-    report = fer.evaluate(str(tmp_path / "out" / "soft"), str(csv_path), split="PrivateTest", tta=card["tta"], labels="ferplus")
+    ferplus = card.report("test", "ferplus")
+    report = fer.evaluate(str(tmp_path / "out" / "soft"), str(csv_path), split="PrivateTest", labels="ferplus")
     assert report["n"] == ferplus["n"] == 120 and report["accuracy"] == pytest.approx(ferplus["accuracy"])
 
 

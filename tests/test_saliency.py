@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import fer
-from fer import saliency, versions
+from fer import saliency
 from fer.inference import Recognizer
 from fer.inference.align import face_crops
 from fer.models.ensemble import Ensemble  # what an ensemble version's model is
@@ -21,7 +21,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 @pytest.fixture(scope="module")
 def version():
-    return fer.load(versions.default_version("realtime"))
+    return fer.load(fer.default_version("realtime"))
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,9 @@ from fer.data import FaceData
 from fer.data.transforms import to_tensor
 from fer.training import trainer
 from fer.training.optim import mix_batch
+from fer.checksum import sha256_of
+from fer.version import CARD_FILE, read_history
+from fer.version.model import ModelVersion
 
 REPO = Path(__file__).resolve().parents[1]
 # as listed in docs/ARCHITECTURE.md
@@ -25,7 +28,7 @@ CARD_KEYS = {"name", "architecture", "model_kwargs", "params", "macs", "input_si
              "hyperparameters", "seed", "wall_time_s", "hardware", "best_epoch", "metrics", "tta", "weights_file",
              "weights_sha256", "latency"}
 REPORT_KEYS = {"accuracy", "macro_f1", "per_class", "confusion", "confusion_normalized", "n"}
-HISTORY_COLUMNS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds"]
+HISTORY_COLUMNS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "val_ferplus_acc", "lr", "seconds"]
 QUICK = dict(model="fernet_tiny", batch_size=32, lr=0.03, scheduler="none", label_smoothing=0.0, augment="none",
              eval_tta="none", threads=1, num_workers=0)
 
@@ -38,7 +41,7 @@ def small_data(fer_small_csv):
 @pytest.fixture
 def quick_card(monkeypatch):
     """Skip the card's latency measurement (a second or more of timing per run) in option tests."""
-    monkeypatch.setattr(trainer, "measure_latency_ms", lambda *args, **kwargs: 0.0)
+    monkeypatch.setattr(ModelVersion, "ms_per_view", lambda *args, **kwargs: 0.0)
 
 
 @pytest.fixture
@@ -70,34 +73,37 @@ def two_epoch_version(fer_small_csv, tmp_path_factory):
 
 
 def test_two_epochs_lower_the_training_loss(two_epoch_version):
-    history = fer.versions.read_history(two_epoch_version)
+    history = read_history(two_epoch_version)
     assert [row["epoch"] for row in history] == [1, 2]
     assert history[1]["train_loss"] < history[0]["train_loss"]
 
 
-def test_version_directory_is_complete(two_epoch_version):
+def test_version_directory_is_complete(two_epoch_version, fer_small_csv):
     assert {p.name for p in two_epoch_version.iterdir()} == {"weights.safetensors", "card.json", "history.csv"}
     card = fer.load(str(two_epoch_version)).card
-    assert CARD_KEYS <= set(card)
-    assert set(card["normalization"]) == {"mean", "std"}
-    assert {"file", "sha256", "layout", "split_sizes"} <= set(card["data"])
-    assert card["data"]["split_sizes"] == {"Training": 400, "PublicTest": 120, "PrivateTest": 120}
-    for split in ("val", "test"):
-        assert REPORT_KEYS <= set(card["metrics"][split])
-    assert card["weights_sha256"] == fer.versions.sha256_of(two_epoch_version / "weights.safetensors")
-    assert card["params"] == fer.count_params(fer.create_model("fernet_tiny")) and card["macs"] > 0
-    assert card["latency"]["ms_per_face_batch1_1thread"] > 0
+    assert CARD_KEYS <= set(card.to_dict())
+    assert set(card.normalization) == {"mean", "std"}
+    assert card.data_file == fer_small_csv.name and card.data["sha256"] == sha256_of(fer_small_csv)  # no path
+    assert card.data["split_sizes"] == {"Training": 400, "PublicTest": 120, "PrivateTest": 120}
+    for split in ("val", "test", "val_ferplus", "test_ferplus", "test_ferplus_majority", "test_agreed"):
+        assert REPORT_KEYS <= set(card.metrics[split])
+    assert card.weights_sha256 == sha256_of(two_epoch_version / "weights.safetensors")
+    assert card.params == fer.count_params(fer.create_model("fernet_tiny")) and card.macs > 0
+    assert card.latency["ms_per_view_batch1_1thread"] > 0
     with open(two_epoch_version / "history.csv", newline="") as f:
         assert next(csv.reader(f)) == HISTORY_COLUMNS
 
 
 def test_card_test_metrics_agree_with_evaluate(two_epoch_version, fer_small_csv):
     card = fer.load(str(two_epoch_version)).card
-    report = fer.evaluate(str(two_epoch_version), str(fer_small_csv), split="PrivateTest", tta=card["tta"])
-    assert report["n"] == card["metrics"]["test"]["n"] == 120
-    assert report["accuracy"] == pytest.approx(card["metrics"]["test"]["accuracy"])
-    assert report["macro_f1"] == pytest.approx(card["metrics"]["test"]["macro_f1"])
-    assert report["confusion"] == card["metrics"]["test"]["confusion"]
+    for labels in ("fer2013", "ferplus"):
+        report = fer.evaluate(str(two_epoch_version), str(fer_small_csv), split="PrivateTest", labels=labels)
+        assert report["n"] == card.report("test", labels)["n"]
+        assert report["accuracy"] == pytest.approx(card.accuracy("test", labels))
+        assert report["macro_f1"] == pytest.approx(card.macro_f1("test", labels))
+        assert report["confusion"] == card.report("test", labels)["confusion"]
+        assert report["ece"] == card.ece("test", labels)
+    assert card.report("test")["n"] == 120
 
 
 def test_existing_version_is_not_overwritten(two_epoch_version, fer_small_csv):
@@ -127,13 +133,13 @@ def test_resume_after_a_kill_equals_the_uninterrupted_run(small_data, tmp_path, 
         with pytest.raises(KeyboardInterrupt):
             fer.train(config, data=data, name="killed")
     assert (tmp_path / "killed" / trainer.RESUME_FILE).is_file()
-    assert len(fer.versions.read_history(tmp_path / "killed")) == 1
+    assert len(read_history(tmp_path / "killed")) == 1
     resumed = fer.train(config, data=data, name="killed", resume=True)
 
     final_whole, final_resumed = built_models[0].state_dict(), built_models[2].state_dict()
     assert all(torch.equal(final_whole[k], final_resumed[k]) for k in final_whole)
-    without_time = [{k: v for k, v in row.items() if k != "seconds"} for row in fer.versions.read_history(whole)]
-    assert without_time == [{k: v for k, v in row.items() if k != "seconds"} for row in fer.versions.read_history(resumed)]
+    without_time = [{k: v for k, v in row.items() if k != "seconds"} for row in read_history(whole)]
+    assert without_time == [{k: v for k, v in row.items() if k != "seconds"} for row in read_history(resumed)]
     best_whole, best_resumed = load_file(str(whole / "weights.safetensors")), load_file(str(resumed / "weights.safetensors"))
     assert all(torch.equal(best_whole[k], best_resumed[k]) for k in best_whole)
     assert not (resumed / trainer.RESUME_FILE).exists()
@@ -156,13 +162,13 @@ def test_early_stopping_stops_after_patience(small_data, tmp_path, quick_card, f
     out = fer.train(fer.make_config(out_dir=str(tmp_path), name="early", epochs=6, early_stopping=2, **QUICK),
                     data=_tiny(small_data, 64))
     card = fer.load(str(out)).card
-    assert card["epochs_run"] == 3 and card["best_epoch"] == 1
+    assert card.epochs_run == 3 and card.best_epoch == 1
 
 
 def test_plateau_scheduler_halves_the_lr(small_data, tmp_path, quick_card, flat_validation):
     out = fer.train(fer.make_config(out_dir=str(tmp_path), name="plateau", epochs=5, **{**QUICK, "scheduler": "plateau"}),
                     data=_tiny(small_data, 64))
-    lrs = [row["lr"] for row in fer.versions.read_history(out)]
+    lrs = [row["lr"] for row in read_history(out)]
     assert lrs[:4] == [QUICK["lr"]] * 4  # patience 3: the 4th epoch without improvement halves it
     assert lrs[4] == pytest.approx(QUICK["lr"] / 2)
 
@@ -206,7 +212,7 @@ def test_no_mixing_leaves_the_batch_alone():
 def test_training_with_mixup_and_cutmix(small_data, tmp_path, quick_card):
     out = fer.train(fer.make_config(out_dir=str(tmp_path), name="mix", epochs=1, **{**QUICK, "mixup": 0.2, "cutmix": 1.0}),
                     data=_tiny(small_data, 64))
-    row = fer.versions.read_history(out)[0]
+    row = read_history(out)[0]
     assert np.isfinite(row["train_loss"]) and row["train_loss"] > 0
 
 
@@ -260,7 +266,7 @@ def test_v2_backend_augments_each_face():
 def test_training_with_v2_backend_and_a_worker(small_data, tmp_path, quick_card):
     options = {**QUICK, "aug_backend": "v2", "augment": "standard", "num_workers": -1}
     out = fer.train(fer.make_config(out_dir=str(tmp_path), name="v2", epochs=1, **options), data=_tiny(small_data, 64))
-    assert np.isfinite(fer.versions.read_history(out)[0]["train_loss"])
+    assert np.isfinite(read_history(out)[0]["train_loss"])
 
 
 # ---------------------------------------------------------------- DDP
@@ -273,7 +279,7 @@ DDP_WORKER = """
     models = []
     real = trainer.create_model
     trainer.create_model = lambda *a, **k: models.append(real(*a, **k)) or models[-1]
-    trainer.measure_latency_ms = lambda *a, **k: 0.0
+    trainer.ModelVersion.ms_per_view = lambda *a, **k: 0.0
     data_path, out_dir = sys.argv[1], sys.argv[2]
     config = fer.make_config(data=data_path, out_dir=out_dir, name="ddp", epochs=2, model="fernet_tiny", batch_size=16,
                              lr=0.03, scheduler="cosine", augment="standard", subset=96, threads=1, num_workers=0, device="cpu")
@@ -295,7 +301,7 @@ def test_ddp_ranks_train_the_same_weights(fer_small_csv, tmp_path):
     assert rank0.keys() == rank1.keys()
     assert all(torch.equal(rank0[k], rank1[k]) for k in rank0)
     card = fer.load(str(tmp_path / "ddp")).card
-    assert "x 2 process(es)" in card["hardware"] and card["epochs_run"] == 2
+    assert "x 2 process(es)" in card.hardware and card.epochs_run == 2
 
 
 # ---------------------------------------------------------------- sittings (--max-minutes) and bf16
@@ -308,20 +314,20 @@ def test_sittings_end_cleanly_and_resume_to_the_uninterrupted_run(small_data, tm
     monkeypatch.setattr(trainer, "_sitting_over", lambda *args: True)  # every sitting's limit is hit after one epoch
     sat = fer.make_config(data=data.source, out_dir=str(tmp_path), epochs=3, max_minutes=1, name="sat", **options)
     out = fer.train(sat, data=data)
-    assert len(fer.versions.read_history(out)) == 1 and not (out / fer.versions.CARD_FILE).exists()
+    assert len(read_history(out)) == 1 and not (out / CARD_FILE).exists()
     assert (out / trainer.RESUME_FILE).is_file()
     fer.train(sat, data=data, resume=True)
-    assert len(fer.versions.read_history(out)) == 2 and not (out / fer.versions.CARD_FILE).exists()
+    assert len(read_history(out)) == 2 and not (out / CARD_FILE).exists()
     fer.train(sat, data=data, resume=True)
 
     card = fer.load(str(out)).card
-    assert [s["first_epoch"] for s in card["sittings"]] == [1, 2, 3]
-    assert [s["epochs"] for s in card["sittings"]] == [1, 1, 1]
-    assert card["wall_time_s"] >= sum(s["seconds"] for s in card["sittings"][:-1])
+    assert [s["first_epoch"] for s in card.sittings] == [1, 2, 3]
+    assert [s["epochs"] for s in card.sittings] == [1, 1, 1]
+    assert card.wall_time_s >= sum(s["seconds"] for s in card.sittings[:-1])
     # the schedule ran by epochs across the sittings, exactly as in one go
     final_whole, final_sat = built_models[0].state_dict(), built_models[-1].state_dict()
     assert all(torch.equal(final_whole[k], final_sat[k]) for k in final_whole)
-    assert [r["lr"] for r in fer.versions.read_history(whole)] == [r["lr"] for r in fer.versions.read_history(out)]
+    assert [r["lr"] for r in read_history(whole)] == [r["lr"] for r in read_history(out)]
 
 
 def test_a_sitting_stops_before_an_epoch_that_would_overrun_it():
@@ -350,7 +356,7 @@ def test_a_budget_drives_the_schedule_by_time(small_data, tmp_path, quick_card, 
     out = fer.train(fer.make_config(out_dir=str(tmp_path), name="budget", epochs=50, budget_minutes=1,
                                     **{**QUICK, "scheduler": "onecycle"}), data=_tiny(small_data, 64))
     card = fer.load(str(out)).card
-    assert card["epochs_run"] < 50 and (out / fer.versions.CARD_FILE).is_file()
+    assert card.epochs_run < 50 and (out / CARD_FILE).is_file()
 
 
 def test_a_run_that_another_living_process_trains_is_refused(small_data, tmp_path, quick_card):
@@ -372,4 +378,4 @@ def test_a_run_that_another_living_process_trains_is_refused(small_data, tmp_pat
     (tmp_path / "busy" / trainer.RESUME_FILE).unlink()
     (tmp_path / "busy" / trainer.LOCK_FILE).unlink()
     out = fer.train(config, data=data)
-    assert not (out / trainer.LOCK_FILE).exists() and (out / fer.versions.CARD_FILE).is_file()
+    assert not (out / trainer.LOCK_FILE).exists() and (out / CARD_FILE).is_file()

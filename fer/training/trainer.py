@@ -20,8 +20,6 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler, WeightedRandomSampler
 from tqdm.auto import tqdm
 
-from safetensors.torch import load_file
-
 from ..checksum import sha256_of
 from ..data import FaceData, load_dataset
 from ..data.transforms import AugmentedFaces, batch_augment, to_tensor, train_augmentation
@@ -29,7 +27,7 @@ from ..labels import EMOTIONS
 from ..models import count_macs, count_params, create_model
 from ..version import WEIGHTS_FILE, Card, checkpoints_root, write_history
 from ..version.evaluation import evaluate_into_card
-from ..version.model import ModelVersion, load, save_weights
+from ..version.model import from_weights, load, save_weights
 from .config import TrainConfig
 from .losses import TrainingLoss
 from .optim import make_optimizer, make_scheduler, mix_batch
@@ -385,9 +383,7 @@ def finish_version(out: Path, config: TrainConfig, data: FaceData, params: int, 
     weights = out / WEIGHTS_FILE
     card = Card(name=out.name, architecture=config.model, model_kwargs=config.model_kwargs, params=params, macs=macs,
                 weights_sha256=sha256_of(weights))
-    model = create_model(config.model, num_classes=len(EMOTIONS), **config.model_kwargs)
-    model.load_state_dict(load_file(str(weights)))
-    version = ModelVersion(out.name, out, card, model.eval(), history)
+    version = from_weights(out, card, weights)
     evaluate_into_card(
         version, data, config.eval_tta,
         protocol=f"trained on train, best epoch chosen on val ({SELECTION[config.labels]}), test reported once",

@@ -108,6 +108,11 @@ def load(version: str | Path | None = None, root: str | Path | None = None, devi
     if card.is_ensemble:
         return _load_ensemble(directory, card, device, verify)
     weights = verify_weights(directory, card) if verify else directory / (card.weights_file or WEIGHTS_FILE)
+    return from_weights(directory, card, weights, device)
+
+
+def from_weights(directory: Path, card: Card, weights: Path, device: str = "cpu") -> ModelVersion:
+    """The version whose network is `card.architecture` with the weights of the file `weights`."""
     model = create_model(card.architecture, num_classes=len(card.labels), **card.model_kwargs)
     try:
         model.load_state_dict(load_file(str(weights)))
