@@ -10,7 +10,7 @@ import datetime as dt
 
 import numpy as np
 
-from ..data import DataError, FaceData, load_dataset
+from ..data import DataError, FaceData, load_dataset, split_role
 from ..data.ferplus import BENCHMARK_LABELS
 from ..defaults import DEFAULT_BACKEND, default_data
 from ..labels import EMOTIONS
@@ -60,27 +60,26 @@ def evaluate(version, data: str | FaceData | None = None, split: str = "PrivateT
     return report
 
 
-def _kept_rows(data: FaceData, split: str, labels: str) -> tuple[np.ndarray, np.ndarray]:
-    """(indices into the split, labels) of the faces a FER+ label set keeps, so each face is classified once."""
-    _, plus, keep = data.ferplus(split, "ferplus" if labels == "agreed" else labels)
-    rows = np.flatnonzero(keep)
-    if labels != "agreed":
-        return rows, plus
-    same = data.split(split)[1][rows] == plus
-    return rows[same], plus[same]
+def reports_by_labels(probs: np.ndarray, data: FaceData, split: str, tta: str) -> dict[str, dict]:
+    """Reports of a split's probabilities under every benchmark its data has: FER2013's labels, and with FER+
+    votes also each of CARD_LABEL_KEYS (FaceData.labelled_rows picks each benchmark's faces)."""
+    with_votes = split_role(split) in data.votes
+    return {labels: report_from_probs(probs[rows], targets, tta)
+            for labels in ("fer2013", *CARD_LABEL_KEYS) if labels == "fer2013" or with_votes
+            for rows, targets in [data.labelled_rows(split, labels)]}
+
+
+def benchmark_reports(version, data: FaceData, split: str, tta: str | None = None) -> dict[str, dict]:
+    """reports_by_labels from one pass of the version (default: its own TTA) over the split's faces."""
+    return reports_by_labels(version.predict_proba(data.split(split)[0], tta), data, split, tta or version.card.tta)
 
 
 def split_reports(probs_of, data: FaceData, split: str, tta: str, key: str | None = None) -> dict[str, dict]:
-    """card.metrics entries of one split: FER2013's labels under `key` (default: the split's role), and where
-    the data has FER+ votes, each FER+ label set of the same faces. `probs_of(split, tta)` gives the
-    probabilities of the split's faces."""
-    probs, y = probs_of(split, tta), data.split(split)[1]
-    reports = {key or split: report_from_probs(probs, y, tta)}
-    if split in data.votes:
-        for labels, suffix in CARD_LABEL_KEYS.items():
-            rows, plus = _kept_rows(data, split, labels)
-            reports[split + suffix] = report_from_probs(probs[rows], plus, tta)
-    return reports
+    """card.metrics entries of one split: FER2013's labels under `key` (default: the split's role), each FER+
+    label set under "<split><suffix>". `probs_of(split, tta)` gives the probabilities of the split's faces."""
+    reports = reports_by_labels(probs_of(split, tta), data, split, tta)
+    return {(key or split) if labels == "fer2013" else split + CARD_LABEL_KEYS[labels]: report
+            for labels, report in reports.items()}
 
 
 def card_metrics(probs_of, data: FaceData, tta: str) -> dict[str, dict]:
@@ -121,4 +120,5 @@ def evaluate_into_card(version, data: FaceData, tta: str, probs_of=None, **card_
     version.save_card()
 
 
-__all__ = ["evaluate", "evaluate_into_card", "report_from_probs", "card_metrics", "classification_report"]
+__all__ = ["evaluate", "evaluate_into_card", "benchmark_reports", "report_from_probs", "card_metrics",
+           "classification_report"]
