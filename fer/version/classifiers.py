@@ -35,7 +35,10 @@ def current_export(directory: Path, card: Card, int8: bool) -> Path | None:
 
 
 def load_classifier(version=None, backend: str = DEFAULT_BACKEND, threads: int = 0, root: str | Path | None = None):
-    """A classifier of `version` (a name, a folder, a loaded ModelVersion; None: the photo default)."""
+    """A classifier of `version` (a name, a folder, a loaded ModelVersion; None: the photo default); a
+    classifier given as `version` is returned as it is."""
+    if isinstance(version, OnnxClassifier):
+        return version
     if backend not in CHOOSABLE_BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; use one of {', '.join(CHOOSABLE_BACKENDS)}")
     from .model import ModelVersion, load  # torch: only where the weights are run or exported
