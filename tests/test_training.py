@@ -263,10 +263,17 @@ def test_v2_backend_augments_each_face():
     assert len({tuple(b.flatten()[:50].tolist()) for b in batches["standard"]}) > 32, "drawn per face"
 
 
-def test_training_with_v2_backend_and_a_worker(small_data, tmp_path, quick_card):
-    options = {**QUICK, "aug_backend": "v2", "augment": "standard", "num_workers": -1}
-    out = fer.train(fer.make_config(out_dir=str(tmp_path), name="v2", epochs=1, **options), data=_tiny(small_data, 64))
-    assert np.isfinite(read_history(out)[0]["train_loss"])
+def test_training_with_v2_backend_and_a_worker_trains_on_augmented_faces(small_data, tmp_path, quick_card):
+    """The worker process applies the per-sample v2 augmentation: the same seed without it sees other pixels,
+    so it ends with other weights and another training loss."""
+    runs = {}
+    for augment in ("standard", "none"):
+        options = {**QUICK, "aug_backend": "v2", "augment": augment, "num_workers": -1}
+        out = fer.train(fer.make_config(out_dir=str(tmp_path), name=augment, epochs=1, **options), data=_tiny(small_data, 64))
+        runs[augment] = (read_history(out)[0]["train_loss"], load_file(str(out / "weights.safetensors")))
+    (loss_aug, weights_aug), (loss_plain, weights_plain) = runs["standard"], runs["none"]
+    assert np.isfinite(loss_aug) and loss_aug != loss_plain
+    assert any(not torch.equal(weights_aug[k], weights_plain[k]) for k in weights_aug)
 
 
 # ---------------------------------------------------------------- DDP
@@ -356,7 +363,12 @@ def test_a_budget_drives_the_schedule_by_time(small_data, tmp_path, quick_card, 
     out = fer.train(fer.make_config(out_dir=str(tmp_path), name="budget", epochs=50, budget_minutes=1,
                                     **{**QUICK, "scheduler": "onecycle"}), data=_tiny(small_data, 64))
     card = fer.load(str(out)).card
-    assert card.epochs_run < 50 and (out / CARD_FILE).is_file()
+    history = read_history(out)
+    assert card.epochs_run == len(history) < 50 and (out / CARD_FILE).is_file()
+    lrs = [row["lr"] for row in history]
+    # by time, one epoch of 50 is already past the one-cycle warm-up (by steps the LR would still be near lr/25),
+    # and the LR anneals within the budget
+    assert lrs[0] > 0.5 * QUICK["lr"] and lrs[-1] < lrs[0]
 
 
 def test_a_run_that_another_living_process_trains_is_refused(small_data, tmp_path, quick_card):
