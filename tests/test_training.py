@@ -286,7 +286,8 @@ DDP_WORKER = """
     models = []
     real = trainer.create_model
     trainer.create_model = lambda *a, **k: models.append(real(*a, **k)) or models[-1]
-    trainer.ModelVersion.ms_per_view = lambda *a, **k: 0.0
+    from fer.version.model import ModelVersion
+    ModelVersion.ms_per_view = lambda *a, **k: 0.0
     data_path, out_dir = sys.argv[1], sys.argv[2]
     config = fer.make_config(data=data_path, out_dir=out_dir, name="ddp", epochs=2, model="fernet_tiny", batch_size=16,
                              lr=0.03, scheduler="cosine", augment="standard", subset=96, threads=1, num_workers=0, device="cpu")
