@@ -36,7 +36,7 @@ def train_form(limits: TrainingLimits, runs, session: str, default_name: str, ch
                                       checkpoints=checkpoints)
             st.success(f"Started training {job.name}.")
         except jobs.JobError as e:
-            st.error(str(e))
+            st.error(f"Not started: {e}")
 
 
 def job_list(limits: TrainingLimits, runs, session: str) -> None:
