@@ -21,7 +21,7 @@ from fer.app import own_faces, recognition, tempfiles
 from fer.app.public import hide_paths, public_card
 from fer.data import DataError
 from fer.labels import EMOTIONS
-from tests.test_app import run_page, sidebar_model
+from tests.test_app import app_env, run_page, sidebar_model  # noqa: F401 (app_env: a fixture)
 
 PAGES = ("streamlit_app.py", "pages/3_Training_explorer.py", "pages/4_Compare_versions.py")
 
@@ -147,7 +147,7 @@ def test_video_uploads_live_under_the_server_process_folder():
 
 # ---------------------------------------------------------------- pages: a bad card, a refused version, a bad zip
 @pytest.fixture(scope="module")
-def troubled_checkpoints(two_versions, tmp_path_factory):
+def checkpoints(two_versions, tmp_path_factory):
     """tiny and tiny-b, plus broken (its card.json is not JSON) and tampered (weights changed after its card)."""
     root = tmp_path_factory.mktemp("troubled")
     for name in ("tiny", "tiny-b"):
@@ -162,10 +162,8 @@ def troubled_checkpoints(two_versions, tmp_path_factory):
 
 
 @pytest.fixture
-def troubled(troubled_checkpoints, tmp_path, monkeypatch):
-    monkeypatch.setenv("FER_CHECKPOINTS", str(troubled_checkpoints))
-    monkeypatch.setenv("FER_RUNS_DIR", str(tmp_path / "runs"))
-    return troubled_checkpoints
+def troubled(app_env):  # test_app's app_env, serving this module's checkpoints
+    return app_env
 
 
 @pytest.mark.parametrize("page", PAGES)

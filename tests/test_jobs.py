@@ -19,6 +19,7 @@ from fer import versions
 from fer.app import jobs, settings
 from fer.app.settings import SettingError, TrainingLimits
 from tests.test_app import run_page
+from tests.test_hardening import page_text
 
 SLEEP = [sys.executable, "-c", "import time; time.sleep(120)"]  # a stand-in job that runs until stopped
 
@@ -192,10 +193,6 @@ def tab_env(tiny_version, fer_small_csv, tmp_path, monkeypatch):
     return tmp_path
 
 
-def shown_text(at) -> list[str]:
-    return [e.value for kind in ("markdown", "caption", "success", "error", "info", "warning") for e in at.get(kind)]
-
-
 def test_the_training_tab_offers_only_what_the_server_allows(tab_env, sleeping_jobs):
     at = run_page("pages/3_Training_explorer.py", model_version="tiny")
     assert at.tabs[-1].label == "Train a version"
@@ -212,7 +209,7 @@ def test_the_training_tab_offers_only_what_the_server_allows(tab_env, sleeping_j
     assert any("the limit per visitor" in e.value for e in at.error)
     assert len(sleeping_jobs) == 1
     assert [b.label for b in at.button if b.label.startswith("Stop")] == ["Stop first"]
-    assert not any(str(tab_env) in text for text in shown_text(at))
+    assert not any(str(tab_env) in text for text in page_text(at))
     next(b for b in at.button if b.label == "Stop first").click().run()
     assert not at.exception
     wait_for(lambda: jobs.job_status(jobs.list_jobs(tab_env / "runs")[0]) != "running")
