@@ -219,7 +219,10 @@ def job_status(job: TrainingJob) -> str:
 
 
 def epochs_done(job: TrainingJob) -> int:
-    return len(read_history(job.version_dir))
+    try:
+        return len(read_history(job.version_dir))
+    except (ValueError, TypeError):  # the trainer is rewriting history.csv at this moment
+        return 0
 
 
 def progress(job: TrainingJob) -> float:

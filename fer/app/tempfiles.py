@@ -44,13 +44,18 @@ def clean_stale(tmp: str | Path | None = None, now: float | None = None) -> list
     tmp, now = Path(tmp or tempfile.gettempdir()), time.time() if now is None else now
     removed = []
     for path in tmp.iterdir():
-        name = path.name
-        if name.startswith(PROCESS_PREFIX):
-            pid = name[len(PROCESS_PREFIX):]
-            stale = pid.isdigit() and not _process_alive(int(pid))
-        else:
-            stale = name.startswith(LEGACY_PREFIXES) and now - path.stat().st_mtime > LEGACY_AGE_S
-        if stale and path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
+        try:
+            if _stale(path, now) and path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+        except OSError:  # removed meanwhile by its owner
+            continue
     return removed
+
+
+def _stale(path: Path, now: float) -> bool:
+    name = path.name
+    if name.startswith(PROCESS_PREFIX):
+        pid = name[len(PROCESS_PREFIX):]
+        return pid.isdigit() and not _process_alive(int(pid))
+    return name.startswith(LEGACY_PREFIXES) and now - path.stat().st_mtime > LEGACY_AGE_S
