@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .data import FaceData, load_dataset
+from .data import FaceData, load_dataset, split_role
 from .labels import EMOTIONS
 from .metrics import classification_report, expected_calibration_error
 
@@ -25,6 +25,19 @@ def report_from_probs(probs: np.ndarray, y: np.ndarray, tta: str = "none", keep_
         report["predictions"] = pred.tolist()
         report["probabilities"] = probs.round(5).tolist()
     return report
+
+
+def benchmark_reports(version, data: FaceData, split: str, tta: str = "none") -> dict[str, dict]:
+    """Reports of one split under every benchmark its data has (FER2013's labels; with FER+ votes also `ferplus`,
+    `ferplus-majority` and `agreed`, see FaceData.labelled), from one pass of the model over the split's faces."""
+    x, y = data.split(split)
+    probs = version.predict_proba(x, tta=tta)
+    reports = {"fer2013": report_from_probs(probs, y, tta)}
+    if split_role(split) in data.votes:
+        for labels in ("ferplus", "ferplus-majority", "agreed"):
+            rows, targets = data.labelled_rows(split, labels)
+            reports[labels] = report_from_probs(probs[rows], targets, tta)
+    return reports
 
 
 def evaluate(version, data: str | FaceData, split: str = "PrivateTest", tta: str = "none", keep_predictions: bool = False,

@@ -53,15 +53,21 @@ class FaceData:
     def labelled(self, name: str, labels: str = "fer2013") -> tuple[np.ndarray, np.ndarray]:
         """(images, labels) of a split under a benchmark: FER2013's labels, `ferplus` (the published protocol's
         most-voted emotion), `ferplus-majority`, or `agreed` (the `ferplus` faces whose two labels agree)."""
+        rows, targets = self.labelled_rows(name, labels)
+        return self.split(name)[0][rows], targets
+
+    def labelled_rows(self, name: str, labels: str = "fer2013") -> tuple[np.ndarray, np.ndarray]:
+        """(row indices into the split, labels) of the faces a benchmark scores (see `labelled`)."""
+        y = self.split(name)[1]
         if labels == "fer2013":
-            return self.split(name)
+            return np.arange(len(y)), y
+        source = "ferplus" if labels == "agreed" else labels
+        _, targets, keep = self.ferplus(name, source)
+        rows = np.flatnonzero(keep)
         if labels == "agreed":
-            x, y = self.split(name)
-            _, plus, keep = self.ferplus(name, "ferplus")
-            same = y[keep] == plus
-            return x[keep][same], plus[same]
-        x, y, _ = self.ferplus(name, labels)
-        return x, y
+            same = y[rows] == targets
+            rows, targets = rows[same], targets[same]
+        return rows, targets
 
     def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         role = split_role(name)
