@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..labels import EMOTIONS
 from ..version.card import Card
+from .public import hide_paths
 
 BENCHMARKS = {"fer2013": "", "ferplus": "FER+ "}  # label set -> the prefix of its figures' names
 
@@ -95,10 +96,11 @@ def per_class_table(report: Mapping) -> pd.DataFrame:
 
 
 def hyperparameters_table(card: Card) -> pd.DataFrame:
-    """The card's training settings as a two-column table (values as text, since their types differ)."""
+    """The card's training settings as a two-column table (values as text, since their types differ; a path of
+    the machine that trained it cut to its file name)."""
     rows = {**card.hyperparameters, "seed": card.seed, "best epoch": card.best_epoch, "epochs run": card.epochs_run,
             "hardware": card.hardware, "wall time (s)": card.wall_time_s}
-    return pd.DataFrame({"setting": list(rows), "value": [str(v) for v in rows.values()]})
+    return pd.DataFrame({"setting": list(rows), "value": [hide_paths(str(v)) for v in rows.values()]})
 
 
 def same_test_data(cards: Sequence[Card]) -> bool:

@@ -134,7 +134,7 @@ class Card:
         except (OSError, UnicodeDecodeError) as e:
             raise VersionError(f"{path}: cannot be read ({e.__class__.__name__})") from None
         except json.JSONDecodeError as e:
-            raise VersionError(f"{path}: not valid JSON ({e.msg}, line {e.lineno})") from None
+            raise VersionError(f"{path}: not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
         if not isinstance(raw, dict) or not isinstance(raw.get("architecture"), str):
             raise VersionError(f"{path}: not a model card (no architecture)")
         try:
