@@ -42,6 +42,21 @@ def write_ferplus_csv(path: Path, votes: dict[str, np.ndarray]) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shipped_checkpoints_copy(tmp_path_factory):
+    """The shipped versions, served from a copy: a first use that exports a version to ONNX records the file's
+    sha256 in the copy's card, never in the repository's."""
+    copy = tmp_path_factory.mktemp("shipped") / "checkpoints"
+    shutil.copytree(REPO / "checkpoints", copy, ignore=shutil.ignore_patterns("last.pt"))
+    previous = os.environ.get("FER_CHECKPOINTS")
+    os.environ["FER_CHECKPOINTS"] = str(copy)
+    yield copy
+    if previous is None:
+        os.environ.pop("FER_CHECKPOINTS", None)
+    else:
+        os.environ["FER_CHECKPOINTS"] = previous
+
+
 @pytest.fixture(scope="session")
 def fer2013_full():
     """The whole FER2013 (parsed once, then cached by the loader)."""

@@ -103,7 +103,7 @@ def test_a_card_that_is_not_json_is_named_in_one_line_and_the_other_versions_sti
     for verb in (["versions"], ["evaluate", "--model", "beta"], ["predict", "--model", "beta", "x.jpg"]):
         assert main(verb) in (1, 2)
         err = capsys.readouterr().err.strip().splitlines()
-        assert err == [f"error: {card}: not valid JSON (Expecting property name enclosed in double quotes at line 1, column 17)"], verb
+        assert err == [f"error: {card}: not valid JSON (Expecting property name enclosed in double quotes at line 1, column 18)"], verb
 
 
 def test_a_card_that_is_json_but_no_card_is_refused(checkpoints):
