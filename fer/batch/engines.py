@@ -57,7 +57,7 @@ _runner: TaskRunner | None = None
 def _start_worker(settings: JobSettings, threads: int) -> None:
     global _runner
     set_threads(threads)
-    _runner = TaskRunner(settings)
+    _runner = TaskRunner(settings, threads=threads)
 
 
 def _run_task(task: Task, out: str) -> list[dict]:
@@ -116,7 +116,7 @@ class RayWorker:
 
     def __init__(self, settings: JobSettings):
         set_threads(1)
-        self.runner = TaskRunner(settings)
+        self.runner = TaskRunner(settings, threads=1)
 
     def run(self, task: Task, out: str) -> list[dict]:
         return self.runner.run(task, out)

@@ -30,7 +30,9 @@ def analyze(paths, out, workers: int | None = None, engine: str = "local", addre
     out = os.path.abspath(out)
     sources = list_inputs(paths)
     settings = JobSettings(**options)
-    recognizer = settings.recognizer()  # here first: a bad option fails once, and the default model is resolved
+    workers = workers or (None if engine == "ray" else os.cpu_count() or 1)
+    # built here first: a bad option fails once, the default model is resolved, the ONNX file exported once
+    recognizer = settings.recognizer(threads=max(1, (os.cpu_count() or 1) // (workers or 1)))
     settings = settings.resolved(recognizer)
     done = prepare(out, settings.as_dict())
     pending = [s for s in sources if s not in done or (retry_failed and done[s]["status"] == "failed")]
@@ -38,7 +40,7 @@ def analyze(paths, out, workers: int | None = None, engine: str = "local", addre
     if engine == "ray":
         finished = run_ray(settings, tasks, out, workers, address)
     else:
-        finished = run_local(settings, tasks, out, workers or os.cpu_count() or 1, recognizer)
+        finished = run_local(settings, tasks, out, workers, recognizer)
     record(finished, out, tasks, len(sources) - len(pending), len(sources), progress)
     table = read_files(out)
     return table[table["source"].isin(set(sources))].set_index("source").loc[sources].reset_index()

@@ -13,7 +13,7 @@ class JobSettings:
 
     model: str | None = None
     detector: str | None = None
-    backend: str = "torch"
+    backend: str = "onnx"
     tta: str = "none"
     small_faces: str = "normal"
     min_face_size: int | None = None
@@ -25,13 +25,20 @@ class JobSettings:
         if self.detect_every < 1:
             raise ValueError(f"detect_every must be at least 1, not {self.detect_every}")
 
-    def recognizer(self):
+    def recognizer(self, threads: int = 0):
+        """The Recognizer; `threads`: its ONNX session's (0: onnxruntime's default, one per core), so that N
+        workers on N cores do not each start a thread per core (torch's are set by torch.set_num_threads)."""
         from ..inference import Recognizer
+        from ..inference.classifiers import load_classifier
 
         options = {} if self.smoothing is None else {"smoothing": self.smoothing}
-        return Recognizer(self.model, detector=self.detector, backend=self.backend, tta=self.tta,
-                          min_face_size=self.min_face_size, score_threshold=self.score_threshold,
-                          small_faces=self.small_faces, **options)
+        recognizer = Recognizer(self.model, detector=self.detector, backend="torch", tta=self.tta,
+                                min_face_size=self.min_face_size, score_threshold=self.score_threshold,
+                                small_faces=self.small_faces, **options)
+        if self.backend != "torch":  # exported on first use (by the driver, before any worker starts)
+            recognizer.classifier = load_classifier(recognizer.classifier, self.backend, threads=threads)
+            recognizer.backend = self.backend
+        return recognizer
 
     def resolved(self, recognizer) -> JobSettings:
         """The same settings with the model named as `recognizer` loaded it (the default resolved once, in the

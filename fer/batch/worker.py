@@ -54,9 +54,9 @@ def one_line_error(error: Exception, source: str) -> str:
 class TaskRunner:
     """Holds one Recognizer (loaded once per worker) and runs tasks with it."""
 
-    def __init__(self, settings: JobSettings, recognizer=None):
+    def __init__(self, settings: JobSettings, recognizer=None, threads: int = 0):
         self.settings = settings
-        self.recognizer = recognizer or settings.recognizer()
+        self.recognizer = recognizer or settings.recognizer(threads)
         self.detectors = {"photo": setting_text(self.recognizer.detector_setting("photo")),
                           "video": setting_text(self.recognizer.detector_setting("stream"), settings.detect_every)}
 

@@ -25,7 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--retry-failed", action="store_true", help="analyse again the files that failed before")
     p.add_argument("--model", help="model version name or directory (default: the shipped default for photos)")
     p.add_argument("--detector", default=DEFAULT_DETECTOR, choices=list_detectors())
-    p.add_argument("--backend", default="torch", choices=BACKENDS)
+    p.add_argument("--backend", default="onnx", choices=BACKENDS, help="default %(default)s (exported on first use)")
     p.add_argument("--tta", default="none", choices=TTA_MODES)
     p.add_argument("--small-faces", default="normal", choices=SMALL_FACES, help="as in `predict` and the app")
     p.add_argument("--min-face-size", type=int, help="pixels (default: from --small-faces)")
