@@ -46,7 +46,7 @@ def write_collection(root: Path, photos: int, clips: int, frames: int) -> dict[s
             canvas[190:330, 470 - x // 2:600 - x // 2] = head[:, ::-1]
             writer.write(canvas)
         writer.release()
-    return {"photos": root / "photos", "videos": root / "videos"}
+    return {kind: root / kind for kind, n in (("photos", photos), ("videos", clips * frames)) if n}
 
 
 def measure(path: Path, out: Path, engine: str, workers: int, options: dict) -> dict:
