@@ -81,6 +81,20 @@ def test_changed_csv_is_parsed_again(tmp_path, private_cache):
     assert len(list(private_cache.glob("fer2013-*.npz"))) == 2
 
 
+def test_a_file_replaced_with_the_same_size_and_time_is_parsed_again(tmp_path, private_cache):
+    """The cache is keyed by content: a replaced file keeping its name, size and mtime is never served stale."""
+    import os
+
+    faces = np.random.default_rng(1).integers(0, 256, (2, 48, 48), dtype=np.uint8)
+    path = write_fer_csv(tmp_path / "fer2013.csv", {"Training": (faces, [1, 2])})
+    stat = path.stat()
+    assert fer.load_dataset(path).split("train")[1].tolist() == [1, 2]
+    write_fer_csv(path, {"Training": (faces, [2, 1])})  # same size: only the labels swap
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    assert fer.load_dataset(path).split("train")[1].tolist() == [2, 1]
+
+
 # ---------------------------------------------------------------- csv errors
 def _write_text(path, text):
     path.write_text(text)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..labels import NUM_CLASSES
-from .dataset import FACE_SIZE, DataError, FaceData, split_role
+from .dataset import FACE_SIZE, DataError, FaceData, file_sha256, split_role
 from .ferplus import check_alignment, read_ferplus_votes
 
 REQUIRED_COLUMNS = ("emotion", "pixels", "Usage")
@@ -23,11 +23,8 @@ def cache_dir() -> Path:
 
 
 def _cache_path(path: Path) -> Path:
-    st = path.stat()
-    key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|v{CACHE_VERSION}"
-    import hashlib
-
-    return cache_dir() / f"fer2013-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npz"
+    """Keyed by the file's content, so a file replaced in place (same name, size or time) is parsed again."""
+    return cache_dir() / f"fer2013-{file_sha256(path)[:16]}-v{CACHE_VERSION}.npz"
 
 
 def _open_text(path: Path):
@@ -95,7 +92,7 @@ def read_fer2013_csv(path: str | Path, use_cache: bool = True, ferplus: str | Pa
     votes = None
     if ferplus:
         votes = read_ferplus_votes(ferplus, [USAGE_ORDER[u] for u in usages])
-        check_alignment(ferplus, labels, votes)
+        share = check_alignment(ferplus, labels, votes)
     splits, names, split_votes = {}, {}, {}
     for code, usage in enumerate(USAGE_ORDER):
         mask = usages == code
@@ -105,5 +102,6 @@ def read_fer2013_csv(path: str | Path, use_cache: bool = True, ferplus: str | Pa
             names[role] = usage
             if votes is not None:
                 split_votes[role] = votes[mask]
-    notes = [f"FER+ votes from {ferplus}"] if ferplus else []
+    notes = [f"FER+ votes from {Path(ferplus).name}: FER2013's label is FER+'s majority on {share:.0%} of faces"] \
+        if ferplus else []
     return FaceData(str(path), "fer2013-csv", splits, names, notes, split_votes)
