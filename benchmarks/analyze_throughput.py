@@ -79,9 +79,9 @@ def main() -> int:
             engine, workers = run.split(":")
             for kind, path in inputs.items():
                 r = measure(path, Path(tmp) / f"{kind}-{engine}-{workers}.parquet", engine, int(workers), options)
+                failed = f"  ({r['failed']} failed)" if r["failed"] else ""
                 print(f"{kind:7s} {engine:7s} {workers:>7s} {r['units']:6d} {r['faces']:6d} {r['wall']:7.1f} "
-                      f"{r['rate']:12.1f} {r['per_worker']:18.1f}" + (f"  ({r['failed']} failed)" if r["failed"] else ""),
-                      flush=True)
+                      f"{r['rate']:12.1f} {r['per_worker']:18.1f}{failed}", flush=True)
     return 0
 
 

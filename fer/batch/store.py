@@ -124,8 +124,9 @@ def prepare(out, settings: dict) -> dict[str, dict]:
         before = json.loads(job.read_text())
         changed = sorted(k for k in set(before) | set(settings) if before.get(k) != settings.get(k))
         if changed:
-            raise ValueError(f"{out} holds results made with other settings ({', '.join(changed)}: "
-                             f"{', '.join(str(before.get(k)) for k in changed)}); use another --out or the same options")
+            earlier = ", ".join(str(before.get(k)) for k in changed)
+            raise ValueError(f"{out} holds results made with other settings ({', '.join(changed)}: {earlier}); "
+                             "use another --out or the same options")
     else:
         job.write_text(json.dumps(settings, indent=2))
     done = latest_by_source(read_file_table(out))

@@ -84,7 +84,8 @@ class TaskRunner:
         record = {"source": file.source, "kind": file.kind, "status": "ok", "error": "", "frames": 0, "faces": 0}
         before = rows.count
         try:
-            record["frames"] = (self.video(file.source, rows) if file.kind == "video" else self.photo(file.source, rows))
+            analyze = self.video if file.kind == "video" else self.photo
+            record["frames"] = analyze(file.source, rows)
         except Exception as error:  # any file the decoders or the model choke on: recorded, the job goes on
             record.update(status="failed", error=one_line_error(error, file.source))
         else:
