@@ -40,14 +40,20 @@ def collection(tmp_path_factory) -> Path:
     return root
 
 
-def analyze(collection, out, tiny_version, **kw):
-    return fer.analyze([collection], out=out, model=str(tiny_version), progress=False, **kw)
+@pytest.fixture(scope="module")
+def tiny_copy(tiny_version, tmp_path_factory) -> Path:
+    """The tiny version in a folder of its own: the ONNX file analyze exports there stays out of other tests'."""
+    return Path(shutil.copytree(tiny_version, tmp_path_factory.mktemp("models") / "tiny"))
+
+
+def analyze(collection, out, tiny_copy, **kw):
+    return fer.analyze([collection], out=out, model=str(tiny_copy), progress=False, **kw)
 
 
 @pytest.fixture(scope="module")
-def one_worker(collection, tiny_version, tmp_path_factory):
+def one_worker(collection, tiny_copy, tmp_path_factory):
     out = tmp_path_factory.mktemp("one") / "results.parquet"
-    return analyze(collection, out, tiny_version, workers=1), fer.read_results(out)
+    return analyze(collection, out, tiny_copy, workers=1), fer.read_results(out)
 
 
 def test_one_row_per_face_per_photo_and_video_frame(one_worker, collection):
@@ -85,29 +91,29 @@ def test_bad_files_are_recorded_with_their_error_and_the_rest_runs(one_worker, c
     assert (ok["part"] != "").sum() == 3  # no_face.jpg has no rows, so no part
 
 
-def test_the_command_reports_failures_in_its_exit_status(collection, tiny_version, tmp_path, capsys):
+def test_the_command_reports_failures_in_its_exit_status(collection, tiny_copy, tmp_path, capsys):
     out = tmp_path / "cli.parquet"
     photos = str(collection / "photos" / "*.jpg")
-    assert main(["analyze", photos, "--out", str(out), "--model", str(tiny_version), "--no-progress"]) == 0
-    assert main(["analyze", str(collection), "--out", str(out), "--model", str(tiny_version), "--no-progress",
+    assert main(["analyze", photos, "--out", str(out), "--model", str(tiny_copy), "--no-progress"]) == 0
+    assert main(["analyze", str(collection), "--out", str(out), "--model", str(tiny_copy), "--no-progress",
                  "--workers", "1"]) == 1
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
     assert len(errors) == 2 and any("broken.mp4" in e for e in errors) and any("broken.png" in e for e in errors)
     assert files_table_path(out) == tmp_path / "cli.files.csv"
     assert len(read_files(out)) == 6 and len(files_table_path(out).read_text().splitlines()) == 1 + 6  # photos once
-    assert main(["analyze", photos, "--out", str(out), "--model", str(tiny_version), "--no-progress",
+    assert main(["analyze", photos, "--out", str(out), "--model", str(tiny_copy), "--no-progress",
                  "--detect-every", "3"]) == 2
     assert "other settings (detect_every: 1)" in capsys.readouterr().err
 
 
-def test_same_rows_with_two_workers(one_worker, collection, tiny_version, tmp_path):
-    table = analyze(collection, tmp_path / "two.parquet", tiny_version, workers=2, photos_per_task=1)
+def test_same_rows_with_two_workers(one_worker, collection, tiny_copy, tmp_path):
+    table = analyze(collection, tmp_path / "two.parquet", tiny_copy, workers=2, photos_per_task=1)
     assert_same_results(one_worker, table, fer.read_results(tmp_path / "two.parquet"))
 
 
-def test_same_rows_on_a_local_ray(one_worker, collection, tiny_version, tmp_path):
+def test_same_rows_on_a_local_ray(one_worker, collection, tiny_copy, tmp_path):
     pytest.importorskip("ray")
-    table = analyze(collection, tmp_path / "ray.parquet", tiny_version, workers=2, engine="ray")
+    table = analyze(collection, tmp_path / "ray.parquet", tiny_copy, workers=2, engine="ray")
     assert_same_results(one_worker, table, fer.read_results(tmp_path / "ray.parquet"))
 
 
@@ -118,7 +124,7 @@ def assert_same_results(expected, table, faces):
     pd.testing.assert_frame_equal(faces, expected_faces, check_exact=False, atol=1e-5)
 
 
-def test_an_interrupted_run_resumes_without_duplicate_rows(one_worker, collection, tiny_version, tmp_path,
+def test_an_interrupted_run_resumes_without_duplicate_rows(one_worker, collection, tiny_copy, tmp_path,
                                                            monkeypatch):
     out = tmp_path / "resumed.parquet"
     analyze_file, calls = TaskRunner.analyze_file, []
@@ -131,7 +137,7 @@ def test_an_interrupted_run_resumes_without_duplicate_rows(one_worker, collectio
 
     monkeypatch.setattr(TaskRunner, "analyze_file", killed_on_the_fourth_file)
     with pytest.raises(KeyboardInterrupt):
-        analyze(collection, out, tiny_version, workers=1, photos_per_task=1)
+        analyze(collection, out, tiny_copy, workers=1, photos_per_task=1)
     monkeypatch.undo()
     finished = read_files(out)
     assert len(finished) == 3 and set(finished["source"]) == set(calls[:3])
@@ -140,19 +146,19 @@ def test_an_interrupted_run_resumes_without_duplicate_rows(one_worker, collectio
     shutil.copy(next(out.glob("part-*.parquet")), out / "part-0123456789abcdef.parquet")
     (out / ".part-fedcba9876543210.parquet.tmp").write_bytes(b"half written")
 
-    table = analyze(collection, out, tiny_version, workers=1, photos_per_task=1)
+    table = analyze(collection, out, tiny_copy, workers=1, photos_per_task=1)
     assert_same_results(one_worker, table, fer.read_results(out))
     lines = pd.read_csv(files_table_path(out))
     assert len(lines) == 6 and lines["source"].is_unique  # the first three were not analysed again
     assert not (out / "part-0123456789abcdef.parquet").exists() and not list(out.glob(".part-*"))
 
 
-def test_failed_files_are_tried_again_only_when_asked(one_worker, collection, tiny_version, tmp_path):
+def test_failed_files_are_tried_again_only_when_asked(one_worker, collection, tiny_copy, tmp_path):
     out = tmp_path / "retry.parquet"
-    analyze(collection, out, tiny_version, workers=1)
-    analyze(collection, out, tiny_version, workers=1)
+    analyze(collection, out, tiny_copy, workers=1)
+    analyze(collection, out, tiny_copy, workers=1)
     assert len(pd.read_csv(files_table_path(out))) == 6
-    table = analyze(collection, out, tiny_version, workers=1, retry_failed=True)
+    table = analyze(collection, out, tiny_copy, workers=1, retry_failed=True)
     assert len(pd.read_csv(files_table_path(out))) == 8 and (table["status"] == "failed").sum() == 2
     assert_same_results(one_worker, table, fer.read_results(out))
 
