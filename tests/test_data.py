@@ -231,3 +231,10 @@ def test_unknown_class_folder_is_named(tmp_path):
     (root / "train" / "bored").mkdir()
     with pytest.raises(fer.DataError, match=r"train[/\\]bored: unknown emotion 'bored'"):
         fer.load_dataset(root)
+
+
+def test_a_non_numeric_pixel_names_the_file_line_and_value(tmp_path):
+    bad = " ".join(["7"] * 2000 + ["x9"] + ["7"] * 303)
+    path = _write_text(tmp_path / "typo.csv", f"emotion,pixels,Usage\n3,{PIXELS},Training\n4,{bad},Training\n")
+    with pytest.raises(fer.DataError, match=r"typo\.csv, line 3: pixel value 'x9' is not a number 0-255"):
+        fer.load_dataset(path)

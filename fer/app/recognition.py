@@ -5,6 +5,8 @@ import io
 import json
 import logging
 import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 import cv2
@@ -13,6 +15,7 @@ from PIL import Image
 
 from ..inference import ImageError, draw_faces, read_image, to_dataframe
 from ..inference.results import Face
+from .public import hide_paths
 from .settings import MAX_UPLOAD_MB
 
 log = logging.getLogger(__name__)
@@ -66,8 +69,50 @@ def analyse_upload(recognizer, name: str, data: bytes, max_bytes: int = MAX_UPLO
         faces = recognizer.recognize(bgr, recognizer.detect(bgr))
     except Exception as e:  # keep the other uploads going; the server log keeps the details
         log.exception("recognition failed on %s", name)
-        return UploadResult(name, error=f"{name}: recognition failed ({type(e).__name__}: {e})")
+        return UploadResult(name, error=f"{name}: recognition failed ({type(e).__name__}: {hide_paths(str(e))})")
     return UploadResult(name, faces, cv2.cvtColor(draw_faces(bgr, faces), cv2.COLOR_BGR2RGB))
+
+
+FACE_BYTES = 1024  # what one Face costs in the cache, roughly (box, probabilities, landmarks)
+
+
+def result_bytes(result: UploadResult) -> int:
+    return (0 if result.annotated is None else result.annotated.nbytes) + FACE_BYTES * (1 + len(result.faces))
+
+
+class ByteBudgetCache:
+    """Least-recently-used results shared by all sessions, holding at most `budget` bytes (the annotated
+    images dominate: a 49-megapixel photo's is 147 MB). A result larger than the budget is not kept."""
+
+    def __init__(self, budget: int, size_of: Callable[[object], int] = result_bytes):
+        self.budget, self.size_of = budget, size_of
+        self._items: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def nbytes(self) -> int:
+        with self._lock:
+            return sum(size for _, size in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], object]):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key][0]
+        value = compute()  # outside the lock: other sessions' lookups go on meanwhile
+        size = self.size_of(value)
+        with self._lock:
+            if size <= self.budget:
+                self._items[key] = (value, size)
+                self._items.move_to_end(key)
+            used = sum(s for _, s in self._items.values())
+            while used > self.budget:
+                _, (_, evicted) = self._items.popitem(last=False)
+                used -= evicted
+        return value
 
 
 def face_title(index: int, face: Face) -> str:

@@ -33,6 +33,17 @@ def _open_text(path: Path):
     return open(path, encoding="utf-8", newline="")
 
 
+def _first_bad_pixel(values: list[str]) -> str:
+    for value in values:
+        try:
+            if 0 <= int(value) <= 255:
+                continue
+        except ValueError:
+            pass
+        return value[:20]
+    return values[0][:20]
+
+
 def _parse_rows(path: Path):
     images, labels, usages = [], [], []
     n_pixels = FACE_SIZE * FACE_SIZE
@@ -57,7 +68,11 @@ def _parse_rows(path: Path):
                     raise DataError(f"{where}: emotion {row[ie] if len(row) > ie else ''!r} is not a label 0-6") from None
                 if not 0 <= label < NUM_CLASSES:
                     raise DataError(f"{where}: unknown emotion label {label}; labels are 0-6")
-                pixels = np.array(row[ip].split(), dtype=np.int32) if len(row) > ip else np.array([])
+                try:
+                    pixels = np.array(row[ip].split(), dtype=np.int32) if len(row) > ip else np.array([])
+                except (ValueError, OverflowError):
+                    raise DataError(f"{where}: pixel value {_first_bad_pixel(row[ip].split())!r} is not a "
+                                    "number 0-255") from None
                 if pixels.size != n_pixels:
                     raise DataError(f"{where}: {pixels.size} pixel values, expected {n_pixels} (48x48)")
                 if pixels.min() < 0 or pixels.max() > 255:

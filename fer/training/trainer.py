@@ -5,10 +5,12 @@ Every completed epoch is saved to <version>/last.pt, so `--resume` continues an 
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import platform
 import shutil
+import signal
 import time
 from pathlib import Path
 
@@ -202,20 +204,34 @@ def _version_dir(config: TrainConfig) -> Path:
     return root / name
 
 
-def claim_run(out: Path) -> None:
+def refuse_if_in_training(out: Path) -> None:
     """Refuse to train a run that another living process is training (both would write the same files)."""
-    lock = out / LOCK_FILE
     try:
-        pid = int(lock.read_text())
+        pid = int((out / LOCK_FILE).read_text())
         os.kill(pid, 0)
-    except (FileNotFoundError, ValueError, ProcessLookupError):
+    except (FileNotFoundError, NotADirectoryError, ValueError, ProcessLookupError):
         pid = None  # no lock, or the process that left it is gone
     except PermissionError:
         pass  # alive, owned by someone else
     if pid is not None and pid != os.getpid():
-        raise FileExistsError(f"{out.name} is being trained by process {pid}; wait for it, or stop it first "
+        raise FileExistsError(f"{out.name} is being trained now by process {pid}; wait for it, or stop it first "
                               f"(its completed epochs are saved, and --resume continues from the last one)")
-    lock.write_text(str(os.getpid()))
+
+
+def claim_run(out: Path) -> None:
+    refuse_if_in_training(out)
+    (out / LOCK_FILE).write_text(str(os.getpid()))
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """SIGTERM and SIGINT wait until an epoch's files are all written, and arrive right after."""
+    held = {signal.SIGTERM, signal.SIGINT}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _save_resume_state(path: Path, model, optimizer, scheduler, epoch, history, best, clock, sittings):
@@ -272,6 +288,8 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     resume_path = out / RESUME_FILE
     history, best, start_epoch = [], {"accuracy": -1.0, "epoch": -1}, 0
     steps_done, seconds_done, sittings = 0, 0.0, []
+    if main:
+        refuse_if_in_training(out)  # before the checks below: a second start says the run is in training now
     if config.resume and not resume_path.is_file():
         raise FileNotFoundError(f"{resume_path}: nothing to resume (no completed epoch saved for {out.name})")
     if main and not config.resume and out.exists() and any(out.iterdir()):
@@ -327,10 +345,11 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
             best = {"accuracy": score, "epoch": epoch + 1}
         sitting.update(epochs=sitting["epochs"] + 1, seconds=round(time.time() - started, 1))
         if main:
-            if improved:
-                versions.save_weights(out, model)
-            _save_resume_state(resume_path, model, optimizer, scheduler, epoch, history, best, clock, sittings)
-            versions.write_history(out, history)
+            with _signals_held():
+                if improved:
+                    versions.save_weights(out, model)
+                _save_resume_state(resume_path, model, optimizer, scheduler, epoch, history, best, clock, sittings)
+                versions.write_history(out, history)
             print(f"epoch {epoch + 1:3d}/{config.epochs}  train loss {train_loss:.4f} acc {train_acc:.4f}  "
                   f"val loss {val_loss:.4f} acc {val_acc:.4f}"
                   f"{'' if val_plus_acc is None else f' FER+ {val_plus_acc:.4f}'}{'  *best' if improved else ''}  ({row['seconds']:.0f}s)", flush=True)
