@@ -17,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import fer  # noqa: E402
-from fer.data.load import default_data  # noqa: E402
+from fer.defaults import default_data  # noqa: E402
 from fer.inference.align import FACE_SIZE, alignment_matrix, face_crop  # noqa: E402
 from fer.inference.detect import create_detector  # noqa: E402
 

@@ -99,7 +99,7 @@ def _count(environ: Mapping[str, str], name: str, default: int, smallest: int = 
 
 def _datasets(environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     """$FER_TRAIN_DATA as JSON {"name": "path", ...}; by default FER2013 where the CLI looks for it, if present."""
-    from ..data.load import default_data
+    from ..defaults import default_data
 
     raw = environ.get(DATASETS_ENV, "").strip()
     if not raw:
