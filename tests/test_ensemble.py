@@ -112,6 +112,19 @@ def test_cli_chooses_tta_on_validation_and_records_what_it_tried(root, fer_small
     assert card.accuracy("val_tta") == pytest.approx(chosen["accuracy"], abs=1e-4)
 
 
+def test_choices_judged_on_ferplus_labels_record_the_ferplus_validation_accuracy(root, fer_small_csv):
+    """--labels ferplus: members and TTA are judged on PublicTest's FER+ labels (the published protocol's faces),
+    so the winning trial's accuracy is the card's FER+ validation accuracy, not its FER2013 one."""
+    assert main(["ensemble", "--name", "plus-ens", "--members", "m1", "m2", "--tta", "auto", "--select", "greedy",
+                 "--labels", "ferplus", "--data", str(fer_small_csv), "--root", str(root)]) == 0
+    card = read_card("plus-ens", root)
+    chosen = card.hyperparameters["validation_trials"][card.tta]
+    assert card.hyperparameters["selected_on"] == "ferplus"
+    assert chosen["accuracy"] == pytest.approx(card.accuracy("val", labels="ferplus"), abs=1e-4)  # with its TTA
+    n_ferplus = card.report("val", labels="ferplus")["n"]
+    assert n_ferplus < card.report("val_tta")["n"]  # a subset of the faces: the protocol leaves some out
+
+
 def test_cli_builds_an_ensemble(root, fer_small_csv, capsys):
     code = main(["ensemble", "--name", "cli-ens", "--members", "m1", "m2", "--tta", "none", "--select", "greedy",
                  "--data", str(fer_small_csv), "--root", str(root)])

@@ -16,10 +16,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="TTA of every member; auto: the one with the best accuracy on the validation split")
     p.add_argument("--select", default="all", choices=SELECTIONS,
                    help="all: every member; greedy: forward selection on the validation split (PublicTest)")
+    p.add_argument("--labels", default="fer2013", choices=["fer2013", "ferplus"],
+                   help="the validation labels members and TTA are judged on: FER2013's, or FER+'s (the published "
+                        "protocol, as `evaluate --labels ferplus`)")
 
 
 def run(args) -> int:
     from ..version.ensemble import build_ensemble
 
-    build_ensemble(args.name, args.members, args.data, tta=args.tta, select=args.select, root=args.root)
+    build_ensemble(args.name, args.members, args.data, tta=args.tta, select=args.select, root=args.root,
+                   labels=args.labels)
     return 0

@@ -95,9 +95,10 @@ def ensemble_card(name: str, members: list[ModelVersion]) -> Card:
 
 
 def build_ensemble(name: str, members: list[str], data: str | FaceData | None = None, tta: str = "flip",
-                   select: str = "all", root: str | Path | None = None) -> Path:
+                   select: str = "all", root: str | Path | None = None, labels: str = "fer2013") -> Path:
     """Write checkpoints/<name>/card.json for the members' averaged probabilities; returns its folder.
-    tta: every member's TTA, or "auto" to choose it on validation; select: "all" members or a "greedy" pick."""
+    tta: every member's TTA, or "auto" to choose it on validation; select: "all" members or a "greedy" pick;
+    labels: the validation benchmark the choices are judged on ("fer2013", or "ferplus": FER+'s protocol)."""
     root = checkpoints_root(root)
     out = root / name
     _check_request(out, members, tta, select)
@@ -105,15 +106,17 @@ def build_ensemble(name: str, members: list[str], data: str | FaceData | None = 
     data = as_data(data)
     candidates, trials = list(members), {}
     if select == "greedy" or tta == "auto":
-        x_val, y_val = data.split("val")
+        x_val = data.split("val")[0]
+        rows, y_val = data.labelled_rows("val", labels)
         ttas = list(TTA_VIEWS) if tta == "auto" else [tta]
         # members' own probabilities, as the ensemble averages them (not their calibrated ones)
-        val_probs = {t: {m: v.predict_proba(x_val, t, calibrated=False) for m, v in loaded.items()} for t in ttas}
+        val_probs = {t: {m: v.predict_proba(x_val, t, calibrated=False)[rows] for m, v in loaded.items()}
+                     for t in ttas}
         members, tta, trials = choose_on_validation(val_probs, y_val, select)
-        print(f"chosen on {data.split_names.get('val', 'val')}: {', '.join(members)} with TTA {tta} "
+        print(f"chosen on {data.split_names.get('val', 'val')} ({labels} labels): {', '.join(members)} with TTA {tta} "
               f"(accuracy {trials[tta]['accuracy']:.4f})")
     chosen = [loaded[m] for m in members]
-    hyperparameters = {"members": members, "tta": tta, "selection": select}
+    hyperparameters = {"members": members, "tta": tta, "selection": select, "selected_on": labels}
     if candidates != members or trials:  # what else was tried on validation, for the record
         hyperparameters.update(candidates=candidates, validation_trials=trials)
     version = ModelVersion(name, out, ensemble_card(name, chosen), Ensemble([m.model for m in chosen]).eval())
