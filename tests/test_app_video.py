@@ -49,7 +49,7 @@ def own_zip(fer_small_csv):
 
 
 def video_page(**session):
-    return run_page("pages/5_Video.py", model_version="tiny", face_detector="haar", **session)
+    return run_page("pages/2_Video.py", model_version="tiny", face_detector="haar", **session)
 
 
 # ---------------------------------------------------------------- the video page
@@ -122,7 +122,7 @@ def test_upload_page_shows_why_each_face_got_its_label(app_env):
 # ---------------------------------------------------------------- compare on your own faces
 def test_compare_page_evaluates_the_versions_on_an_uploaded_zip(app_env, own_zip):
     data, x, y = own_zip
-    at = run_page("pages/4_Compare_versions.py", model_version="tiny")
+    at = run_page("pages/5_Compare_versions.py", model_version="tiny")
     assert len(at.get("plotly_chart")) == 2  # nothing of the zip part before a zip
     at.file_uploader(key="own_faces_zip").set_value(("faces.zip", data, "application/zip")).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -144,7 +144,7 @@ def test_compare_page_evaluates_the_versions_on_an_uploaded_zip(app_env, own_zip
 
 
 def test_compare_page_explains_a_bad_zip(app_env):
-    at = run_page("pages/4_Compare_versions.py", model_version="tiny")
+    at = run_page("pages/5_Compare_versions.py", model_version="tiny")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("joyful/1.png", cv2.imencode(".png", np.zeros((48, 48), np.uint8))[1].tobytes())

@@ -104,11 +104,11 @@ class AppPage(NamedTuple):
 
 PAGES = [  # the app's navigation, in order, after the home page (streamlit_app.py)
     AppPage("pages/1_Upload_photos.py", "Upload photos", "📷", "Upload_photos", "faces, emotions and downloads"),
-    AppPage("pages/5_Video.py", "Video", "🎞️", "Video", "emotion timelines of a clip, per face"),
-    AppPage("pages/2_Live_webcam.py", "Live webcam", "🎥", "Live_webcam", "emotions in real time over WebRTC"),
-    AppPage("pages/3_Training_explorer.py", "Training explorer", "📈", "Training_explorer",
+    AppPage("pages/2_Video.py", "Video", "🎞️", "Video", "emotion timelines of a clip, per face"),
+    AppPage("pages/3_Live_webcam.py", "Live webcam", "🎥", "Live_webcam", "emotions in real time over WebRTC"),
+    AppPage("pages/4_Training_explorer.py", "Training explorer", "📈", "Training_explorer",
             "curves, confusion, mistakes"),
-    AppPage("pages/4_Compare_versions.py", "Compare versions", "⚖️", "Compare_versions", "side by side"),
+    AppPage("pages/5_Compare_versions.py", "Compare versions", "⚖️", "Compare_versions", "side by side"),
 ]
 
 
