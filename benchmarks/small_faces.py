@@ -211,7 +211,7 @@ def main() -> int:
     parser.add_argument("--save", type=Path, help="write the measurement set's pictures here")
     parser.add_argument("--verbose", action="store_true", help="list every picture with a miss or a false face")
     args = parser.parse_args()
-    from fer.inference.detect import create_detector, detector_for, detector_settings
+    from fer.inference import create_detector, detector_for, detector_settings
 
     items = measurement_set()
     if args.save:

@@ -15,7 +15,7 @@ from .. import versions
 from ..data import load_dataset
 from ..evaluate import evaluate
 from ..inference import Recognizer, list_detectors
-from ..inference.detect import DEFAULT_DETECTOR, MIN_FACE_BY_SENSITIVITY, SMALL_FACES
+from ..inference.detector_policy import DEFAULT_DETECTOR, DEFAULT_SMALL_FACES, MIN_FACE_BY_SENSITIVITY, SMALL_FACES
 from .recognition import SharedRecognizer, UploadResult, analyse_upload
 
 MODEL_KEY = "model_version"          # the version the user picked; shared by all pages
@@ -24,7 +24,6 @@ DETECTOR_KEY = "face_detector"
 _DETECTOR_PICKER_KEY = "_face_detector_picker"
 SMALL_FACES_KEY = "small_faces"
 _SMALL_FACES_PICKER_KEY = "_small_faces_picker"
-DEFAULT_SMALL_FACES = "normal"
 
 
 def checkpoints_root() -> str:

@@ -19,7 +19,7 @@ import cv2
 from ..data.transforms import TTA_MODES
 from ..inference import (BACKENDS, ImageError, Recognizer, VideoError, draw_faces, is_video, list_detectors,
                          process_video)
-from ..inference.detect import DEFAULT_DETECTOR, MIN_FACE_BY_SENSITIVITY, SMALL_FACES
+from ..inference.detector_policy import DEFAULT_DETECTOR, DEFAULT_SMALL_FACES, MIN_FACE_BY_SENSITIVITY, SMALL_FACES
 from ..inference.recognizer import DEFAULT_SMOOTHING
 
 IMAGE_OUTPUT_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
@@ -37,7 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     output.add_argument("--csv", metavar="FILE", help="write one row per face (per frame, for videos)")
     p.add_argument("--save-annotated", metavar="DIR|FILE", help="write copies with the faces drawn on them")
     photo, stream = MIN_FACE_BY_SENSITIVITY["photo"], MIN_FACE_BY_SENSITIVITY["stream"]
-    p.add_argument("--small-faces", default="normal", choices=SMALL_FACES,
+    p.add_argument("--small-faces", default=DEFAULT_SMALL_FACES, choices=SMALL_FACES,
                    help="smallest face looked for, as in the app's sidebar: images " +
                         ", ".join(f"{k} {v} px" for k, v in photo.items()) + "; videos " +
                         ", ".join(f"{k} {v} px" for k, v in stream.items()) + " (default %(default)s)")
