@@ -37,6 +37,9 @@ LEVEL_SHORT_SIDE = 400     # px: pyramid levels go on until the short side is un
 LEVEL_STEP = 3             # each pyramid level is the previous one shrunk by this factor
 TILE, TILE_OVERLAP = 640, 96  # levels over TILE_OVER px are searched in tiles (faces < 96 px fit in one tile)
 TILE_OVER = 1280
+SAME_FACE_SHARE = 0.5   # a box with this share of its area inside a better-scored box is the same face
+GHOST_SIZE = 0.6        # a box at most this fraction of a better-scored face's width, lying mostly in that
+HEAD_MARGIN = 0.3       # face's head (its box widened by this fraction on every side), is a part of it (an ear)
 
 
 @runtime_checkable
@@ -235,7 +238,7 @@ class YuNetDetector:
                 if score < self.score_threshold:
                     continue
             detections.append(Detection(box, score, row[4:14].reshape(5, 2)))
-        return sorted(detections, key=lambda d: (d.box[0], d.box[1]))
+        return sorted(merge_nested(detections), key=lambda d: (d.box[0], d.box[1]))
 
     def _second_look(self, bgr: np.ndarray, row: np.ndarray) -> float:
         """The best score of a face found in the surroundings of detection `row` (3x its size), scaled so that
@@ -255,6 +258,41 @@ class YuNetDetector:
             if x <= ax <= x + w and y <= ay <= y + h:
                 best = max(best, float(again[14]))
         return best
+
+
+def inside_share(box, other) -> float:
+    """The share of `box`'s area that lies inside `other` (boxes as x, y, w, h)."""
+    x, y, w, h = box
+    ox, oy, ow, oh = other
+    across = max(0.0, min(x + w, ox + ow) - max(x, ox))
+    down = max(0.0, min(y + h, oy + oh) - max(y, oy))
+    return across * down / max(w * h, 1e-9)
+
+
+def head_box(box, margin: float = HEAD_MARGIN) -> tuple[float, float, float, float]:
+    x, y, w, h = box
+    return x - margin * w, y - margin * h, w * (1 + 2 * margin), h * (1 + 2 * margin)
+
+
+def same_face(box, kept) -> bool:
+    """Whether `box` (scored lower) shows the face of the kept box `kept` again or a part of its head: half of
+    the smaller of the two lies inside the other (IoU misses a small box nested in a big one), or `box` is much
+    smaller and lies mostly in `kept`'s head."""
+    smaller, larger = (box, kept) if box[2] * box[3] <= kept[2] * kept[3] else (kept, box)
+    if inside_share(smaller, larger) >= SAME_FACE_SHARE:
+        return True
+    return box[2] <= GHOST_SIZE * kept[2] and inside_share(box, head_box(kept)) >= SAME_FACE_SHARE
+
+
+def merge_nested(detections: list[Detection]) -> list[Detection]:
+    """One detection per face: best score first, each detection kept unless it is the same face as (or a part
+    of the head of) one kept before it (`same_face`). The pyramid's levels, its tiles and the second look
+    can each find a face, or a part of one, at their own scale."""
+    kept: list[Detection] = []
+    for detection in sorted(detections, key=lambda d: -d.score):
+        if not any(same_face(detection.box, k.box) for k in kept):
+            kept.append(detection)
+    return kept
 
 
 def _tile_starts(length: int) -> list[int]:
