@@ -18,7 +18,6 @@ import cv2
 import numpy as np
 
 from ..inference import VideoError, process_video
-from ..inference.draw import EMOTION_COLORS
 from ..inference.results import Detection, Face
 from .settings import MAX_UPLOAD_MB
 
@@ -49,12 +48,6 @@ def annotated_format() -> AnnotatedFormat:
     if "libvpx-vp9" in available:
         return AnnotatedFormat(".webm", "video/webm", "WebM, VP9")
     return AnnotatedFormat(".webm", "video/webm", "WebM, VP8")
-
-
-def emotion_hex(label: str) -> str:
-    """The emotion's colour on annotated frames, as #rrggbb (the drawing colours are BGR)."""
-    b, g, r = EMOTION_COLORS.get(label, (0, 255, 0))
-    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 class _TrackColumns:

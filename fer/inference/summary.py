@@ -17,6 +17,7 @@ from ..labels import EMOTIONS
 LEAST_SURE = 3          # faces named as "least sure" in a group summary
 CHANGE_WINDOW_S = 1.0   # a person's emotion is compared over this much time before and after each moment
 CHANGE_MOMENTS = 3      # moments of strongest change listed per person
+MIN_CHANGE = 0.2        # smaller changes (half the L1 distance of mean probabilities) are not moments
 ALL_PHOTOS = "all photos"
 
 
@@ -62,6 +63,12 @@ def group_summaries(faces: pd.DataFrame) -> pd.DataFrame:
                                        *share_columns()])
 
 
+def shares_by_group(summary: pd.DataFrame, name_column: str, prefix: str = "") -> dict[str, dict[str, float]]:
+    """{group name: {emotion: share}} from a summary table (group_summaries, person_summary), for a chart."""
+    return {f"{prefix}{row[name_column]}": {label: float(row[column]) for label, column in zip(EMOTIONS, share_columns())}
+            for _, row in summary.iterrows()}
+
+
 def frame_seconds(rows: pd.DataFrame) -> float:
     """The time between two frames, from the rows' frame numbers and times (0 when it cannot be told)."""
     frames = rows.drop_duplicates("frame").sort_values("frame")
@@ -74,7 +81,7 @@ def frame_seconds(rows: pd.DataFrame) -> float:
 def change_moments(person: pd.DataFrame, window_frames: int, moments: int = CHANGE_MOMENTS) -> list[dict]:
     """The moments a person's emotions changed most: at each frame, the mean probabilities over the window
     after it against the window before it (half their L1 distance, 0-1); the largest, at least a window
-    apart, with the dominant emotion before and after."""
+    apart and at least MIN_CHANGE, with the dominant emotion before and after."""
     probabilities = person[list(EMOTIONS)].to_numpy(np.float64)
     n = len(probabilities)
     if n < 2:
@@ -87,7 +94,7 @@ def change_moments(person: pd.DataFrame, window_frames: int, moments: int = CHAN
     sizes = 0.5 * np.abs(after - before).sum(axis=1)
     picked = []
     for i in np.argsort(-sizes, kind="stable"):
-        if sizes[i] <= 0 or len(picked) == moments:
+        if sizes[i] < MIN_CHANGE or len(picked) == moments:
             break
         if all(abs(int(i) - j) >= window for j in picked):
             picked.append(int(i))
