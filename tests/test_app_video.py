@@ -104,21 +104,6 @@ def test_video_page_explains_bad_files(app_env, name, data, message):
     assert len(errors) == 1 and name in errors[0] and message in errors[0]
 
 
-def test_upload_page_shows_why_each_face_got_its_label(app_env):
-    at = run_page("pages/1_Upload_photos.py", model_version="tiny")
-    photo = cv2.imencode(".jpg", media.harness.astronaut_bgr())[1].tobytes()
-    at.file_uploader(key="photos").set_value([("astronaut.jpg", photo, "image/jpeg")]).run()
-    faces = [m.value for m in at.markdown if m.value.startswith("**Face ")]
-    assert faces and len(at.get("image")) == 1
-    next(t for t in at.toggle if t.label.startswith("Why these labels")).set_value(True).run()
-    assert not at.exception, [e.value for e in at.exception]
-    images = at.get("image")
-    assert len(images) == 3  # the annotated photo, the saliency overlay, the faces' thumbnails
-    assert "Grad-CAM" in images[1].proto.imgs[0].caption
-    assert [i.caption for i in images[2].proto.imgs] == [f"Face {n + 1}: why {t.split(': ')[1].split(' (')[0]}"
-                                                         for n, t in enumerate(faces)]
-
-
 # ---------------------------------------------------------------- compare on your own faces
 def test_compare_page_evaluates_the_versions_on_an_uploaded_zip(app_env, own_zip):
     data, x, y = own_zip
