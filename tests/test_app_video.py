@@ -63,9 +63,9 @@ def test_video_page_timeline_scrubber_saliency_and_downloads(app_env, clip):
     assert metrics["Frames"] == str(CLIP_FRAMES) and metrics["Tracked faces"] == "1"
 
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    assert len(charts) == 1  # one tracked face, one timeline
-    lines = [t for t in charts[0]["data"] if t["type"] == "scatter"]
-    band = [t for t in charts[0]["data"] if t["type"] == "heatmap"][0]
+    assert len(charts) == 2  # the people's emotion shares; one tracked face, one timeline
+    lines = [t for t in charts[1]["data"] if t["type"] == "scatter"]
+    band = [t for t in charts[1]["data"] if t["type"] == "heatmap"][0]
     assert [t["name"] for t in lines] == list(EMOTIONS)
     probabilities = np.array([t["y"] for t in lines]).T
     assert probabilities.shape == (CLIP_FRAMES, 7) and np.allclose(probabilities.sum(1), 1, atol=1e-3)
@@ -73,11 +73,20 @@ def test_video_page_timeline_scrubber_saliency_and_downloads(app_env, clip):
     assert lines[0]["x"][1] == pytest.approx(1 / 8)  # seconds, at the clip's 8 frames/s
 
     downloads = {d.proto.label: d for d in at.get("download_button")}
-    assert set(downloads) == {"Download per-frame results (CSV)", "Download the annotated video (MP4, H.264)"}
+    assert set(downloads) == {"Download per-frame results (CSV)", "Download the per-person summary (CSV)",
+                              "Download the annotated video (MP4, H.264)"}
     analysis = at.session_state["_video_analysis"][1]
     rows = list(csv.DictReader(io.StringIO(analysis.csv_bytes().decode())))
     assert len(rows) == CLIP_FRAMES and {r["face_id"] for r in rows} == {"1"}
     assert [r["label"] for r in rows] == [EMOTIONS[k] for k in band["z"][0]]
+
+    people = at.dataframe[0].value  # per person: the same labels as the timeline's band, over 3 s (24 frames, 8/s)
+    labels = [r["label"] for r in rows]
+    assert list(people["person"]) == [1] and people.loc[0, "seconds on screen"] == pytest.approx(CLIP_FRAMES / 8)
+    assert people.loc[0, "dominant share"] == pytest.approx(max(labels.count(e) for e in EMOTIONS) / CLIP_FRAMES)
+    shares = {bar["name"]: bar["x"][0] for bar in charts[0]["data"]}
+    assert shares == pytest.approx({e: labels.count(e) / CLIP_FRAMES for e in EMOTIONS})
+    assert list(csv.DictReader(io.StringIO(analysis.people_csv())))[0]["dominant"] == people.loc[0, "dominant"]
     assert len(at.get("video")) == 1
 
     images = at.get("image")

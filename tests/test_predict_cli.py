@@ -6,9 +6,11 @@ import sys
 from pathlib import Path
 
 import cv2
+import pytest
 
 import fer
 from fer.cli import main
+from tests.e2e import media
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]
@@ -69,6 +71,26 @@ def test_video_csv_has_a_row_per_face_per_frame(tiny_version, tmp_path, capsys):
     assert [int(r["frame"]) for r in rows] == [0, 1, 2, 3] and {r["face_id"] for r in rows} == {"1"}
     assert (tmp_path / "out.mp4").stat().st_size > 0
     assert "4 frames" in capsys.readouterr().out
+
+
+def test_video_summary_has_a_row_per_person_computed_from_the_per_frame_rows(tiny_version, tmp_path, capsys):
+    import pandas as pd
+
+    from fer.inference.summary import person_summary
+
+    video = tmp_path / "walk.avi"
+    media.write_face_clip(video, frames=16, fps=8.0)
+    rows, people = tmp_path / "rows.csv", tmp_path / "people.csv"
+    code = main(["predict", str(video), "--model", str(tiny_version), "--csv", str(rows), "--summary", str(people),
+                 "--no-progress"])
+    assert code == 0 and f"per-person summary in {people}" in capsys.readouterr().out
+    summary = pd.read_csv(people)
+    assert list(summary["person"]) == [1] and summary.loc[0, "frames"] == 16
+    assert summary.loc[0, "seconds on screen"] == 2.0  # 16 frames at 8 frames/s
+    expected = person_summary(pd.read_csv(rows), fps=8.0)
+    for column in ("dominant", "dominant share", *[c for c in summary.columns if c.startswith("share ")]):
+        assert summary.loc[0, column] == (expected.loc[0, column] if column == "dominant"
+                                          else pytest.approx(expected.loc[0, column], abs=1e-3))
 
 
 def test_the_command_line_prints_no_traceback(tiny_version, tmp_path):

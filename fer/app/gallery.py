@@ -35,9 +35,11 @@ def summary_metrics(summary: dict) -> None:
                   help="The faces (numbers on the image) the model gave the lowest confidence.")
 
 
-def shares_chart(summary_rows, name_column: str, key: str, prefix: str = "") -> None:
+def shares_chart(summary_rows, name_column: str, key: str, prefix: str = "",
+                 title: str = "Share of each emotion") -> None:
+    """Stacked bars of a summary table's emotion shares, one bar per row (a photo, a person)."""
     st.plotly_chart(viz.emotion_share_bars(shares_by_group(summary_rows, name_column, prefix), emotion_colors(),
-                                           title="Share of each emotion"), width="stretch", key=key)
+                                           title=title), width="stretch", key=key)
 
 
 def face_gallery(result: recognition.UploadResult, key: str) -> None:

@@ -1,6 +1,7 @@
 """The video page's logic (no Streamlit here): an uploaded clip through `fer.inference.process_video` (the
 code behind `python -m fer predict video.mp4`), frame by frame, into a per-frame CSV, a browser-playable
-annotated copy and compact per-face timelines; frames read back by index for the scrubber; saliency on them.
+annotated copy, compact per-face timelines and a summary per person; frames read back by index for the
+scrubber.
 
 Memory stays flat in the length of the video: frames are read, recognised and written one at a time; what is
 kept is, per tracked face and frame, its box, landmarks and 14 probabilities (float32 arrays, ~120 bytes).
@@ -12,13 +13,16 @@ import tempfile
 import weakref
 from array import array
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import cv2
 import numpy as np
+import pandas as pd
 
 from ..inference import VideoError, process_video
 from ..inference.results import Detection, Face
+from ..inference.summary import person_summary
 from .settings import MAX_UPLOAD_MB
 
 MAX_VIDEO_MB = MAX_UPLOAD_MB  # the server's limit (server.maxUploadSize), which also caps a widget's own limit
@@ -163,6 +167,17 @@ class VideoAnalysis:
                                            raw=track.raw[i])
             faces.append(face)
         return sorted(faces, key=lambda f: f.face_id)
+
+    @cached_property
+    def people(self) -> pd.DataFrame:
+        """One row per tracked person (fer.inference.summary.person_summary over the per-frame CSV)."""
+        return person_summary(pd.read_csv(self.csv_path), fps=self.fps)
+
+    def people_csv(self) -> str:
+        return self.people.to_csv(index=False, float_format="%.4g")
+
+    def people_name(self) -> str:
+        return f"{Path(self.name).stem}_people.csv"
 
     def csv_bytes(self) -> bytes:
         return self.csv_path.read_bytes()
