@@ -4,7 +4,7 @@ import streamlit as st
 
 from fer.app import gallery, recognition, settings, ui
 
-ui.page_header("Upload photos", ":material/photo_camera:", "Upload one or more photos (JPEG, PNG, WebP or BMP, up to "
+ui.page_header("Upload photos", intro="Upload one or more photos (JPEG, PNG, WebP or BMP, up to "
                f"{settings.MAX_UPLOAD_MB} MB each). Every face found is boxed, numbered and labelled with its emotion.")
 name = ui.require_model("photo")
 detector = ui.sidebar_detector_picker()

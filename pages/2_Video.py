@@ -10,7 +10,7 @@ from fer.inference import LIVE_DETECT_EVERY
 ANALYSIS_KEY = "_video_analysis"
 MAX_TIMELINES = 6
 
-ui.page_header("Video", ":material/movie:", f"Upload a clip ({', '.join(clips.VIDEO_TYPES)}, up to {clips.MAX_VIDEO_MB} MB). "
+ui.page_header("Video", intro=f"Upload a clip ({', '.join(clips.VIDEO_TYPES)}, up to {clips.MAX_VIDEO_MB} MB). "
                "Every face is tracked from frame to frame; see how each person felt overall and how their emotions "
                "changed, scrub through the annotated frames, and download the results and the annotated video.")
 name = ui.require_model("photo")

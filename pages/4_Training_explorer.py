@@ -7,7 +7,7 @@ from fer.labels import EMOTIONS
 from fer.training.config import DEFAULT_DATA, PRESETS
 from fer.versions import read_history
 
-ui.page_header("Training explorer", "📈")
+ui.page_header("Training explorer")
 name = ui.require_model("photo")
 root = ui.checkpoints_root()
 card = ui.read_cards(root)[name]

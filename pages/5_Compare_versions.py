@@ -8,7 +8,7 @@ from fer import viz
 from fer.app import own_faces, summaries, ui
 from fer.data import DataError
 
-ui.page_header("Compare versions", "⚖️")
+ui.page_header("Compare versions")
 name = ui.require_model("photo")
 root = ui.checkpoints_root()
 cards = ui.read_cards(root)
