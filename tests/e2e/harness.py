@@ -135,6 +135,8 @@ def write_face_video(path: str | Path, frames: int = 60) -> Path:
 def open_face(page, number: int, timeout_ms: float) -> None:
     """On the upload page: choose face `number` in "Open a face" and wait for its probability chart."""
     charts = page.locator(".js-plotly-plot").count()
-    page.get_by_text("its probabilities and why the model chose its label").first.click(timeout=timeout_ms)
-    page.get_by_role("option").nth(number - 1).click(timeout=timeout_ms)
+    choice = page.get_by_test_id("stSelectbox").filter(has_text="Open a face").locator("input")
+    choice.click(timeout=timeout_ms)
+    choice.press_sequentially(f"{number} ")  # options read "3 happy 87%": the first match is face `number`
+    choice.press("Enter")
     page.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot').length > {charts}", timeout=timeout_ms)
