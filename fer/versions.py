@@ -44,12 +44,35 @@ def sha256_of(path: str | Path) -> str:
     return h.hexdigest()
 
 
+def read_card_file(path: Path) -> dict:
+    """A card.json; VersionError naming the file when it is not a JSON object."""
+    try:
+        card = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise VersionError(f"{path}: not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise VersionError(f"{path}: cannot be read ({e})") from None
+    if not isinstance(card, dict):
+        raise VersionError(f"{path}: not a model card (expected a JSON object)")
+    return card
+
+
+def _is_version(directory: Path) -> bool:
+    """A folder with a card and weights, or an ensemble's card; a card that cannot be read counts, so that
+    reading it says what is wrong with it."""
+    if not (directory / CARD_FILE).is_file():
+        return False
+    try:
+        return (directory / WEIGHTS_FILE).is_file() or is_ensemble(read_card_file(directory / CARD_FILE))
+    except VersionError:
+        return True
+
+
 def list_versions(root: str | Path | None = None) -> list[str]:
     root = checkpoints_root(root)
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir() if (p / CARD_FILE).is_file()
-                  and ((p / WEIGHTS_FILE).is_file() or is_ensemble(json.loads((p / CARD_FILE).read_text()))))
+    return sorted(p.name for p in root.iterdir() if _is_version(p))
 
 
 def temperature_of(card: dict) -> float:
@@ -84,7 +107,7 @@ def read_card(version: str, root: str | Path | None = None) -> dict:
     path = checkpoints_root(root) / version / CARD_FILE
     if not path.is_file():
         raise VersionError(f"model version {version!r} not found ({path} is missing)")
-    return json.loads(path.read_text())
+    return read_card_file(path)
 
 
 def write_card(directory: str | Path, card: dict) -> None:
@@ -159,7 +182,7 @@ def load(version: str | None = None, root: str | Path | None = None, device: str
     else:
         directory = root / version
     card_path, weights_path = directory / CARD_FILE, directory / WEIGHTS_FILE
-    card = json.loads(card_path.read_text()) if card_path.is_file() else {}
+    card = read_card_file(card_path) if card_path.is_file() else {}
     if is_ensemble(card):
         return _load_ensemble(directory, card, device, verify)
     if not card or not weights_path.is_file():

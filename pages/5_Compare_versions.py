@@ -9,7 +9,7 @@ from fer.app import own_faces, summaries, ui
 from fer.data import DataError
 
 ui.page_header("Compare versions")
-name = ui.require_model("photo")
+name = ui.require_model("photo", load=False)  # a version that cannot be loaded is reported where it is run
 root = ui.checkpoints_root()
 cards = ui.read_cards(root)
 if len(cards) < 2:
@@ -23,6 +23,57 @@ if len(chosen) < 2:
     st.stop()
 picked = {n: cards[n] for n in chosen}
 
+
+def show_own_faces(own_zip) -> None:
+    """Every chosen version run on an uploaded zip of labelled faces; an unusable image or version is one line."""
+    own_data = own_zip.getvalue()
+    digest = hashlib.sha256(own_data).hexdigest()
+    try:
+        faces = ui.cached_labelled_zip(digest, own_data)
+    except DataError as e:
+        st.error(f"Could not use {own_zip.name}. {e}")
+        return
+    for left_out in faces.notes:
+        st.warning(f"{own_zip.name}: {left_out}")
+    own_x, own_y = faces.split("test")
+    own = {}
+    with st.spinner(f"Running {len(chosen)} versions on your {len(own_y)} faces…"):
+        for n in chosen:
+            with ui.errors_in_one_line(f"{n} was not run on your faces"):
+                own[n] = ui.cached_zip_evaluation(n, root, digest, own_data, cards[n].get("tta", "none"))
+    if not own:
+        return
+    st.dataframe(own_faces.scores_table(own), hide_index=True, width="stretch")
+    st.plotly_chart(viz.version_accuracy_bars(own), width="stretch", key="own_scores")
+    own_cols = st.columns(min(len(own), 3))
+    for i, (n, report) in enumerate(own.items()):
+        own_cols[i % len(own_cols)].plotly_chart(viz.confusion_heatmap(report, title=f"{n} on your faces"),
+                                                 width="stretch", key=f"own_confusion_{n}")
+    own_predictions = {n: r["predictions"] for n, r in own.items()}
+    differ = own_faces.disagreements(own_predictions)
+    st.markdown(f"**The versions disagree on {len(differ)} of your {len(own_y)} faces**"
+                + (" (the first 60):" if len(differ) > 60 else ":" if len(differ) else "."))
+    if len(differ):
+        st.image([own_x[i] for i in differ[:60]], width=96,
+                 caption=own_faces.disagreement_captions(differ[:60], own_y, own_predictions))
+
+
+def show_agreement(name_a: str, name_b: str, data_path) -> None:
+    card_a, card_b = cards[name_a], cards[name_b]
+    eval_a = ui.cached_evaluation(name_a, root, str(data_path), "test", card_a.get("tta", "none"))
+    eval_b = ui.cached_evaluation(name_b, root, str(data_path), "test", card_b.get("tta", "none"))
+    _, labels = ui.cached_dataset(str(data_path)).split("test")
+    agree = summaries.agreement(labels, eval_a["predictions"], eval_b["predictions"])
+    cols = st.columns(5)
+    cols[0].metric("They agree on", f"{agree['agree']:.1%}")
+    cols[1].metric("Both right", agree["both right"])
+    cols[2].metric(f"Only {name_a} right", agree["only A right"])
+    cols[3].metric(f"Only {name_b} right", agree["only B right"])
+    cols[4].metric("Both wrong", agree["both wrong"])
+    st.dataframe(summaries.disagreement_by_class(labels, eval_a["predictions"], eval_b["predictions"], name_a, name_b),
+                 hide_index=True, width="stretch")
+
+
 st.subheader("Side by side (test split)")
 st.dataframe(summaries.compare_table(picked, {n: ui.version_dir(n, root) for n in chosen}), width="stretch")
 
@@ -35,29 +86,7 @@ with st.expander("On your own faces: evaluate these versions on a zip of labelle
                    "usual synonyms), at its top or in one folder. Each image is taken as the face (crop it like "
                    "FER2013: brows to chin), as `python -m fer evaluate --data folder/` does.")
     else:
-        own_data = own_zip.getvalue()
-        digest = hashlib.sha256(own_data).hexdigest()
-        try:
-            own_x, own_y = ui.cached_labelled_zip(digest, own_data).split("test")
-        except DataError as e:
-            st.error(f"Could not use {own_zip.name}. {e}")
-        else:
-            with st.spinner(f"Running {len(chosen)} versions on your {len(own_y)} faces…"):
-                own = {n: ui.cached_zip_evaluation(n, root, digest, own_data, cards[n].get("tta", "none"))
-                       for n in chosen}
-            st.dataframe(own_faces.scores_table(own), hide_index=True, width="stretch")
-            st.plotly_chart(viz.version_accuracy_bars(own), width="stretch", key="own_scores")
-            own_cols = st.columns(min(len(own), 3))
-            for i, (n, report) in enumerate(own.items()):
-                own_cols[i % len(own_cols)].plotly_chart(viz.confusion_heatmap(report, title=f"{n} on your faces"),
-                                                         width="stretch", key=f"own_confusion_{n}")
-            own_predictions = {n: r["predictions"] for n, r in own.items()}
-            differ = own_faces.disagreements(own_predictions)
-            st.markdown(f"**The versions disagree on {len(differ)} of your {len(own_y)} faces**"
-                        + (" (the first 60):" if len(differ) > 60 else ":" if len(differ) else "."))
-            if len(differ):
-                st.image([own_x[i] for i in differ[:60]], width=96,
-                         caption=own_faces.disagreement_captions(differ[:60], own_y, own_predictions))
+        show_own_faces(own_zip)
 
 reports = {n: summaries.test_report(c) for n, c in picked.items() if summaries.test_report(c)}
 if len(reports) < 2:
@@ -76,19 +105,9 @@ data_path = summaries.data_file(card_a)
 if not summaries.same_test_data([card_a, card_b]):
     st.info(f"{name_a} and {name_b} were tested on different data, so their predictions cannot be matched face by face.")
 elif data_path is None:
-    st.info(f"The test data ({card_a.get('data', {}).get('file')}) is not on this machine, "
+    st.info(f"The test data ({summaries.data_file_name(card_a)}) is not on this machine, "
             "so agreement cannot be computed.")
 elif st.toggle("Compare their predictions face by face (runs both models on the test split once, then cached)",
                key="compare_predictions"):
-    eval_a = ui.cached_evaluation(name_a, root, str(data_path), "test", card_a.get("tta", "none"))
-    eval_b = ui.cached_evaluation(name_b, root, str(data_path), "test", card_b.get("tta", "none"))
-    _, labels = ui.cached_dataset(str(data_path)).split("test")
-    agree = summaries.agreement(labels, eval_a["predictions"], eval_b["predictions"])
-    cols = st.columns(5)
-    cols[0].metric("They agree on", f"{agree['agree']:.1%}")
-    cols[1].metric("Both right", agree["both right"])
-    cols[2].metric(f"Only {name_a} right", agree["only A right"])
-    cols[3].metric(f"Only {name_b} right", agree["only B right"])
-    cols[4].metric("Both wrong", agree["both wrong"])
-    st.dataframe(summaries.disagreement_by_class(labels, eval_a["predictions"], eval_b["predictions"], name_a, name_b),
-                 hide_index=True, width="stretch")
+    with ui.errors_in_one_line(f"{name_a} and {name_b} cannot be compared face by face"):
+        show_agreement(name_a, name_b, data_path)

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
-import time
 import tomllib
 from pathlib import Path
 
@@ -15,7 +13,7 @@ from conftest import perturbed_copy
 
 import fer
 from fer import versions
-from fer.app import jobs, live, recognition, settings, summaries
+from fer.app import live, recognition, settings, summaries
 from fer.labels import EMOTIONS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -312,34 +310,3 @@ def test_summaries_agreement_and_confusion_cells():
     assert summaries.confusion_cell(y, a, 0, 1).tolist() == [1]
     by_class = summaries.disagreement_by_class(y, a, b, "a", "b")
     assert by_class["only a right"].tolist()[:3] == [0, 1, 1] and by_class["only b right"].tolist()[:3] == [1, 0, 0]
-
-
-def test_training_job_progress_status_and_records(tiny_version, tmp_path):
-    out = tmp_path / "out"
-    shutil.copytree(tiny_version, out / "done")
-    (out / "done" / "card.json").rename(out / "done" / "card.moved")
-    job = jobs.TrainingJob("done", pid=2**22 + 7, out_dir=str(out), log=str(tmp_path / "x.log"), epochs=4,
-                           command=[], started=time.time())
-    assert jobs.epochs_done(job) == len(versions.read_history(tiny_version)) == 2
-    assert jobs.progress(job) == 0.5 and jobs.job_status(job) == "failed"
-    (out / "done" / "card.moved").rename(out / "done" / "card.json")
-    assert jobs.progress(job) == 1.0 and jobs.job_status(job) == "finished"
-    with pytest.raises(jobs.JobError, match="is taken"):
-        jobs.start_training("done", str(tiny_version), out, tmp_path / "runs")
-    with pytest.raises(jobs.JobError, match="letters, digits"):
-        jobs.check_name("../evil", out)
-    with pytest.raises(jobs.JobError, match="no such file"):
-        jobs.start_training("new", str(tmp_path / "missing.csv"), out, tmp_path / "runs")
-
-
-def test_training_job_runs_in_the_background_and_is_found_again(tmp_path):
-    bad_data = tmp_path / "empty.csv"
-    bad_data.write_text("emotion,pixels,Usage\n")
-    job = jobs.start_training("bg", str(bad_data), tmp_path / "out", tmp_path / "runs", epochs=1)
-    assert job.command[:4] == [sys.executable, "-m", "fer", "train"] and "--epochs" in job.command
-    assert [j.name for j in jobs.list_jobs(tmp_path / "runs")] == ["bg"]  # what a reloaded page reads
-    deadline = time.time() + 240
-    while jobs.job_status(job) == "running" and time.time() < deadline:
-        time.sleep(0.5)
-    assert jobs.job_status(job) == "failed"  # an empty dataset cannot be trained on
-    assert jobs.log_tail(job)  # and the log says why

@@ -81,6 +81,20 @@ def test_changed_csv_is_parsed_again(tmp_path, private_cache):
     assert len(list(private_cache.glob("fer2013-*.npz"))) == 2
 
 
+def test_a_file_replaced_with_the_same_size_and_time_is_parsed_again(tmp_path, private_cache):
+    """The cache is keyed by content: a replaced file keeping its name, size and mtime is never served stale."""
+    import os
+
+    faces = np.random.default_rng(1).integers(0, 256, (2, 48, 48), dtype=np.uint8)
+    path = write_fer_csv(tmp_path / "fer2013.csv", {"Training": (faces, [1, 2])})
+    stat = path.stat()
+    assert fer.load_dataset(path).split("train")[1].tolist() == [1, 2]
+    write_fer_csv(path, {"Training": (faces, [2, 1])})  # same size: only the labels swap
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    assert fer.load_dataset(path).split("train")[1].tolist() == [2, 1]
+
+
 # ---------------------------------------------------------------- csv errors
 def _write_text(path, text):
     path.write_text(text)
@@ -217,3 +231,10 @@ def test_unknown_class_folder_is_named(tmp_path):
     (root / "train" / "bored").mkdir()
     with pytest.raises(fer.DataError, match=r"train[/\\]bored: unknown emotion 'bored'"):
         fer.load_dataset(root)
+
+
+def test_a_non_numeric_pixel_names_the_file_line_and_value(tmp_path):
+    bad = " ".join(["7"] * 2000 + ["x9"] + ["7"] * 303)
+    path = _write_text(tmp_path / "typo.csv", f"emotion,pixels,Usage\n3,{PIXELS},Training\n4,{bad},Training\n")
+    with pytest.raises(fer.DataError, match=r"typo\.csv, line 3: pixel value 'x9' is not a number 0-255"):
+        fer.load_dataset(path)

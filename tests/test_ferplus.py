@@ -56,22 +56,66 @@ def test_votes_are_joined_row_for_row(aligned):
     data = fer.load_dataset(csv_path)
     assert set(data.votes) == {"train", "val", "test"}
     train_votes = data.votes["train"]
-    assert train_votes.shape == (400, 7)
+    assert train_votes.shape == (400, 10)  # the seven emotions, then contempt, unknown, not-a-face
     assert train_votes[3].sum() == 0                       # an empty image name: not a face
     assert data.votes["val"][1].sum() == 0                 # row 401 of the file is the second PublicTest row
     faces = train_votes.sum(1) > 0
     assert (train_votes[faces].argmax(1) == labels[:400][faces]).all()
+    assert any("FER+'s majority on 100% of faces" in note for note in data.notes)  # the agreement is reported
+
+
+def test_rows_whose_votes_may_be_another_images_are_left_out(aligned):
+    """The shared data's list of rows that are not original marks rows whose FER+ votes may belong to another
+    image: those rows get no votes (0-based data rows, as in the list)."""
+    csv_path, _ = aligned
+    (csv_path.parent / "fer2013_rows_not_original.csv").write_text(
+        "row,Usage,ferplus_image_name,note\n"
+        "5,Training,fer0000005.png,position unknown; FER+ votes here may belong to another image\n"
+        "6,Training,fer0000006.png,position inferred from an identical image with identical FER+ votes\n")
+    votes = fer.load_dataset(csv_path).votes["train"]
+    assert votes[5].sum() == 0 and votes[6].sum() == 10 and votes[4].sum() == 10
+
+
+def _ten(emotions, contempt=0, unknown=0, not_face=0):
+    return [*emotions, contempt, unknown, not_face]
 
 
 def test_majority_and_soft_targets():
-    votes = np.array([[0, 0, 0, 6, 0, 0, 4],    # happy has a majority
-                      [0, 0, 0, 5, 0, 0, 5],    # a tie: no majority
-                      [0, 0, 0, 0, 0, 0, 0]])   # no emotion votes (not a face, or all contempt/unknown)
+    votes = np.array([_ten([0, 0, 0, 6, 0, 0, 4]),    # happy has a majority
+                      _ten([0, 0, 0, 5, 0, 0, 5]),    # a tie: no majority
+                      _ten([0] * 7, contempt=10)])    # no emotion votes
     keep, labels = ferplus_targets(votes, "ferplus-majority")
     assert keep.tolist() == [True, False, False] and labels.tolist() == [3]
     keep, soft = ferplus_targets(votes, "ferplus-soft")
     assert keep.tolist() == [True, True, False]
     np.testing.assert_allclose(soft, [[0, 0, 0, .6, 0, 0, .4], [0, 0, 0, .5, 0, 0, .5]])
+    keep, mixed = ferplus_targets(votes, "mixed", fer2013_labels=np.array([6, 0, 0]))
+    np.testing.assert_allclose(mixed, [[0, 0, 0, .3, 0, 0, .7], [.5, 0, 0, .25, 0, 0, .25]])
+
+
+def test_published_protocol_takes_the_most_voted_of_ten_columns():
+    """`ferplus`: plurality over all ten columns, so a face whose top vote is contempt, unknown or not-a-face
+    is out, as are ties and non-faces; a plurality without a majority is in."""
+    votes = np.array([_ten([0, 0, 4, 3, 0, 0, 3]),           # fear 4 of 10: in (no majority needed)
+                      _ten([0, 0, 0, 3, 0, 0, 3], contempt=4),  # contempt on top: out
+                      _ten([0, 0, 0, 4, 0, 0, 4], unknown=2),   # a tie: out
+                      _ten([0, 0, 0, 4, 0, 0, 0], not_face=6),  # not a face on top: out
+                      _ten([0] * 7),                           # no votes: out
+                      _ten([1, 0, 0, 0, 0, 0, 0], unknown=0)])  # one vote: in
+    keep, labels = ferplus_targets(votes, "ferplus")
+    assert keep.tolist() == [True, False, False, False, False, True]
+    assert labels.tolist() == [2, 0]
+
+
+def test_agreed_faces_are_the_protocols_faces_whose_two_labels_agree(aligned):
+    csv_path, labels = aligned
+    data = fer.load_dataset(csv_path)
+    x_plus, y_plus = data.labelled("PrivateTest", "ferplus")
+    x_agreed, y_agreed = data.labelled("PrivateTest", "agreed")
+    test_labels = labels[-120:]
+    _, _, keep = data.ferplus("PrivateTest", "ferplus")
+    assert len(y_agreed) == int((test_labels[keep] == y_plus).sum()) > 0
+    assert (y_agreed == test_labels[keep][test_labels[keep] == y_plus]).all()
 
 
 def test_usage_mismatch_is_refused(aligned, tmp_path):

@@ -363,8 +363,10 @@ def test_a_run_that_another_living_process_trains_is_refused(small_data, tmp_pat
         (tmp_path / "busy").mkdir()
         (tmp_path / "busy" / trainer.LOCK_FILE).write_text(str(other.pid))
         (tmp_path / "busy" / trainer.RESUME_FILE).write_bytes(b"being written by the other process")
-        with pytest.raises(FileExistsError, match=f"being trained by process {other.pid}"):
+        with pytest.raises(FileExistsError, match=f"being trained now by process {other.pid}"):
             fer.train(config, data=data, resume=True)
+        with pytest.raises(FileExistsError, match="being trained now"):  # not "already exists": it is in training
+            fer.train(config, data=data)
     finally:
         other.kill()
         other.wait()

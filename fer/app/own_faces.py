@@ -1,24 +1,29 @@
 """Compare versions on your own faces (no Streamlit here): a zip of labelled image folders (`<class>/*.jpg`,
-at its top or under one folder) read as a test split by the image-folder reader of `python -m fer evaluate
---data`, and each version evaluated on it by `fer.evaluate` (the same metrics code as the CLI)."""
+at its top or under one folder) read in memory as a test split, each image decoded as the image-folder reader
+of `python -m fer evaluate --data` does, and each version evaluated on it by `fer.evaluate` (the same metrics
+code as the CLI). Entries are checked by their declared size and compression ratio before they are unpacked."""
 from __future__ import annotations
 
 import io
-import tempfile
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import numpy as np
 import pandas as pd
+from PIL import Image
 
-from ..data import DataError, FaceData, load_dataset
-from ..data.folders import IMAGE_SUFFIXES
+from ..data import DataError, FaceData
+from ..data.folders import IMAGE_SUFFIXES, decode_face_image
 from ..evaluate import evaluate
 from ..labels import EMOTIONS, label_index
 
 MAX_IMAGES = 20_000
-MAX_UNPACKED_MB = 500   # a zip bomb stops here
+MAX_UNPACKED_MB = 500   # all images together, as the zip declares them
+MAX_ENTRY_MB = 20       # one image, as declared
+MAX_RATIO = 100         # declared size / compressed size of one image (photos hardly compress; bombs do)
+MAX_PIXELS = 25_000_000
 
 
 def _is_junk(parts: Sequence[str]) -> bool:
@@ -55,9 +60,42 @@ def _known_class(name: str) -> bool:
         return False
 
 
+def check_entry(info: zipfile.ZipInfo, max_entry_mb: float = MAX_ENTRY_MB, max_ratio: float = MAX_RATIO) -> None:
+    """Refuse an entry by what the zip declares, before a byte of it is unpacked."""
+    if info.file_size > max_entry_mb * 2**20:
+        raise DataError(f"{info.filename}: unpacks to {info.file_size / 2**20:.0f} MB, over the {max_entry_mb:g} MB "
+                        "allowed for one image")
+    if info.file_size > max_ratio * max(info.compress_size, 1) and info.file_size > 2**20:
+        raise DataError(f"{info.filename}: compressed {info.file_size / max(info.compress_size, 1):.0f} to 1, far "
+                        "more than a photo compresses (a zip bomb?)")
+
+
+def read_entry_face(archive: zipfile.ZipFile, info: zipfile.ZipInfo, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """One zip entry as a 48x48 grey face, read in memory (nothing from the zip is written to disk);
+    DataError names the entry."""
+    check_entry(info)
+    try:
+        with archive.open(info) as member:
+            raw = member.read(info.file_size + 1)  # at most what the zip declares (a longer stream fails its CRC)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
+        raise DataError(f"{info.filename}: damaged in the zip ({e})") from None
+    except (NotImplementedError, RuntimeError) as e:  # a compression method zipfile lacks, an encrypted entry
+        raise DataError(f"{info.filename}: cannot be unpacked ({e})") from None
+    try:
+        width, height = Image.open(io.BytesIO(raw)).size  # the header only
+    except Exception:
+        raise DataError(f"{info.filename}: not an image (unknown or unsupported format)") from None
+    if width * height > max_pixels:
+        raise DataError(f"{info.filename}: {width * height / 1e6:.0f} megapixels, over the {max_pixels / 1e6:g} "
+                        "allowed for a face")
+    return decode_face_image(raw, info.filename)
+
+
 def read_labelled_zip(data: bytes, max_images: int = MAX_IMAGES, max_unpacked_mb: int = MAX_UNPACKED_MB) -> FaceData:
     """A zip of `<class>/*.jpg|png` folders as a FaceData with one split, `test` (each image is taken as the
-    face, resized to 48x48 grey like `python -m fer evaluate --data folder/`). DataError says what is wrong."""
+    face, resized to 48x48 grey like `python -m fer evaluate --data folder/`). An image that cannot be used is
+    left out, with one line naming its entry in the FaceData's `notes`; DataError says what is wrong with a zip
+    that cannot be used at all."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -73,14 +111,17 @@ def read_labelled_zip(data: bytes, max_images: int = MAX_IMAGES, max_unpacked_mb
                 label_index(folder)
             except ValueError as e:
                 raise DataError(f"class folder {folder!r}: {e}") from None
-        with tempfile.TemporaryDirectory(prefix="fer-faces-") as tmp:
-            for n, (info, folder) in enumerate(images):  # our own file names: nothing from the zip becomes a path
-                target = Path(tmp) / "test" / folder.lower() / f"{n:06d}{PurePosixPath(info.filename).suffix.lower()}"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(archive.read(info))
-            faces = load_dataset(tmp)
-    faces.source = "uploaded zip"
-    return faces
+        faces, labels, left_out = [], [], []
+        for info, folder in images:
+            try:
+                faces.append(read_entry_face(archive, info))
+                labels.append(label_index(folder))
+            except DataError as e:
+                left_out.append(f"left out {e}")
+    if not faces:
+        raise DataError(f"none of its {len(images)} images could be used ({left_out[0]})")
+    return FaceData("uploaded zip", "image-folders", {"test": (np.stack(faces), np.array(labels, np.int64))},
+                    {"test": "your faces"}, left_out)
 
 
 def evaluate_on(version, faces: FaceData, tta: str = "none") -> dict:

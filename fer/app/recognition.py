@@ -5,6 +5,8 @@ import io
 import json
 import logging
 import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 import cv2
@@ -15,6 +17,7 @@ from ..inference import ImageError, draw_faces, read_image, to_dataframe
 from ..inference.draw import face_caption
 from ..inference.results import Face
 from ..inference.summary import group_summaries
+from .public import hide_paths
 from .settings import MAX_UPLOAD_MB
 
 THUMBNAIL = 96          # px, a face's crop in the gallery
@@ -74,7 +77,7 @@ def analyse_upload(recognizer, name: str, data: bytes, max_bytes: int = MAX_UPLO
         faces = recognizer.recognize(bgr, recognizer.detect(bgr))
     except Exception as e:  # keep the other uploads going; the server log keeps the details
         log.exception("recognition failed on %s", name)
-        return UploadResult(name, error=f"{name}: recognition failed ({type(e).__name__}: {e})")
+        return UploadResult(name, error=f"{name}: recognition failed ({type(e).__name__}: {hide_paths(str(e))})")
     annotated = draw_faces(bgr, faces, numbered=True, numbers_only=len(faces) > MAX_CAPTIONED)
     return UploadResult(name, faces, cv2.cvtColor(annotated, cv2.COLOR_BGR2RGB),
                         crops=[face_thumbnail(bgr, face.box) for face in faces])
@@ -89,6 +92,49 @@ def face_thumbnail(bgr: np.ndarray, box, size: int = THUMBNAIL) -> np.ndarray:
     crop = padded[y0 + side:y0 + 2 * side, x0 + side:x0 + 2 * side]
     crop = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA if side > size else cv2.INTER_LINEAR)
     return cv2.cvtColor(crop, cv2.COLOR_BGR2RGB)
+
+
+FACE_BYTES = 1024  # what one Face costs in the cache, roughly (box, probabilities, landmarks)
+
+
+def result_bytes(result: UploadResult) -> int:
+    return ((0 if result.annotated is None else result.annotated.nbytes) + sum(c.nbytes for c in result.crops)
+            + FACE_BYTES * (1 + len(result.faces)))
+
+
+class ByteBudgetCache:
+    """Least-recently-used results shared by all sessions, holding at most `budget` bytes (the annotated
+    images dominate: a 49-megapixel photo's is 147 MB). A result larger than the budget is not kept."""
+
+    def __init__(self, budget: int, size_of: Callable[[object], int] = result_bytes):
+        self.budget, self.size_of = budget, size_of
+        self._items: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def nbytes(self) -> int:
+        with self._lock:
+            return sum(size for _, size in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], object]):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key][0]
+        value = compute()  # outside the lock: other sessions' lookups go on meanwhile
+        size = self.size_of(value)
+        with self._lock:
+            if size <= self.budget:
+                self._items[key] = (value, size)
+                self._items.move_to_end(key)
+            used = sum(s for _, s in self._items.values())
+            while used > self.budget:
+                _, (_, evicted) = self._items.popitem(last=False)
+                used -= evicted
+        return value
 
 
 def face_title(index: int, face: Face) -> str:

@@ -118,6 +118,11 @@ def data_file(card: Mapping) -> Path | None:
     return Path(name) if name and Path(name).is_file() else None
 
 
+def data_file_name(card: Mapping) -> str:
+    """The name of the data file the version was trained and tested on (never the server's folders)."""
+    return Path(str(card.get("data", {}).get("file", "unknown"))).name
+
+
 def same_test_data(cards: Sequence[Mapping]) -> bool:
     """Whether all versions were tested on the same data (same file hash, else the same file name)."""
     keys = {card.get("data", {}).get("sha256") or card.get("data", {}).get("file") for card in cards}

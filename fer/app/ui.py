@@ -5,6 +5,8 @@ evaluations are cached as data. Cache keys include the checkpoints root so that 
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 from pathlib import Path
 from typing import NamedTuple
@@ -12,11 +14,13 @@ from typing import NamedTuple
 import streamlit as st
 
 from .. import versions
-from ..data import load_dataset
+from ..data import DataError, load_dataset
 from ..evaluate import evaluate
 from ..inference import Recognizer, list_detectors
 from ..inference.detector_policy import DEFAULT_DETECTOR, DEFAULT_SMALL_FACES, MIN_FACE_BY_SENSITIVITY, SMALL_FACES
-from .recognition import SharedRecognizer, UploadResult, analyse_upload
+from . import settings, tempfiles
+from .public import hide_paths
+from .recognition import ByteBudgetCache, SharedRecognizer, UploadResult, analyse_upload
 
 MODEL_KEY = "model_version"          # the version the user picked; shared by all pages
 _PICKER_KEY = "_model_version_picker"  # the widget's own key (Streamlit drops widget state across pages)
@@ -78,11 +82,36 @@ def cached_zip_evaluation(name: str, root: str, digest: str, _data: bytes, tta: 
     return evaluate_on(cached_version(name, root), cached_labelled_zip(digest, _data), tta)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource
+def _upload_cache() -> ByteBudgetCache:
+    return ByteBudgetCache(settings.upload_cache_bytes())
+
+
 def cached_upload_analysis(file_name: str, data: bytes, name: str, detector: str, root: str,
                            small_faces: str = DEFAULT_SMALL_FACES) -> UploadResult:
-    """Faces in one uploaded file; cached so that reruns (downloads, widgets) do not recompute them."""
-    return analyse_upload(cached_recognizer(name, detector, root, small_faces), file_name, data)
+    """Faces in one uploaded file; cached (within a byte budget, shared by all sessions) so that reruns
+    (downloads, widgets) do not recompute them."""
+    key = (hashlib.sha256(data).hexdigest(), file_name, name, detector, root, small_faces)
+    return _upload_cache().get_or_compute(
+        key, lambda: analyse_upload(cached_recognizer(name, detector, root, small_faces), file_name, data))
+
+
+def session_id() -> str:
+    """This browser session's id (a reload starts a new session)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    return context.session_id if context is not None else ""
+
+
+@contextlib.contextmanager
+def errors_in_one_line(what: str):
+    """Run a part of a page; a refused version or unusable data becomes one line saying `what` failed and why
+    (no server path), and the rest of the page goes on."""
+    try:
+        yield
+    except (versions.VersionError, DataError) as e:
+        st.error(f"{what}: {hide_paths(str(e), [checkpoints_root()])}")
 
 
 def secrets() -> dict:
@@ -131,28 +160,54 @@ def _leave_pages_folder_mode() -> None:
         st.rerun()
 
 
+@st.cache_resource(show_spinner=False)
+def _clean_stale_uploads_once() -> int:
+    """At the server's start-up: the temporary uploads a killed server process left behind."""
+    return len(tempfiles.clean_stale())
+
+
 def page_header(title: str, icon: str | None = None, intro: str | None = None) -> None:
     """Every page opens the same way: tab title and icon (by default the page's own in PAGES), wide layout,
     heading, one line on what it does."""
     icon = icon or next((page.icon for page in PAGES if page.title == title), HOME_ICON)
     _leave_pages_folder_mode()
+    _clean_stale_uploads_once()
     st.set_page_config(page_title=title, page_icon=icon, layout="wide")
     st.title(title)
     if intro:
         st.write(intro)
 
 
-def require_model(purpose: str = "photo") -> str:
-    """The sidebar's model version; stops the page (the sidebar says why) when there is none."""
+def require_model(purpose: str = "photo", load: bool = True) -> str:
+    """The sidebar's model version; stops the page (the sidebar says why) when there is none, or (`load`) when
+    the version is refused (a file that fails its checksum, ...), saying so in one line."""
     name = sidebar_model_picker(purpose)
     if name is None:
         st.stop()
+    if load:
+        try:
+            cached_version(name, checkpoints_root())
+        except versions.VersionError as e:
+            st.error(f"Version {name} cannot be used: {hide_paths(str(e), [checkpoints_root()])}. "
+                     "Pick another version in the sidebar.")
+            st.stop()
     return name
 
 
+def _cards_and_problems(root: str) -> tuple[dict[str, dict], list[str]]:
+    cards, problems = {}, []
+    for name in versions.list_versions(root):
+        try:
+            cards[name] = versions.read_card(name, root)
+        except versions.VersionError as e:
+            problems.append(f"Version {name} is left out: {hide_paths(str(e), [root])}")
+    return cards, problems
+
+
 def read_cards(root: str) -> dict[str, dict]:
-    """Every version's card, by name (cards are small JSON files; read fresh so new versions appear)."""
-    return {name: versions.read_card(name, root) for name in versions.list_versions(root)}
+    """Every readable version's card, by name (cards are small JSON files; read fresh so new versions appear).
+    A version whose card cannot be read is left out (the sidebar's model picker says why)."""
+    return _cards_and_problems(root)[0]
 
 
 def _remember_pick() -> None:
@@ -164,17 +219,30 @@ def sidebar_model_picker(purpose: str = "photo") -> str | None:
 
     Returns None, after saying why in the sidebar, when there is no model version at all."""
     root = checkpoints_root()
-    names = versions.list_versions(root)
+    cards, problems = _cards_and_problems(root)
+    for problem in problems:
+        st.sidebar.warning(problem)
+    names = list(cards)
     if not names:
-        st.sidebar.error(f"No model versions in {root}. Train one with `python -m fer train --preset cpu`.")
+        st.sidebar.error("No model versions on this server. Train one with `python -m fer train --preset cpu`.")
         return None
+    default = _default_version(purpose, root, names)
     chosen = st.session_state.get(MODEL_KEY)
     if chosen not in names:
-        chosen = versions.default_version(purpose, root)
+        chosen = default
     st.session_state[_PICKER_KEY] = chosen
     st.sidebar.selectbox("Model version", names, key=_PICKER_KEY, on_change=_remember_pick,
-                         help=f"Default for this page: the {purpose} default ({versions.default_version(purpose, root)}).")
+                         help=f"Default for this page: the {purpose} default ({default}).")
     return chosen
+
+
+def _default_version(purpose: str, root: str, readable: list[str]) -> str:
+    """The shipped default for `purpose`, or the first readable version when that cannot be worked out."""
+    try:
+        default = versions.default_version(purpose, root)
+    except versions.VersionError:  # a card that cannot be read among those it compares
+        return readable[0]
+    return default if default in readable else readable[0]
 
 
 def _remember_detector() -> None:

@@ -9,7 +9,6 @@ kept is, per tracked face and frame, its box, landmarks and 14 probabilities (fl
 from __future__ import annotations
 
 import shutil
-import tempfile
 import weakref
 from array import array
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from ..inference import VideoError, process_video
 from ..inference.results import Detection, Face
 from ..inference.summary import person_summary
 from .settings import MAX_UPLOAD_MB
+from .tempfiles import new_temp_dir
 
 MAX_VIDEO_MB = MAX_UPLOAD_MB  # the server's limit (server.maxUploadSize), which also caps a widget's own limit
 VIDEO_TYPES = ("mp4", "mov", "webm", "avi")
@@ -208,7 +208,7 @@ def analyse_video(recognizer, name: str, upload, detect_every: int = 1, on_progr
         suffix = check_video_name(name)
     except VideoError as e:
         return VideoAnalysis(name, error=str(e))
-    workdir = Path(workdir or tempfile.mkdtemp(prefix="fer-video-"))
+    workdir = Path(workdir or new_temp_dir("fer-video-"))  # under fer-app-<pid>: cleaned if the server is killed
     source = workdir / f"upload.{suffix}"
     if isinstance(upload, (bytes, bytearray, memoryview)):
         source.write_bytes(upload)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..data.ferplus import BENCHMARK_LABELS
 from ..evaluate import evaluate
 from ..labels import EMOTIONS
 from ..training.config import DEFAULT_DATA
@@ -14,8 +15,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", default=DEFAULT_DATA, help="fer2013.csv(.gz) or an image-folder root")
     p.add_argument("--split", default="PrivateTest", help="Training/PublicTest/PrivateTest or train/val/test")
     p.add_argument("--tta", default="none", choices=["none", "flip", "tencrop"])
-    p.add_argument("--labels", default="fer2013", choices=["fer2013", "ferplus"],
-                   help="FER2013's labels, or FER+'s majority labels (needs fer2013new.csv beside the csv)")
+    p.add_argument("--labels", default="fer2013", choices=[*BENCHMARK_LABELS, "agreed"],
+                   help="FER2013's labels; FER+'s (needs fer2013new.csv beside the csv): 'ferplus', each face's most-voted "
+                        "of the ten raters' columns (contempt/unknown/not-a-face on top and ties left out, close to the "
+                        "published protocol), 'ferplus-majority' (one emotion has over half of the votes), or 'agreed' "
+                        "(the 'ferplus' faces whose FER2013 label is the same)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 
 from ..data import LABEL_SOURCES
 from ..training import PRESETS, TrainConfig, make_config, train
@@ -45,12 +46,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model-kwargs", type=json.loads, help='JSON, e.g. \'{"dropout": 0.3}\'')
 
 
+class Terminated(Exception):
+    """SIGTERM (a stop from the app, `kill`, a shutting-down machine) while training."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated
+
+
 def run(args) -> int:
     options = {k: v for k, v in vars(args).items() if k not in ("verb", "run", "preset")}
     config = make_config(args.preset, **options)
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         train(config)
-    except KeyboardInterrupt:
-        print("\ninterrupted: every completed epoch is saved; continue with the same command and --resume")
-        return 130
+    except (KeyboardInterrupt, Terminated) as e:
+        why, code = ("stopped (SIGTERM)", 143) if isinstance(e, Terminated) else ("interrupted", 130)
+        print(f"\n{why}: every completed epoch is saved; continue with the same command and --resume", flush=True)
+        return code
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0

@@ -37,17 +37,37 @@ class FaceData:
     splits: dict[str, tuple[np.ndarray, np.ndarray]]  # role -> (images uint8[N,48,48], labels int64[N])
     split_names: dict[str, str] = field(default_factory=dict)  # role -> name in the source ("PublicTest")
     notes: list[str] = field(default_factory=list)
-    votes: dict[str, np.ndarray] = field(default_factory=dict)  # role -> FER+ votes uint8[N,7], row for row
+    votes: dict[str, np.ndarray] = field(default_factory=dict)  # role -> FER+ votes uint8[N,10], row for row
 
     def ferplus(self, name: str, source: str = "ferplus-majority") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(images, FER+ targets, keep mask) of a split: majority labels or soft vote shares (see fer.data.ferplus)."""
+        """(images, FER+ targets, keep mask) of a split, for a label source or benchmark of fer.data.ferplus."""
         from .ferplus import ferplus_targets
 
         role = split_role(name)
         if role not in self.votes:
             raise DataError(f"{self.source}: no FER+ votes (put FER+'s fer2013new.csv beside the FER2013 csv)")
-        keep, targets = ferplus_targets(self.votes[role], source)
-        return self.split(name)[0][keep], targets, keep
+        x, y = self.split(name)
+        keep, targets = ferplus_targets(self.votes[role], source, y)
+        return x[keep], targets, keep
+
+    def labelled(self, name: str, labels: str = "fer2013") -> tuple[np.ndarray, np.ndarray]:
+        """(images, labels) of a split under a benchmark: FER2013's labels, `ferplus` (the published protocol's
+        most-voted emotion), `ferplus-majority`, or `agreed` (the `ferplus` faces whose two labels agree)."""
+        rows, targets = self.labelled_rows(name, labels)
+        return self.split(name)[0][rows], targets
+
+    def labelled_rows(self, name: str, labels: str = "fer2013") -> tuple[np.ndarray, np.ndarray]:
+        """(row indices into the split, labels) of the faces a benchmark scores (see `labelled`)."""
+        y = self.split(name)[1]
+        if labels == "fer2013":
+            return np.arange(len(y)), y
+        source = "ferplus" if labels == "agreed" else labels
+        _, targets, keep = self.ferplus(name, source)
+        rows = np.flatnonzero(keep)
+        if labels == "agreed":
+            same = y[rows] == targets
+            rows, targets = rows[same], targets[same]
+        return rows, targets
 
     def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         role = split_role(name)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..labels import NUM_CLASSES
-from .dataset import FACE_SIZE, DataError, FaceData, split_role
+from .dataset import FACE_SIZE, DataError, FaceData, file_sha256, split_role
 from .ferplus import check_alignment, read_ferplus_votes
 
 REQUIRED_COLUMNS = ("emotion", "pixels", "Usage")
@@ -23,17 +23,25 @@ def cache_dir() -> Path:
 
 
 def _cache_path(path: Path) -> Path:
-    st = path.stat()
-    key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|v{CACHE_VERSION}"
-    import hashlib
-
-    return cache_dir() / f"fer2013-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npz"
+    """Keyed by the file's content, so a file replaced in place (same name, size or time) is parsed again."""
+    return cache_dir() / f"fer2013-{file_sha256(path)[:16]}-v{CACHE_VERSION}.npz"
 
 
 def _open_text(path: Path):
     if path.suffix == ".gz":
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
     return open(path, encoding="utf-8", newline="")
+
+
+def _first_bad_pixel(values: list[str]) -> str:
+    for value in values:
+        try:
+            if 0 <= int(value) <= 255:
+                continue
+        except ValueError:
+            pass
+        return value[:20]
+    return values[0][:20]
 
 
 def _parse_rows(path: Path):
@@ -60,7 +68,11 @@ def _parse_rows(path: Path):
                     raise DataError(f"{where}: emotion {row[ie] if len(row) > ie else ''!r} is not a label 0-6") from None
                 if not 0 <= label < NUM_CLASSES:
                     raise DataError(f"{where}: unknown emotion label {label}; labels are 0-6")
-                pixels = np.array(row[ip].split(), dtype=np.int32) if len(row) > ip else np.array([])
+                try:
+                    pixels = np.array(row[ip].split(), dtype=np.int32) if len(row) > ip else np.array([])
+                except (ValueError, OverflowError):
+                    raise DataError(f"{where}: pixel value {_first_bad_pixel(row[ip].split())!r} is not a "
+                                    "number 0-255") from None
                 if pixels.size != n_pixels:
                     raise DataError(f"{where}: {pixels.size} pixel values, expected {n_pixels} (48x48)")
                 if pixels.min() < 0 or pixels.max() > 255:
@@ -95,7 +107,7 @@ def read_fer2013_csv(path: str | Path, use_cache: bool = True, ferplus: str | Pa
     votes = None
     if ferplus:
         votes = read_ferplus_votes(ferplus, [USAGE_ORDER[u] for u in usages])
-        check_alignment(ferplus, labels, votes)
+        share = check_alignment(ferplus, labels, votes)
     splits, names, split_votes = {}, {}, {}
     for code, usage in enumerate(USAGE_ORDER):
         mask = usages == code
@@ -105,5 +117,6 @@ def read_fer2013_csv(path: str | Path, use_cache: bool = True, ferplus: str | Pa
             names[role] = usage
             if votes is not None:
                 split_votes[role] = votes[mask]
-    notes = [f"FER+ votes from {ferplus}"] if ferplus else []
+    notes = [f"FER+ votes from {Path(ferplus).name}: FER2013's label is FER+'s majority on {share:.0%} of faces"] \
+        if ferplus else []
     return FaceData(str(path), "fer2013-csv", splits, names, notes, split_votes)

@@ -2,7 +2,9 @@
 
 `fer2013new.csv` lists the FER2013 rows in the same order, so it is joined by position, and every row's
 Usage must equal FER2013's (the image names are never parsed). A row with an empty image name is not a
-face. Of its vote columns, contempt, unknown and NF (not a face) have no FER2013 class and are dropped.
+face. Votes are kept as uint8[N,10]: the seven emotions in EMOTIONS order, then contempt, unknown and
+not-a-face, which have no FER2013 class (training targets use the first seven; the benchmark protocol
+uses all ten to leave out faces whose top vote is one of them).
 """
 from __future__ import annotations
 
@@ -11,20 +13,31 @@ from pathlib import Path
 
 import numpy as np
 
-from ..labels import EMOTIONS
+from ..labels import EMOTIONS, NUM_CLASSES
 from .dataset import DataError
 
 FERPLUS_FILE = "fer2013new.csv"
+# The shared data's list of rows that are not Kaggle's originals; rows whose FER+ votes may belong to another
+# image are left out of every FER+ join.
+ROWS_NOT_ORIGINAL_FILE = "fer2013_rows_not_original.csv"
+VOTES_OF_ANOTHER_IMAGE = "may belong to another image"
 VOTE_COLUMNS = {"angry": "anger", "disgust": "disgust", "fear": "fear", "happy": "happiness",
                 "sad": "sadness", "surprise": "surprise", "neutral": "neutral"}  # ours -> FER+'s column
-LABEL_SOURCES = ("fer2013", "ferplus-majority", "ferplus-soft")
-# FER2013's label is FER+'s majority on most faces; rows joined out of order agree at chance level (~18%).
+OTHER_COLUMNS = ("contempt", "unknown", "NF")
+# Training targets. `mixed`: half FER2013's one-hot label, half FER+'s vote shares (a face keeps the label its
+# one rater gave and the spread of ten raters).
+LABEL_SOURCES = ("fer2013", "ferplus-majority", "ferplus-soft", "mixed")
+# How a split is scored with FER+: `ferplus` is close to the published protocol (each face's most-voted of the
+# ten columns; contempt/unknown/not-a-face on top, ties and non-faces out); `ferplus-majority` keeps only faces
+# where one emotion has more than half of the votes.
+BENCHMARK_LABELS = ("fer2013", "ferplus", "ferplus-majority")
+# FER2013's label is FER+'s majority on most faces (63%); rows joined out of order agree at chance level (~18%).
 MIN_AGREEMENT = 0.4
 
 
 def read_ferplus_votes(path: str | Path, usages: list[str]) -> np.ndarray:
-    """Votes uint8[N,7] in EMOTIONS order for FER2013's rows, whose Usage values are `usages` (file order).
-    Rows that are not faces get no votes."""
+    """Votes uint8[N,10] (EMOTIONS order, then contempt, unknown, not-a-face) for FER2013's rows, whose Usage
+    values are `usages` (file order). Rows that are not faces, or whose votes may be another image's, get none."""
     path = Path(path)
     try:
         with open(path, encoding="utf-8", newline="") as f:
@@ -38,11 +51,12 @@ def read_ferplus_votes(path: str | Path, usages: list[str]) -> np.ndarray:
         raise DataError(f"{path}: {len(rows)} rows, but the FER2013 file has {len(usages)}; FER+ is joined by "
                         "position, so both must be the complete files")
     try:
-        columns = [header.index(VOTE_COLUMNS[e]) for e in EMOTIONS]
+        columns = [header.index(VOTE_COLUMNS[e]) for e in EMOTIONS] + [header.index(c) for c in OTHER_COLUMNS]
     except ValueError:
-        raise DataError(f"{path}: missing vote columns; expected {', '.join(VOTE_COLUMNS.values())}") from None
+        expected = ", ".join([*VOTE_COLUMNS.values(), *OTHER_COLUMNS])
+        raise DataError(f"{path}: missing vote columns; expected {expected}") from None
     usage_col, name_col = header.index("Usage"), header.index("Image name")
-    votes = np.zeros((len(rows), len(EMOTIONS)), np.uint8)
+    votes = np.zeros((len(rows), len(columns)), np.uint8)
     for i, (row, usage) in enumerate(zip(rows, usages)):
         if row[usage_col].strip() != usage:
             raise DataError(f"{path}, line {i + 2}: Usage {row[usage_col]!r} but FER2013's row {i + 1} is {usage!r}; "
@@ -52,30 +66,58 @@ def read_ferplus_votes(path: str | Path, usages: list[str]) -> np.ndarray:
                 votes[i] = [int(row[c]) for c in columns]
             except (ValueError, IndexError):
                 raise DataError(f"{path}, line {i + 2}: votes must be whole numbers") from None
+    votes[rows_with_foreign_votes(path.parent / ROWS_NOT_ORIGINAL_FILE, len(rows))] = 0
     return votes
 
 
-def ferplus_targets(votes: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray]:
-    """(keep mask [N], targets) for a label source: `ferplus-majority` -> int64 labels of the faces where one
-    emotion has more than half of the votes; `ferplus-soft` -> float32 vote shares [N,7] of every face with a vote."""
-    totals = votes.sum(1)
-    if source == "ferplus-soft":
+def rows_with_foreign_votes(path: Path, n_rows: int) -> list[int]:
+    """Rows (0-based, as in the shared data's list) whose FER+ votes may belong to another image; [] without the list."""
+    if not path.is_file():
+        return []
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = [int(r["row"]) for r in csv.DictReader(f) if VOTES_OF_ANOTHER_IMAGE in r.get("note", "")]
+    return [r for r in rows if 0 <= r < n_rows]
+
+
+def ferplus_targets(votes: np.ndarray, source: str, fer2013_labels: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(keep mask [N], targets) for a label source or benchmark (see LABEL_SOURCES and BENCHMARK_LABELS):
+    `ferplus-majority` and `ferplus` -> int64 labels; `ferplus-soft` -> float32 vote shares [N,7] of every face
+    with an emotion vote; `mixed` -> float32 [N,7], half FER2013's one-hot label, half the vote shares."""
+    emotion_votes = votes[:, :NUM_CLASSES]
+    totals = emotion_votes.sum(1)
+    if source in ("ferplus-soft", "mixed"):
         keep = totals > 0
-        return keep, (votes[keep] / totals[keep, None]).astype(np.float32)
+        shares = (emotion_votes[keep] / totals[keep, None]).astype(np.float32)
+        if source == "ferplus-soft":
+            return keep, shares
+        if fer2013_labels is None:
+            raise ValueError("mixed targets need FER2013's labels")
+        one_hot = np.eye(NUM_CLASSES, dtype=np.float32)[fer2013_labels[keep]]
+        return keep, 0.5 * one_hot + 0.5 * shares
     if source == "ferplus-majority":
-        keep = votes.max(1) * 2 > totals
-        keep &= totals > 0
-        return keep, votes[keep].argmax(1).astype(np.int64)
-    raise ValueError(f"unknown label source {source!r}; use one of {', '.join(LABEL_SOURCES)}")
+        keep = (emotion_votes.max(1) * 2 > totals) & (totals > 0)
+        return keep, emotion_votes[keep].argmax(1).astype(np.int64)
+    if source == "ferplus":
+        top = votes.argmax(1)
+        tied = (votes == votes.max(1, keepdims=True)).sum(1) > 1
+        keep = (votes.sum(1) > 0) & (top < NUM_CLASSES) & ~tied
+        return keep, top[keep].astype(np.int64)
+    raise ValueError(f"unknown label source {source!r}; use one of {', '.join(LABEL_SOURCES + BENCHMARK_LABELS[1:])}")
+
+
+def agreement(labels: np.ndarray, votes: np.ndarray) -> float:
+    """Share of faces with a FER+ majority where FER2013's label is that majority."""
+    keep, majority = ferplus_targets(votes, "ferplus-majority")
+    return float((labels[keep] == majority).mean()) if keep.any() else 0.0
 
 
 def check_alignment(path: str | Path, labels: np.ndarray, votes: np.ndarray) -> float:
-    """Share of faces where FER2013's label is FER+'s majority; a DataError when it is at chance level,
-    which means the two files are not in the same row order (a FER2013 rebuilt from image folders is not)."""
-    keep, majority = ferplus_targets(votes, "ferplus-majority")
-    agreement = float((labels[keep] == majority).mean()) if keep.any() else 0.0
-    if agreement < MIN_AGREEMENT:
-        raise DataError(f"{path}: FER2013's labels agree with FER+'s majority on only {agreement:.0%} of faces "
+    """The agreement of the two label sets; a DataError when it is at chance level, which means the two files
+    are not in the same row order (a FER2013 rebuilt from image folders is not)."""
+    share = agreement(labels, votes)
+    if share < MIN_AGREEMENT:
+        raise DataError(f"{path}: FER2013's labels agree with FER+'s majority on only {share:.0%} of faces "
                         f"(chance level): the FER2013 file is not in Kaggle's original row order, so FER+ cannot be "
                         "joined by position. Use Kaggle's original fer2013.csv, or load without FER+ (ferplus=None).")
-    return agreement
+    return share

@@ -14,10 +14,15 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 
 def read_face_image(path: Path) -> np.ndarray:
     """One image file as a 48x48 uint8 grayscale face crop (the whole image is taken as the face)."""
-    data = np.fromfile(path, dtype=np.uint8)
+    return decode_face_image(np.fromfile(path, dtype=np.uint8), str(path))
+
+
+def decode_face_image(data: np.ndarray | bytes, name: str) -> np.ndarray:
+    """An encoded image (the bytes of a file named `name`) as a 48x48 uint8 grayscale face crop."""
+    data = np.frombuffer(data, np.uint8) if isinstance(data, bytes) else data
     image = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if data.size else None
     if image is None:
-        raise DataError(f"{path}: unreadable image (not a valid jpg/png/bmp/webp file)")
+        raise DataError(f"{name}: unreadable image (not a valid jpg/png/bmp/webp file)")
     if image.shape != (FACE_SIZE, FACE_SIZE):
         image = cv2.resize(image, (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_AREA)
     return image
