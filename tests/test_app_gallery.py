@@ -96,3 +96,12 @@ def test_several_photos_get_a_summary_each_and_one_over_all(app_env):
     assert list(summary["faces"]) == [7, 1, 8]
     expected_all = recognition.summary_table([expected("group.jpg", GROUP), expected("astronaut.jpg", astronaut)])
     assert summary.equals(expected_all)
+
+
+def test_pages_and_home_have_material_icons_not_emoji():
+    icons = [ui.HOME_ICON, *(page.icon for page in ui.PAGES)]
+    assert all(icon.startswith(":material/") and icon.endswith(":") for icon in icons)
+    assert len(set(icons)) == len(icons)
+    for page in ui.PAGES:  # each page's header takes its own icon (page_header's default)
+        source = (Path(__file__).resolve().parents[1] / page.path).read_text()
+        assert f'ui.page_header("{page.title}"' in source and not any(ord(c) > 0x2FFF for c in source)

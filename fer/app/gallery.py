@@ -42,11 +42,13 @@ def shares_chart(summary_rows, name_column: str, key: str, prefix: str = "",
                                            title=title), width="stretch", key=key)
 
 
-def face_gallery(result: recognition.UploadResult, key: str) -> None:
+def face_gallery(result: recognition.UploadResult) -> None:
     """The faces' crops in rows, each captioned with its number, label and confidence."""
-    for start in range(0, len(result.faces), GALLERY_COLUMNS):
-        for column, index in zip(st.columns(GALLERY_COLUMNS), range(start, min(start + GALLERY_COLUMNS, len(result.faces)))):
-            column.image(result.crops[index], caption=recognition.face_title(index, result.faces[index]), width="stretch")
+    count = len(result.faces)
+    for start in range(0, count, GALLERY_COLUMNS):
+        for column, index in zip(st.columns(GALLERY_COLUMNS), range(start, min(start + GALLERY_COLUMNS, count))):
+            column.image(result.crops[index], caption=recognition.face_title(index, result.faces[index]),
+                         width="stretch")
 
 
 def face_table(result: recognition.UploadResult, key: str) -> None:
@@ -104,7 +106,7 @@ def photo_results(result: recognition.UploadResult, version, data: bytes, key: s
         shares_chart(recognition.summary_table([result]), "photo", key=f"shares_{key}")
     gallery_tab, table_tab = st.tabs([":material/grid_view: Gallery", ":material/table_rows: Table"])
     with gallery_tab:
-        face_gallery(result, key)
+        face_gallery(result)
     with table_tab:
         face_table(result, key)
     opened_face(result, version, data, key)

@@ -65,7 +65,8 @@ def group_summaries(faces: pd.DataFrame) -> pd.DataFrame:
 
 def shares_by_group(summary: pd.DataFrame, name_column: str, prefix: str = "") -> dict[str, dict[str, float]]:
     """{group name: {emotion: share}} from a summary table (group_summaries, person_summary), for a chart."""
-    return {f"{prefix}{row[name_column]}": {label: float(row[column]) for label, column in zip(EMOTIONS, share_columns())}
+    columns = list(zip(EMOTIONS, share_columns()))
+    return {f"{prefix}{row[name_column]}": {label: float(row[column]) for label, column in columns}
             for _, row in summary.iterrows()}
 
 
@@ -120,7 +121,8 @@ def person_summary(rows: pd.DataFrame, fps: float | None = None, window_s: float
         shares = emotion_shares(person["label"])
         dominant = dominant_emotion(shares)
         out.append({"person": int(face_id), "frames": len(person), "seconds on screen": len(person) * step,
-                    "first seen (s)": float(person["time_s"].iloc[0]), "last seen (s)": float(person["time_s"].iloc[-1]),
+                    "first seen (s)": float(person["time_s"].iloc[0]),
+                    "last seen (s)": float(person["time_s"].iloc[-1]),
                     "dominant": dominant, "dominant share": shares[f"share {dominant}"],
                     "mean confidence": float(person["confidence"].mean()),
                     "strongest changes": describe_moments(change_moments(person, window)), **shares})
