@@ -6,7 +6,10 @@
     fer.evaluate(version, "fer2013.csv.gz", split="PrivateTest", tta="flip")
     fer.train(fer.make_config("cpu"))          # python -m fer train --preset cpu
     fer.explain(version, faces_uint8)          # Grad-CAM: why each face got its label
+    fer.analyze(["videos/"], out="r.parquet")  # python -m fer analyze: a collection into Parquet
+    fer.read_results("r.parquet")              # one row per face per photo or video frame
 """
+from .batch import analyze, read_results
 from .data import DataError, FaceData, load_dataset
 from .evaluate import evaluate
 from .inference import Recognizer
@@ -18,4 +21,4 @@ from .versions import ModelVersion, VersionError, default_version, list_versions
 
 __all__ = ["EMOTIONS", "DataError", "FaceData", "load_dataset", "create_model", "list_models", "count_params",
            "count_macs", "TrainConfig", "make_config", "train", "evaluate", "ModelVersion", "VersionError",
-           "load", "list_versions", "default_version", "Recognizer", "explain", "explain_faces"]
+           "load", "list_versions", "default_version", "Recognizer", "explain", "explain_faces", "analyze", "read_results"]

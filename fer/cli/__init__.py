@@ -10,6 +10,7 @@ VERBS = {
     "train": "train a model version (FER2013 csv or image folders)",
     "evaluate": "evaluate a model version on a dataset split",
     "predict": "find faces and their emotions in images or videos",
+    "analyze": "analyse a collection of photos and videos into Parquet, resumable, on many cores or Ray",
     "ensemble": "build an ensemble version from trained versions (probabilities averaged)",
     "calibrate": "fit a version's confidence to its accuracy (temperature scaling on PublicTest)",
     "export": "export a model version to ONNX (fp32 or int8)",

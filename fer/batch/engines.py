@@ -1,0 +1,172 @@
+"""Where tasks run: in this process (1 worker), in local worker processes, or on a Ray cluster. Every engine
+yields, as tasks finish (in any order), each task with its per-file records; a task whose worker died is returned as
+failed records, and the job goes on. At most `window` tasks are in flight, so a million files cost no memory."""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from .collection import Task
+from .settings import JobSettings
+from .worker import TaskRunner
+
+ENGINES = ("local", "ray")
+REPO_ROOT = Path(__file__).resolve().parents[2]
+Finished = Iterator[tuple[Task, list[dict]]]  # each finished task with its per-file records
+
+
+def died(task: Task, error: BaseException) -> list[dict]:
+    message = " ".join(str(error).split())[:300] or type(error).__name__
+    return [{"source": f.source, "kind": f.kind, "status": "failed", "faces": 0, "frames": 0, "seconds": 0.0,
+             "part": "", "error": f"{f.source}: the worker analysing it died ({type(error).__name__}: {message})"}
+            for f in task.files]
+
+
+def windowed(tasks: Iterable[Task], submit: Callable, wait_one: Callable, window: int) -> Finished:
+    """(task, records) as tasks finish. submit(task) -> handle; wait_one(handles) -> (a finished handle, its
+    records or the exception it raised)."""
+    pending, queue = {}, iter(tasks)
+    while True:
+        for task in queue:
+            pending[submit(task)] = task
+            if len(pending) >= window:
+                break
+        if not pending:
+            return
+        handle, result = wait_one(list(pending))
+        task = pending.pop(handle)
+        yield task, died(task, result) if isinstance(result, BaseException) else result
+
+
+def set_threads(threads: int) -> None:
+    import cv2
+    import torch
+
+    torch.set_num_threads(threads)
+    cv2.setNumThreads(threads)
+
+
+# --- local processes ---------------------------------------------------------------------------------------
+
+_runner: TaskRunner | None = None
+
+
+def _start_worker(settings: JobSettings, threads: int) -> None:
+    global _runner
+    set_threads(threads)
+    _runner = TaskRunner(settings, threads=threads)
+
+
+def _run_task(task: Task, out: str) -> list[dict]:
+    return _runner.run(task, out)
+
+
+def run_local(settings: JobSettings, tasks: list[Task], out: str, workers: int, recognizer=None) -> Finished:
+    """1 worker: this process (with `recognizer` when given). More: that many spawned processes, one thread each
+    (torch and OpenCV), each loading the model once."""
+    if workers <= 1:
+        runner = TaskRunner(settings, recognizer)
+        for task in tasks:
+            yield task, runner.run(task, out)
+        return
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    pools = ProcessPools(workers, settings, threads)
+    try:
+        yield from windowed(tasks, lambda task: pools.submit(task, out), pools.wait_one, 2 * workers)
+    finally:
+        pools.close()
+
+
+class ProcessPools:
+    """Spawned worker processes; when one dies (crash, out of memory) its pool breaks, the tasks in flight come
+    back failed, and a fresh pool takes the next tasks."""
+
+    def __init__(self, workers: int, settings: JobSettings, threads: int):
+        self.context = multiprocessing.get_context("spawn")  # fork would copy torch's thread pools in any state
+        self.options = dict(max_workers=workers, mp_context=self.context, initializer=_start_worker,
+                            initargs=(settings, threads))
+        self.pool = cf.ProcessPoolExecutor(**self.options)
+        self.owner: dict[cf.Future, cf.ProcessPoolExecutor] = {}
+
+    def submit(self, task: Task, out: str) -> cf.Future:
+        future = self.pool.submit(_run_task, task, out)
+        self.owner[future] = self.pool
+        return future
+
+    def wait_one(self, futures):
+        done = next(cf.as_completed(futures))
+        error = done.exception()
+        if isinstance(error, cf.process.BrokenProcessPool) and self.owner[done] is self.pool:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = cf.ProcessPoolExecutor(**self.options)
+        del self.owner[done]
+        return done, error if error is not None else done.result()
+
+    def close(self) -> None:
+        self.pool.shutdown(cancel_futures=True)
+
+
+# --- Ray ---------------------------------------------------------------------------------------------------
+
+class RayWorker:
+    """A Ray actor: one TaskRunner (the model loaded once) per CPU it holds."""
+
+    def __init__(self, settings: JobSettings):
+        set_threads(1)
+        self.runner = TaskRunner(settings, threads=1)
+
+    def run(self, task: Task, out: str) -> list[dict]:
+        return self.runner.run(task, out)
+
+
+def import_ray():
+    try:
+        import ray
+    except ImportError:
+        raise ValueError("--engine ray needs Ray: pip install -r requirements-ray.txt") from None
+    return ray
+
+
+def run_ray(settings: JobSettings, tasks: list[Task], out: str, workers: int | None,
+            address: str | None = None) -> Finished:
+    """Tasks on Ray actors, one CPU each: `workers` of them (default: the cluster's CPUs). Without `address`, a
+    local Ray is started (and stopped afterwards) with `workers` CPUs; "auto" or "HOST:6379" joins a running
+    cluster, whose nodes must see the inputs and OUT at the same paths and have this repository (code and
+    checkpoints) at the same path as here."""
+    ray = import_ray()
+    started = not ray.is_initialized()
+    if started:
+        runtime_env = {"env_vars": {"PYTHONPATH": str(REPO_ROOT), "OMP_NUM_THREADS": "1"}}
+        ray.init(address=address, num_cpus=None if address else workers, include_dashboard=False,
+                 log_to_driver=False, runtime_env=runtime_env)
+    try:
+        workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        actor_class = ray.remote(num_cpus=1, max_restarts=1, max_task_retries=1)(RayWorker)
+        idle = [actor_class.remote(settings) for _ in range(workers)]
+        busy = {}
+
+        def submit(task):
+            actor = idle.pop()
+            ref = actor.run.remote(task, out)
+            busy[ref] = actor
+            return ref
+
+        def wait_one(refs):
+            [ref], _ = ray.wait(refs, num_returns=1)
+            actor = busy.pop(ref)
+            try:
+                result = ray.get(ref)
+            except ray.exceptions.RayActorError as error:  # the actor died for good: a new one takes its place
+                result, actor = error, actor_class.remote(settings)
+            except ray.exceptions.RayError as error:
+                result = error
+            idle.append(actor)
+            return ref, result
+
+        yield from windowed(tasks, submit, wait_one, workers)
+    finally:
+        if started:
+            ray.shutdown()

@@ -1,0 +1,61 @@
+"""What a batch job is run with: the recognizer's options, picklable so that every worker (a process here or a
+Ray actor on another machine) builds the same Recognizer, and the text that names the detector setting in rows."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from ..inference.detect import DetectorSettings
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """Recognizer options (as `python -m fer predict` takes them) and the video options of a job."""
+
+    model: str | None = None
+    detector: str | None = None
+    backend: str = "onnx"
+    tta: str = "none"
+    small_faces: str = "normal"
+    min_face_size: int | None = None
+    score_threshold: float | None = None
+    detect_every: int = 1
+    smoothing: float | None = None
+
+    def __post_init__(self):
+        if self.detect_every < 1:
+            raise ValueError(f"detect_every must be at least 1, not {self.detect_every}")
+
+    def recognizer(self, threads: int = 0):
+        """The Recognizer; `threads`: its ONNX session's (0: onnxruntime's default, one per core), so that N
+        workers on N cores do not each start a thread per core (torch's are set by torch.set_num_threads)."""
+        from ..inference import Recognizer
+        from ..inference.classifiers import load_classifier
+
+        options = {} if self.smoothing is None else {"smoothing": self.smoothing}
+        recognizer = Recognizer(self.model, detector=self.detector, backend="torch", tta=self.tta,
+                                min_face_size=self.min_face_size, score_threshold=self.score_threshold,
+                                small_faces=self.small_faces, **options)
+        if self.backend != "torch":  # exported on first use (by the driver, before any worker starts)
+            recognizer.classifier = load_classifier(recognizer.classifier, self.backend, threads=threads)
+            recognizer.backend = self.backend
+        return recognizer
+
+    def resolved(self, recognizer) -> JobSettings:
+        """The same settings with the model named as `recognizer` loaded it (the default resolved once, in the
+        driver, so that every worker loads the same version)."""
+        return JobSettings(**{**asdict(self), "model": self.model or recognizer.version})
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def setting_text(setting: DetectorSettings | None, detect_every: int | None = None) -> str:
+    """"yunet min_face=20px fraction=0.01" (photos), "yunet min_face=48px every=1" (videos)."""
+    if setting is None:
+        return "custom"
+    text = f"{setting.detector} min_face={setting.min_face_size}px"
+    if setting.min_face_fraction:
+        text += f" fraction={setting.min_face_fraction:g}"
+    if setting.score_threshold is not None:
+        text += f" score>={setting.score_threshold:g}"
+    return text if detect_every is None else f"{text} every={detect_every}"
