@@ -100,3 +100,19 @@ def test_the_command_line_prints_no_traceback(tiny_version, tmp_path):
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert result.stderr.strip() == f"error: {missing}: no such file"
+
+
+def test_the_per_person_summary_is_computable_from_fer_read_results(tiny_version, tmp_path):
+    import pandas as pd
+
+    from fer.inference.summary import person_summary
+
+    (tmp_path / "clips").mkdir()
+    video = media.write_face_clip(tmp_path / "clips" / "walk.avi", frames=16, fps=8.0)
+    people = tmp_path / "people.csv"
+    assert main(["predict", str(video), "--model", str(tiny_version), "--summary", str(people), "--no-progress"]) == 0
+    fer.analyze([video.parent], out=tmp_path / "faces.parquet", model=str(tiny_version), progress=False)
+    rows = fer.read_results(tmp_path / "faces.parquet")
+    from_parquet = person_summary(rows[rows["kind"] == "video"], fps=8.0)
+    assert list(from_parquet["person"]) == list(pd.read_csv(people)["person"]) == [1]
+    assert from_parquet.loc[0, "seconds on screen"] == 2.0 and from_parquet.loc[0, "dominant"] in fer.EMOTIONS
