@@ -6,7 +6,7 @@ from fer.app import summaries, ui
 
 
 def home() -> None:
-    ui.page_header("Facial emotion recognition", "🙂",
+    ui.page_header("Facial emotion recognition", ui.HOME_ICON,
                    "Find the faces in a photo, a video or a live webcam stream and read their expression as one of "
                    "seven emotions (angry, disgust, fear, happy, sad, surprise, neutral), with models trained on "
                    "FER2013 and scored on both its labels and FER+'s (ten raters a face). "
@@ -36,6 +36,6 @@ def home() -> None:
     st.dataframe(summaries.compare_table(cards, {n: ui.version_dir(n, root) for n in cards}).T, width="stretch")
 
 
-pages = [st.Page(home, title="Home", icon="🙂", default=True)]
+pages = [st.Page(home, title="Home", icon=ui.HOME_ICON, default=True)]
 pages += [st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path) for p in ui.PAGES]
 st.navigation(pages).run()

@@ -27,7 +27,7 @@ import fer  # noqa: E402
 from fer import version as versions  # noqa: E402
 from fer.app import video as clips  # noqa: E402
 from fer.inference import Recognizer  # noqa: E402
-from fer.inference.detect import DEFAULT_DETECTOR  # noqa: E402
+from fer.inference.detector_policy import DEFAULT_DETECTOR  # noqa: E402
 from fer.inference.video import video_writer  # noqa: E402
 from tests.e2e import harness  # noqa: E402
 

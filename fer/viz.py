@@ -134,6 +134,22 @@ def emotion_timeline(times: Sequence[float], probabilities, labels: Sequence[str
     return _layout(fig, title, height, bottom=90)
 
 
+def emotion_share_bars(shares: Mapping[str, Mapping[str, float]], colors: Mapping[str, str] | None = None,
+                       title: str | None = None, height: int | None = None) -> go.Figure:
+    """Stacked horizontal bars, one per group (a photo, a person): the share of each emotion in it, each
+    emotion in its colour. `shares` maps the group's name to {emotion: share}."""
+    names = list(shares)
+    labels = list(next(iter(shares.values()), {})) or list(EMOTIONS)
+    colors = dict(colors or {})
+    fig = go.Figure([go.Bar(name=label, y=names, x=[float(shares[n].get(label, 0.0)) for n in names], orientation="h",
+                            marker_color=colors.get(label), hovertemplate=f"%{{y}}: {label} %{{x:.0%}}<extra></extra>")
+                     for label in labels])
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(autorange="reversed", type="category")
+    return _layout(fig, title, height or 130 + 28 * len(names), bottom=70)
+
+
 def version_accuracy_bars(reports: Mapping[str, Mapping], title: str = "Accuracy and macro-F1 by version") -> go.Figure:
     """Grouped bars: accuracy and macro-F1 of each version ({version name: report})."""
     names = list(reports)

@@ -92,14 +92,14 @@ def test_model_picked_on_one_page_holds_on_the_others(app_env):
     at = run_page("streamlit_app.py")
     sidebar_model(at).set_value("tiny-b").run()
     assert "Active model: tiny-b" in [h.value for h in at.subheader]
-    at.switch_page("pages/3_Training_explorer.py").run()
+    at.switch_page("pages/4_Training_explorer.py").run()
     assert not at.exception
     assert sidebar_model(at).value == "tiny-b"
     assert any("**tiny-b**" in c.value for c in at.caption)
 
 
 def test_training_page_curves_confusion_and_misclassified_faces(app_env):
-    at = run_page("pages/3_Training_explorer.py", model_version="tiny")
+    at = run_page("pages/4_Training_explorer.py", model_version="tiny")
     card = versions.read_card("tiny", app_env)
     charts = at.get("plotly_chart")
     assert len(charts) == 3  # learning curves, confusion heat map, per-class bars
@@ -125,13 +125,13 @@ def test_training_page_curves_confusion_and_misclassified_faces(app_env):
 
 
 def test_training_page_explains_a_missing_data_file(app_env):
-    at = run_page("pages/3_Training_explorer.py", model_version="tiny-nodata")
+    at = run_page("pages/4_Training_explorer.py", model_version="tiny-nodata")
     assert any("gone.csv" in i.value and "not on this machine" in i.value for i in at.info)
     assert not at.toggle
 
 
 def test_compare_page_table_and_agreement_match_the_predictions(app_env, fer_small_csv):
-    at = run_page("pages/4_Compare_versions.py", model_version="tiny")
+    at = run_page("pages/5_Compare_versions.py", model_version="tiny")
     assert at.multiselect(key="compare_versions").value == ["tiny", "tiny-b"]
     table = at.dataframe[0].value
     assert list(table.columns) == ["tiny", "tiny-b"]
@@ -164,8 +164,7 @@ def test_upload_page_renders_good_photos_and_explains_bad_files(app_env, astrona
         ("cut.jpg", truncated, "image/jpeg"), ("huge.png", huge, "image/png"), ("blank.png", blank, "image/png"),
     ]).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert [h.value for h in at.subheader] == ["astronaut.jpg", "notes.png", "cut.jpg", "huge.png", "blank.png",
-                                               "All faces"]
+    assert [h.value for h in at.subheader] == ["astronaut.jpg", "notes.png", "cut.jpg", "huge.png", "blank.png"]
     errors = [e.value for e in at.error]
     assert len(errors) == 3
     assert "notes.png" in errors[0] and "not an image" in errors[0]
@@ -173,12 +172,11 @@ def test_upload_page_renders_good_photos_and_explains_bad_files(app_env, astrona
     assert "huge.png" in errors[2] and "megapixels" in errors[2]
     assert any("No face found in blank.png" in w.value for w in at.warning)
 
-    titles = [m.value for m in at.markdown if m.value.startswith("**Face ")]
-    assert titles and all(any(e in t for e in EMOTIONS) for t in titles)
-    table = at.dataframe[0].value
-    assert len(table) == len(titles) and set(table["input"]) == {"astronaut.jpg"}
-    assert len(at.get("plotly_chart")) == len(titles)
-    assert len(at.get("download_button")) == 2 + 2  # annotated astronaut and blank, CSV, JSON
+    titles = [img.caption for image in at.get("image") for img in image.proto.imgs if img.caption]  # the gallery
+    assert titles and all(t.split(" ")[1] in EMOTIONS for t in titles)
+    table = at.dataframe[0].value  # the astronaut's faces as a table
+    assert list(table["number"]) == list(range(1, len(titles) + 1))
+    assert len(at.get("download_button")) == 2 + 3  # annotated astronaut and blank, faces CSV, summary CSV, JSON
 
 
 def test_webcam_page_renders_with_an_empty_ice_server_list(app_env, monkeypatch):
@@ -186,12 +184,12 @@ def test_webcam_page_renders_with_an_empty_ice_server_list(app_env, monkeypatch)
 
     # AppTest's mocked runtime has no session manager, which streamlit-webrtc looks up
     monkeypatch.setattr(streamlit_webrtc.component, "get_this_session_info", lambda: None)
-    at = run_page("pages/2_Live_webcam.py")
+    at = run_page("pages/3_Live_webcam.py")
     assert sidebar_model(at).value == versions.default_version("realtime", app_env)
     assert any("ICE servers: none" in c.value for c in at.caption)
     assert any("appears here while the camera streams" in i.value for i in at.info)
     monkeypatch.setenv("FER_ICE_SERVERS", "{not json")
-    at = run_page("pages/2_Live_webcam.py")
+    at = run_page("pages/3_Live_webcam.py")
     assert any("FER_ICE_SERVERS" in e.value for e in at.error)
 
 

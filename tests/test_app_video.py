@@ -49,7 +49,7 @@ def own_zip(fer_small_csv):
 
 
 def video_page(**session):
-    return run_page("pages/5_Video.py", model_version="tiny", face_detector="haar", **session)
+    return run_page("pages/2_Video.py", model_version="tiny", face_detector="haar", **session)
 
 
 # ---------------------------------------------------------------- the video page
@@ -63,9 +63,9 @@ def test_video_page_timeline_scrubber_saliency_and_downloads(app_env, clip):
     assert metrics["Frames"] == str(CLIP_FRAMES) and metrics["Tracked faces"] == "1"
 
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    assert len(charts) == 1  # one tracked face, one timeline
-    lines = [t for t in charts[0]["data"] if t["type"] == "scatter"]
-    band = [t for t in charts[0]["data"] if t["type"] == "heatmap"][0]
+    assert len(charts) == 2  # the people's emotion shares; one tracked face, one timeline
+    lines = [t for t in charts[1]["data"] if t["type"] == "scatter"]
+    band = [t for t in charts[1]["data"] if t["type"] == "heatmap"][0]
     assert [t["name"] for t in lines] == list(EMOTIONS)
     probabilities = np.array([t["y"] for t in lines]).T
     assert probabilities.shape == (CLIP_FRAMES, 7) and np.allclose(probabilities.sum(1), 1, atol=1e-3)
@@ -73,11 +73,20 @@ def test_video_page_timeline_scrubber_saliency_and_downloads(app_env, clip):
     assert lines[0]["x"][1] == pytest.approx(1 / 8)  # seconds, at the clip's 8 frames/s
 
     downloads = {d.proto.label: d for d in at.get("download_button")}
-    assert set(downloads) == {"Download per-frame results (CSV)", "Download the annotated video (MP4, H.264)"}
+    assert set(downloads) == {"Download per-frame results (CSV)", "Download the per-person summary (CSV)",
+                              "Download the annotated video (MP4, H.264)"}
     analysis = at.session_state["_video_analysis"][1]
     rows = list(csv.DictReader(io.StringIO(analysis.csv_bytes().decode())))
     assert len(rows) == CLIP_FRAMES and {r["face_id"] for r in rows} == {"1"}
     assert [r["label"] for r in rows] == [EMOTIONS[k] for k in band["z"][0]]
+
+    people = at.dataframe[0].value  # per person: the same labels as the timeline's band, over 3 s (24 frames, 8/s)
+    labels = [r["label"] for r in rows]
+    assert list(people["person"]) == [1] and people.loc[0, "seconds on screen"] == pytest.approx(CLIP_FRAMES / 8)
+    assert people.loc[0, "dominant share"] == pytest.approx(max(labels.count(e) for e in EMOTIONS) / CLIP_FRAMES)
+    shares = {bar["name"]: bar["x"][0] for bar in charts[0]["data"]}
+    assert shares == pytest.approx({e: labels.count(e) / CLIP_FRAMES for e in EMOTIONS})
+    assert list(csv.DictReader(io.StringIO(analysis.people_csv())))[0]["dominant"] == people.loc[0, "dominant"]
     assert len(at.get("video")) == 1
 
     images = at.get("image")
@@ -104,25 +113,10 @@ def test_video_page_explains_bad_files(app_env, name, data, message):
     assert len(errors) == 1 and name in errors[0] and message in errors[0]
 
 
-def test_upload_page_shows_why_each_face_got_its_label(app_env):
-    at = run_page("pages/1_Upload_photos.py", model_version="tiny")
-    photo = cv2.imencode(".jpg", media.harness.astronaut_bgr())[1].tobytes()
-    at.file_uploader(key="photos").set_value([("astronaut.jpg", photo, "image/jpeg")]).run()
-    faces = [m.value for m in at.markdown if m.value.startswith("**Face ")]
-    assert faces and len(at.get("image")) == 1
-    next(t for t in at.toggle if t.label.startswith("Why these labels")).set_value(True).run()
-    assert not at.exception, [e.value for e in at.exception]
-    images = at.get("image")
-    assert len(images) == 3  # the annotated photo, the saliency overlay, the faces' thumbnails
-    assert "Grad-CAM" in images[1].proto.imgs[0].caption
-    assert [i.caption for i in images[2].proto.imgs] == [f"Face {n + 1}: why {t.split(': ')[1].split(' (')[0]}"
-                                                         for n, t in enumerate(faces)]
-
-
 # ---------------------------------------------------------------- compare on your own faces
 def test_compare_page_evaluates_the_versions_on_an_uploaded_zip(app_env, own_zip):
     data, x, y = own_zip
-    at = run_page("pages/4_Compare_versions.py", model_version="tiny")
+    at = run_page("pages/5_Compare_versions.py", model_version="tiny")
     assert len(at.get("plotly_chart")) == 2  # nothing of the zip part before a zip
     at.file_uploader(key="own_faces_zip").set_value(("faces.zip", data, "application/zip")).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -144,7 +138,7 @@ def test_compare_page_evaluates_the_versions_on_an_uploaded_zip(app_env, own_zip
 
 
 def test_compare_page_explains_a_bad_zip(app_env):
-    at = run_page("pages/4_Compare_versions.py", model_version="tiny")
+    at = run_page("pages/5_Compare_versions.py", model_version="tiny")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("joyful/1.png", cv2.imencode(".png", np.zeros((48, 48), np.uint8))[1].tobytes())

@@ -9,7 +9,8 @@ import pytest
 
 import fer
 from fer.inference import DetectorSettings, FaceStream, Recognizer, detector_settings, process_video
-from fer.inference.detect import MIN_FACE_BY_SENSITIVITY, SMALL_FACES, YuNetDetector
+from fer.inference.detect import YuNetDetector
+from fer.inference.detector_policy import MIN_FACE_BY_SENSITIVITY, SMALL_FACES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GROUP = FIXTURES / "group_small_faces.jpg"

@@ -142,7 +142,7 @@ def test_app_pages_show_an_ensemble(root, monkeypatch, tmp_path):
     monkeypatch.setenv("FER_CHECKPOINTS", str(root))
     monkeypatch.setenv("FER_RUNS_DIR", str(tmp_path / "runs"))
     card = read_card("ens", root)
-    for page in ("streamlit_app.py", "pages/3_Training_explorer.py", "pages/4_Compare_versions.py"):
+    for page in ("streamlit_app.py", "pages/4_Training_explorer.py", "pages/5_Compare_versions.py"):
         at = AppTest.from_file(str(REPO / page), default_timeout=300)
         at.session_state["model_version"] = "ens"
         at.run()

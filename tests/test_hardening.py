@@ -23,7 +23,7 @@ from fer.data import DataError
 from fer.labels import EMOTIONS
 from tests.test_app import app_env, run_page, sidebar_model  # noqa: F401 (app_env: a fixture)
 
-PAGES = ("streamlit_app.py", "pages/3_Training_explorer.py", "pages/4_Compare_versions.py")
+PAGES = ("streamlit_app.py", "pages/4_Training_explorer.py", "pages/5_Compare_versions.py")
 
 
 def page_text(at) -> list[str]:
@@ -182,7 +182,7 @@ def test_a_refused_version_is_one_line_where_it_is_used(troubled):
     assert [e.value for e in at.error] == ["Version tampered cannot be used: tampered/weights.safetensors: sha256 "
                                            "does not match its card; the file was changed or corrupted, refusing to "
                                            "load it. Pick another version in the sidebar."]
-    at = run_page("pages/3_Training_explorer.py", model_version="tampered")
+    at = run_page("pages/4_Training_explorer.py", model_version="tampered")
     assert len(at.get("plotly_chart")) == 3  # its curves and figures come from its files, not its weights
     at.toggle(key="show_mistakes").set_value(True).run()
     assert not at.exception
@@ -194,7 +194,7 @@ def test_a_refused_version_is_one_line_where_it_is_used(troubled):
 def test_compare_page_runs_what_it_can_of_a_zip_and_of_the_versions(troubled, faces):
     x, y = faces
     data, damaged = zip_with_a_damaged_entry(x, y)
-    at = run_page("pages/4_Compare_versions.py", model_version="tiny")
+    at = run_page("pages/5_Compare_versions.py", model_version="tiny")
     at.multiselect(key="compare_versions").set_value(["tiny", "tampered", "tiny-b"]).run()
     at.file_uploader(key="own_faces_zip").set_value(("mine.zip", data, "application/zip")).run()
     assert not at.exception, [e.value for e in at.exception]

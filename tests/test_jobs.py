@@ -194,7 +194,7 @@ def tab_env(tiny_version, fer_small_csv, tmp_path, monkeypatch):
 
 
 def test_the_training_tab_offers_only_what_the_server_allows(tab_env, sleeping_jobs):
-    at = run_page("pages/3_Training_explorer.py", model_version="tiny")
+    at = run_page("pages/4_Training_explorer.py", model_version="tiny")
     assert at.tabs[-1].label == "Train a version"
     assert not [t for t in at.text_input if t.label == "Data"]  # no free path
     data = next(s for s in at.selectbox if s.label == "Data")
@@ -217,6 +217,6 @@ def test_the_training_tab_offers_only_what_the_server_allows(tab_env, sleeping_j
 
 def test_a_read_only_deployment_has_no_training_tab(tab_env, monkeypatch):
     monkeypatch.setenv("FER_READ_ONLY", "1")
-    at = run_page("pages/3_Training_explorer.py", model_version="tiny")
+    at = run_page("pages/4_Training_explorer.py", model_version="tiny")
     assert "Train a version" not in [t.label for t in at.tabs]
     assert not [b for b in at.button if b.label == "Start training"]

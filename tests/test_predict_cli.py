@@ -6,9 +6,11 @@ import sys
 from pathlib import Path
 
 import cv2
+import pytest
 
 import fer
 from fer.cli import main
+from tests.e2e import media
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]
@@ -71,6 +73,26 @@ def test_video_csv_has_a_row_per_face_per_frame(tiny_version, tmp_path, capsys):
     assert "4 frames" in capsys.readouterr().out
 
 
+def test_video_summary_has_a_row_per_person_computed_from_the_per_frame_rows(tiny_version, tmp_path, capsys):
+    import pandas as pd
+
+    from fer.inference.summary import person_summary
+
+    video = tmp_path / "walk.avi"
+    media.write_face_clip(video, frames=16, fps=8.0)
+    rows, people = tmp_path / "rows.csv", tmp_path / "people.csv"
+    code = main(["predict", str(video), "--model", str(tiny_version), "--csv", str(rows), "--summary", str(people),
+                 "--no-progress"])
+    assert code == 0 and f"per-person summary in {people}" in capsys.readouterr().out
+    summary = pd.read_csv(people)
+    assert list(summary["person"]) == [1] and summary.loc[0, "frames"] == 16
+    assert summary.loc[0, "seconds on screen"] == 2.0  # 16 frames at 8 frames/s
+    expected = person_summary(pd.read_csv(rows), fps=8.0)
+    for column in ("dominant", "dominant share", *[c for c in summary.columns if c.startswith("share ")]):
+        assert summary.loc[0, column] == (expected.loc[0, column] if column == "dominant"
+                                          else pytest.approx(expected.loc[0, column], abs=1e-3))
+
+
 def test_the_command_line_prints_no_traceback(tiny_version, tmp_path):
     missing = tmp_path / "nowhere.jpg"
     result = subprocess.run([sys.executable, "-m", "fer", "predict", str(missing), "--model", str(tiny_version)],
@@ -78,3 +100,19 @@ def test_the_command_line_prints_no_traceback(tiny_version, tmp_path):
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert result.stderr.strip() == f"error: {missing}: no such file"
+
+
+def test_the_per_person_summary_is_computable_from_fer_read_results(tiny_version, tmp_path):
+    import pandas as pd
+
+    from fer.inference.summary import person_summary
+
+    (tmp_path / "clips").mkdir()
+    video = media.write_face_clip(tmp_path / "clips" / "walk.avi", frames=16, fps=8.0)
+    people = tmp_path / "people.csv"
+    assert main(["predict", str(video), "--model", str(tiny_version), "--summary", str(people), "--no-progress"]) == 0
+    fer.analyze([video.parent], out=tmp_path / "faces.parquet", model=str(tiny_version), progress=False)
+    rows = fer.read_results(tmp_path / "faces.parquet")
+    from_parquet = person_summary(rows[rows["kind"] == "video"], fps=8.0)
+    assert list(from_parquet["person"]) == list(pd.read_csv(people)["person"]) == [1]
+    assert from_parquet.loc[0, "seconds on screen"] == 2.0 and from_parquet.loc[0, "dominant"] in fer.EMOTIONS

@@ -11,6 +11,7 @@ import pytest
 
 from fer.inference import ModelFileError, YuNetDetector, create_detector, detector_for
 from fer.inference import detect as detect_module
+from fer.inference import detector_policy
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FACE_COUNTS = {"astronaut.jpg": 1, "three_faces.jpg": 3, "no_face.jpg": 0, "group_small_faces.jpg": 7}
@@ -33,7 +34,7 @@ def centre_in(box, truth) -> bool:
 
 
 def test_yunet_is_the_default_and_its_model_ships_inside_the_package():
-    assert detect_module.DEFAULT_DETECTOR == "yunet"
+    assert detector_policy.DEFAULT_DETECTOR == "yunet"
     assert isinstance(create_detector(), YuNetDetector)
     model = detect_module.YUNET_MODEL
     assert model.parent == Path(detect_module.__file__).parent / "models"

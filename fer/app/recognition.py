@@ -14,9 +14,15 @@ import numpy as np
 from PIL import Image
 
 from ..inference import ImageError, draw_faces, read_image, to_dataframe
+from ..inference.draw import face_caption
 from ..inference.results import Face
+from ..inference.summary import group_summaries
 from .public import hide_paths
 from .settings import MAX_UPLOAD_MB
+
+THUMBNAIL = 96          # px, a face's crop in the gallery
+CROP_MARGIN = 0.2       # of the face's size, around its box
+MAX_CAPTIONED = 6       # photos with more faces get only their numbers drawn (long captions would overlap)
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +53,14 @@ class SharedRecognizer:
 
 @dataclass
 class UploadResult:
-    """One uploaded file: its faces and the annotated image (RGB), or the reason it could not be read."""
+    """One uploaded file: its faces, the annotated image and each face's crop (RGB, THUMBNAIL px square), or
+    the reason it could not be read."""
 
     name: str
     faces: list[Face] = field(default_factory=list)
     annotated: np.ndarray | None = None
     error: str | None = None
+    crops: list[np.ndarray] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -70,14 +78,28 @@ def analyse_upload(recognizer, name: str, data: bytes, max_bytes: int = MAX_UPLO
     except Exception as e:  # keep the other uploads going; the server log keeps the details
         log.exception("recognition failed on %s", name)
         return UploadResult(name, error=f"{name}: recognition failed ({type(e).__name__}: {hide_paths(str(e))})")
-    return UploadResult(name, faces, cv2.cvtColor(draw_faces(bgr, faces), cv2.COLOR_BGR2RGB))
+    annotated = draw_faces(bgr, faces, numbered=True, numbers_only=len(faces) > MAX_CAPTIONED)
+    return UploadResult(name, faces, cv2.cvtColor(annotated, cv2.COLOR_BGR2RGB),
+                        crops=[face_thumbnail(bgr, face.box) for face in faces])
+
+
+def face_thumbnail(bgr: np.ndarray, box, size: int = THUMBNAIL) -> np.ndarray:
+    """The face with a margin around it, as an RGB square of `size` px (edges padded where the photo ends)."""
+    x, y, w, h = box
+    side = int(round(max(w, h) * (1 + 2 * CROP_MARGIN)))
+    x0, y0 = int(round(x + w / 2 - side / 2)), int(round(y + h / 2 - side / 2))
+    padded = cv2.copyMakeBorder(bgr, side, side, side, side, cv2.BORDER_CONSTANT, value=(255, 255, 255))
+    crop = padded[y0 + side:y0 + 2 * side, x0 + side:x0 + 2 * side]
+    crop = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA if side > size else cv2.INTER_LINEAR)
+    return cv2.cvtColor(crop, cv2.COLOR_BGR2RGB)
 
 
 FACE_BYTES = 1024  # what one Face costs in the cache, roughly (box, probabilities, landmarks)
 
 
 def result_bytes(result: UploadResult) -> int:
-    return (0 if result.annotated is None else result.annotated.nbytes) + FACE_BYTES * (1 + len(result.faces))
+    return ((0 if result.annotated is None else result.annotated.nbytes) + sum(c.nbytes for c in result.crops)
+            + FACE_BYTES * (1 + len(result.faces)))
 
 
 class ByteBudgetCache:
@@ -116,7 +138,8 @@ class ByteBudgetCache:
 
 
 def face_title(index: int, face: Face) -> str:
-    return f"Face {index + 1}: {face.label} ({face.confidence:.0%})"
+    """"3 happy 87%": the face's number (as drawn on the annotated image), label and confidence."""
+    return face_caption(face, index + 1)
 
 
 def results_table(results: list[UploadResult]):
@@ -127,6 +150,20 @@ def results_table(results: list[UploadResult]):
 
 def results_csv(results: list[UploadResult]) -> str:
     return results_table(results).to_csv(index=False)
+
+
+def summary_table(results: list[UploadResult]):
+    """The group summary (fer.inference.summary.group_summaries) of each photo with faces, and over all."""
+    return group_summaries(results_table(results))
+
+
+def summary_csv(results: list[UploadResult]) -> str:
+    return summary_table(results).to_csv(index=False)
+
+
+def filter_faces(table, emotions, min_confidence: float = 0.0):
+    """The rows of a per-face table whose label is one of `emotions`, at `min_confidence` or more."""
+    return table[table["label"].isin(list(emotions)) & (table["confidence"] >= min_confidence)]
 
 
 def results_json(results: list[UploadResult]) -> str:

@@ -17,7 +17,7 @@ from ..data import DataError, load_dataset
 from ..version.evaluation import evaluate
 from ..version.model import ModelVersion, load
 from ..inference import Recognizer, list_detectors
-from ..inference.detect import DEFAULT_DETECTOR, MIN_FACE_BY_SENSITIVITY, SMALL_FACES
+from ..inference.detector_policy import DEFAULT_DETECTOR, DEFAULT_SMALL_FACES, MIN_FACE_BY_SENSITIVITY, SMALL_FACES
 from . import settings, tempfiles
 from .public import hide_paths
 from .recognition import ByteBudgetCache, SharedRecognizer, UploadResult, analyse_upload
@@ -28,7 +28,6 @@ DETECTOR_KEY = "face_detector"
 _DETECTOR_PICKER_KEY = "_face_detector_picker"
 SMALL_FACES_KEY = "small_faces"
 _SMALL_FACES_PICKER_KEY = "_small_faces_picker"
-DEFAULT_SMALL_FACES = "normal"
 
 
 def checkpoints_root() -> str:
@@ -116,21 +115,27 @@ def secrets() -> dict:
         return {}
 
 
+HOME_ICON = ":material/sentiment_satisfied:"
+
+
 class AppPage(NamedTuple):
     path: str
     title: str
-    icon: str
+    icon: str  # a Material icon (":material/name:"): emoji show as empty boxes where no emoji font is installed
     url_path: str
     purpose: str  # one line for the home page's list
 
 
 PAGES = [  # the app's navigation, in order, after the home page (streamlit_app.py)
-    AppPage("pages/1_Upload_photos.py", "Upload photos", "📷", "Upload_photos", "faces, emotions and downloads"),
-    AppPage("pages/5_Video.py", "Video", "🎞️", "Video", "emotion timelines of a clip, per face"),
-    AppPage("pages/2_Live_webcam.py", "Live webcam", "🎥", "Live_webcam", "emotions in real time over WebRTC"),
-    AppPage("pages/3_Training_explorer.py", "Training explorer", "📈", "Training_explorer",
+    AppPage("pages/1_Upload_photos.py", "Upload photos", ":material/photo_camera:", "Upload_photos",
+            "faces, emotions, group summaries and downloads"),
+    AppPage("pages/2_Video.py", "Video", ":material/movie:", "Video", "per-person summaries and emotion timelines"),
+    AppPage("pages/3_Live_webcam.py", "Live webcam", ":material/videocam:", "Live_webcam",
+            "emotions in real time over WebRTC"),
+    AppPage("pages/4_Training_explorer.py", "Training explorer", ":material/monitoring:", "Training_explorer",
             "curves, confusion, mistakes"),
-    AppPage("pages/4_Compare_versions.py", "Compare versions", "⚖️", "Compare_versions", "side by side"),
+    AppPage("pages/5_Compare_versions.py", "Compare versions", ":material/compare_arrows:", "Compare_versions",
+            "side by side"),
 ]
 
 
@@ -154,8 +159,10 @@ def _clean_stale_uploads_once() -> int:
     return len(tempfiles.clean_stale())
 
 
-def page_header(title: str, icon: str, intro: str | None = None) -> None:
-    """Every page opens the same way: tab title and icon, wide layout, heading, one line on what it does."""
+def page_header(title: str, icon: str | None = None, intro: str | None = None) -> None:
+    """Every page opens the same way: tab title and icon (by default the page's own in PAGES), wide layout,
+    heading, one line on what it does."""
+    icon = icon or next((page.icon for page in PAGES if page.title == title), HOME_ICON)
     _leave_pages_folder_mode()
     _clean_stale_uploads_once()
     st.set_page_config(page_title=title, page_icon=icon, layout="wide")

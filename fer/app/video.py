@@ -1,6 +1,7 @@
 """The video page's logic (no Streamlit here): an uploaded clip through `fer.inference.process_video` (the
 code behind `python -m fer predict video.mp4`), frame by frame, into a per-frame CSV, a browser-playable
-annotated copy and compact per-face timelines; frames read back by index for the scrubber; saliency on them.
+annotated copy, compact per-face timelines and a summary per person; frames read back by index for the
+scrubber.
 
 Memory stays flat in the length of the video: frames are read, recognised and written one at a time; what is
 kept is, per tracked face and frame, its box, landmarks and 14 probabilities (float32 arrays, ~120 bytes).
@@ -11,14 +12,16 @@ import shutil
 import weakref
 from array import array
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import cv2
 import numpy as np
+import pandas as pd
 
 from ..inference import VideoError, process_video
-from ..inference.draw import EMOTION_COLORS
 from ..inference.results import Detection, Face
+from ..inference.summary import person_summary
 from .settings import MAX_UPLOAD_MB
 from .tempfiles import new_temp_dir
 
@@ -49,12 +52,6 @@ def annotated_format() -> AnnotatedFormat:
     if "libvpx-vp9" in available:
         return AnnotatedFormat(".webm", "video/webm", "WebM, VP9")
     return AnnotatedFormat(".webm", "video/webm", "WebM, VP8")
-
-
-def emotion_hex(label: str) -> str:
-    """The emotion's colour on annotated frames, as #rrggbb (the drawing colours are BGR)."""
-    b, g, r = EMOTION_COLORS.get(label, (0, 255, 0))
-    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 class _TrackColumns:
@@ -170,6 +167,17 @@ class VideoAnalysis:
                                            raw=track.raw[i])
             faces.append(face)
         return sorted(faces, key=lambda f: f.face_id)
+
+    @cached_property
+    def people(self) -> pd.DataFrame:
+        """One row per tracked person (fer.inference.summary.person_summary over the per-frame CSV)."""
+        return person_summary(pd.read_csv(self.csv_path), fps=self.fps)
+
+    def people_csv(self) -> str:
+        return self.people.to_csv(index=False, float_format="%.4g")
+
+    def people_name(self) -> str:
+        return f"{Path(self.name).stem}_people.csv"
 
     def csv_bytes(self) -> bytes:
         return self.csv_path.read_bytes()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from ..inference.detect import DetectorSettings
+from ..inference.detector_policy import DetectorSettings
 
 
 @dataclass(frozen=True)

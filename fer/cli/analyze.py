@@ -12,7 +12,7 @@ import sys
 from ..batch import ENGINES, analyze, files_table_path
 from ..defaults import BACKENDS, TTA_MODES
 from ..inference import list_detectors
-from ..inference.detect import DEFAULT_DETECTOR, SMALL_FACES
+from ..inference.detector_policy import DEFAULT_DETECTOR, SMALL_FACES
 
 SHARED = ("model",)
 

@@ -2,7 +2,9 @@
 
 Images: one line per face, or --json (one document for all inputs), or --csv FILE (one row per face).
 Videos (.mp4 .avi .mov .mkv .webm): faces tracked over the frames; --csv FILE gets one row per face per
-frame (with several videos, or videos and images together, each video gets FILE_<video name>.csv).
+frame (with several videos, or videos and images together, each video gets FILE_<video name>.csv);
+--summary FILE one row per tracked person (time on screen, share of time in each emotion, dominant emotion,
+moments of strongest change), named the same way.
 --save-annotated: a directory for annotated copies, or the output file when there is a single input.
 A bad input prints a one-line error naming it and makes the exit status 1; the other inputs still run.
 """
@@ -18,9 +20,11 @@ import cv2
 
 from ..defaults import CHOOSABLE_BACKENDS, DEFAULT_BACKEND, TTA_MODES
 from ..inference import ImageError, Recognizer, VideoError, draw_faces, is_video, list_detectors, process_video
-from ..inference.detect import (DEFAULT_DETECTOR, DEFAULT_SCORE_THRESHOLD, MIN_FACE_BY_SENSITIVITY, SMALL_FACES,
-                                YUNET_SCORE_THRESHOLD)
+from ..inference.detect import DEFAULT_SCORE_THRESHOLD, YUNET_SCORE_THRESHOLD
+from ..inference.detector_policy import DEFAULT_DETECTOR, DEFAULT_SMALL_FACES, MIN_FACE_BY_SENSITIVITY, SMALL_FACES
 from ..inference.recognizer import DEFAULT_SMOOTHING
+from ..inference.summary import person_summary
+from ..inference.video import FaceRows
 from ..version import resolve
 
 SHARED = ("model", "root")
@@ -37,9 +41,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     output = p.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON document for all inputs")
     output.add_argument("--csv", metavar="FILE", help="write one row per face (per frame, for videos)")
+    p.add_argument("--summary", metavar="FILE", help="videos: write one row per tracked person (CSV)")
     p.add_argument("--save-annotated", metavar="DIR|FILE", help="write copies with the faces drawn on them")
     photo, stream = MIN_FACE_BY_SENSITIVITY["photo"], MIN_FACE_BY_SENSITIVITY["stream"]
-    p.add_argument("--small-faces", default="normal", choices=SMALL_FACES,
+    p.add_argument("--small-faces", default=DEFAULT_SMALL_FACES, choices=SMALL_FACES,
                    help="smallest face looked for, as in the app's sidebar: images " +
                         ", ".join(f"{k} {v} px" for k, v in photo.items()) + "; videos " +
                         ", ".join(f"{k} {v} px" for k, v in stream.items()) + " (default %(default)s)")
@@ -106,10 +111,17 @@ def predict_image(recognizer: Recognizer, path: str, args, image_rows) -> dict:
 def predict_video(recognizer: Recognizer, path: str, args) -> dict:
     csv_path = video_csv_path(args.csv, path, args.paths) if args.csv else None
     target = annotated_path(path, args.save_annotated, len(args.paths)) if args.save_annotated else None
+    rows = FaceRows(recognizer.labels) if args.summary else None
     summary = process_video(recognizer, path, csv_path=csv_path, annotated_path=target,
-                            detect_every=args.detect_every, progress=not args.no_progress and not args.json)
+                            detect_every=args.detect_every, progress=not args.no_progress and not args.json,
+                            on_frame=rows)
+    if rows is not None:
+        summary["summary"] = str(video_csv_path(args.summary, path, args.paths))
+        people = person_summary(rows.table(summary["video_fps"]), fps=summary["video_fps"])
+        people.to_csv(summary["summary"], index=False, float_format="%.4g")
     if not args.json:
         where = f", rows in {csv_path}" if csv_path else ""
+        where += f", per-person summary in {summary['summary']}" if rows is not None else ""
         print(f"{path}: {summary['frames']} frames, {summary['rows']} face rows, {summary['tracks']} tracked "
               f"face(s), {summary['processing_fps']} frames/s{where}")
     return summary

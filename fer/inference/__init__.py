@@ -7,8 +7,9 @@
     fer.inference.process_video(rec, "clip.mp4", csv_path="faces.csv")
 """
 from .align import FACE_SIZE, aligned_crop, face_crop, face_crops
-from .detect import (DetectorSettings, FaceDetector, HaarDetector, ModelFileError, MTCNNDetector, YuNetDetector,
-                     create_detector, detect_faces, detector_for, detector_settings, list_detectors, register_detector)
+from .detect import (FaceDetector, HaarDetector, ModelFileError, MTCNNDetector, YuNetDetector, create_detector,
+                     detect_faces, list_detectors, register_detector)
+from .detector_policy import DetectorSettings, detector_for, detector_settings
 from .draw import draw_faces, draw_fps
 from .io import MAX_BYTES, MAX_PIXELS, ImageError, read_image
 from .recognizer import BACKENDS, Recognizer

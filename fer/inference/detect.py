@@ -1,14 +1,11 @@
 """Face detectors behind one small interface: `detect(bgr) -> list[Detection]`.
 
-    detector_for("photo")                     # the product's setting for photos: YuNet, faces from 20 px
-    detector_for("stream")                    # ... for camera frames and videos: YuNet at reduced size
     create_detector("yunet", min_face_size=20)                         # default: 5 landmarks, fast, small faces
     create_detector("mtcnn", min_face_size=60, score_threshold=0.95)   # 5 landmarks, slower
     create_detector("haar")                                            # OpenCV Haar cascade: no landmarks
     register_detector("mine", MyDetector)                              # any class with detect(bgr)
 
-Every caller (upload page, webcam page, `python -m fer predict`, Recognizer, videos) gets its detector from
-`detector_settings(use, ...)`, so one use (photo or stream) finds the same faces everywhere.
+Which detector and setting each use (photo or stream) gets is fer.inference.detector_policy.
 """
 from __future__ import annotations
 
@@ -16,7 +13,6 @@ import hashlib
 import sys
 import types
 import warnings
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Protocol, runtime_checkable
 
@@ -25,7 +21,7 @@ import numpy as np
 
 from .results import Detection
 
-DEFAULT_MIN_FACE_SIZE = 60
+DEFAULT_MIN_FACE_SIZE = 60  # MTCNN's and Haar's own default; the product's uses set theirs
 DEFAULT_SCORE_THRESHOLD = 0.95
 MAX_DETECT_SIDE = 1280  # larger images are shrunk for detection only (MTCNN, Haar); crops come from the full image
 
@@ -41,6 +37,9 @@ LEVEL_SHORT_SIDE = 400     # px: pyramid levels go on until the short side is un
 LEVEL_STEP = 3             # each pyramid level is the previous one shrunk by this factor
 TILE, TILE_OVERLAP = 640, 96  # levels over TILE_OVER px are searched in tiles (faces < 96 px fit in one tile)
 TILE_OVER = 1280
+SAME_FACE_SHARE = 0.5   # a box with this share of its area inside a better-scored box is the same face
+GHOST_SIZE = 0.6        # a box at most this fraction of a better-scored face's width, lying mostly in that
+HEAD_MARGIN = 0.3       # face's head (its box widened by this fraction on every side), is a part of it (an ear)
 
 
 @runtime_checkable
@@ -239,7 +238,7 @@ class YuNetDetector:
                 if score < self.score_threshold:
                     continue
             detections.append(Detection(box, score, row[4:14].reshape(5, 2)))
-        return sorted(detections, key=lambda d: (d.box[0], d.box[1]))
+        return sorted(merge_nested(detections), key=lambda d: (d.box[0], d.box[1]))
 
     def _second_look(self, bgr: np.ndarray, row: np.ndarray) -> float:
         """The best score of a face found in the surroundings of detection `row` (3x its size), scaled so that
@@ -259,6 +258,41 @@ class YuNetDetector:
             if x <= ax <= x + w and y <= ay <= y + h:
                 best = max(best, float(again[14]))
         return best
+
+
+def inside_share(box, other) -> float:
+    """The share of `box`'s area that lies inside `other` (boxes as x, y, w, h)."""
+    x, y, w, h = box
+    ox, oy, ow, oh = other
+    across = max(0.0, min(x + w, ox + ow) - max(x, ox))
+    down = max(0.0, min(y + h, oy + oh) - max(y, oy))
+    return across * down / max(w * h, 1e-9)
+
+
+def head_box(box, margin: float = HEAD_MARGIN) -> tuple[float, float, float, float]:
+    x, y, w, h = box
+    return x - margin * w, y - margin * h, w * (1 + 2 * margin), h * (1 + 2 * margin)
+
+
+def same_face(box, kept) -> bool:
+    """Whether `box` (scored lower) shows the face of the kept box `kept` again or a part of its head: half of
+    the smaller of the two lies inside the other (IoU misses a small box nested in a big one), or `box` is much
+    smaller and lies mostly in `kept`'s head."""
+    smaller, larger = (box, kept) if box[2] * box[3] <= kept[2] * kept[3] else (kept, box)
+    if inside_share(smaller, larger) >= SAME_FACE_SHARE:
+        return True
+    return box[2] <= GHOST_SIZE * kept[2] and inside_share(box, head_box(kept)) >= SAME_FACE_SHARE
+
+
+def merge_nested(detections: list[Detection]) -> list[Detection]:
+    """One detection per face: best score first, each detection kept unless it is the same face as (or a part
+    of the head of) one kept before it (`same_face`). The pyramid's levels, its tiles and the second look
+    can each find a face, or a part of one, at their own scale."""
+    kept: list[Detection] = []
+    for detection in sorted(detections, key=lambda d: -d.score):
+        if not any(same_face(detection.box, k.box) for k in kept):
+            kept.append(detection)
+    return kept
 
 
 def _tile_starts(length: int) -> list[int]:
@@ -308,63 +342,3 @@ def detect_faces(detector: FaceDetector, bgr: np.ndarray, max_side: int | None =
         full = d.scaled(1 / factor)
         out.append(Detection(clip_box(full.box, width, height), full.score, full.landmarks))
     return out
-
-
-# One detector setting per use. "photo": uploads, `predict` on images, Recognizer.predict; "stream": the webcam
-# page, videos (FaceStream). Streams are detected at a reduced size (their faces are large and every frame
-# counts); photos look for faces from 20 px (or 1/100 of the short side on big photos), small photos upscaled.
-USES = ("photo", "stream")
-DEFAULT_DETECTOR = "yunet"
-SMALL_FACES = ("fewer", "normal", "more")  # the app's "small faces" sensitivity: smallest face looked for
-MIN_FACE_BY_SENSITIVITY = {"photo": {"fewer": 40, "normal": 20, "more": 12},
-                           "stream": {"fewer": 80, "normal": 48, "more": 24}}
-MIN_FACE_FRACTION = {"photo": {"fewer": 0.02, "normal": 0.01, "more": 0.005},  # of a photo's short side
-                     "stream": {"fewer": 0.0, "normal": 0.0, "more": 0.0}}
-
-
-@dataclass(frozen=True)
-class DetectorSettings:
-    """What a detector is built from: name, smallest face (px), score threshold (None: the detector's own)."""
-
-    detector: str = DEFAULT_DETECTOR
-    min_face_size: int = MIN_FACE_BY_SENSITIVITY["photo"]["normal"]
-    score_threshold: float | None = None
-    min_face_fraction: float = 0.0
-
-    def options(self) -> dict:
-        """Keyword arguments for the built-in detectors (a registered one gets none)."""
-        if self.detector == "yunet":
-            options = {"min_face_size": self.min_face_size, "min_face_fraction": self.min_face_fraction}
-        elif self.detector in ("mtcnn", "haar"):
-            options = {"min_face_size": self.min_face_size}
-        else:
-            return {}
-        if self.score_threshold is not None and self.detector != "haar":
-            options["score_threshold"] = self.score_threshold
-        return options
-
-    def create(self) -> FaceDetector:
-        return create_detector(self.detector, **self.options())
-
-
-def detector_settings(use: str = "photo", detector: str | None = None, small_faces: str = "normal",
-                      min_face_size: int | None = None, score_threshold: float | None = None) -> DetectorSettings:
-    """The detector setting for a use ("photo" or "stream"): `detector` (default yunet), the smallest face from
-    the `small_faces` sensitivity (fewer / normal / more) unless `min_face_size` is given."""
-    if use not in USES:
-        raise ValueError(f"unknown use {use!r}; use one of {', '.join(USES)}")
-    if small_faces not in SMALL_FACES:
-        raise ValueError(f"unknown small-faces sensitivity {small_faces!r}; use one of {', '.join(SMALL_FACES)}")
-    settings = DetectorSettings(detector or DEFAULT_DETECTOR, MIN_FACE_BY_SENSITIVITY[use][small_faces],
-                                score_threshold, MIN_FACE_FRACTION[use][small_faces])
-    if min_face_size is not None:
-        settings = replace(settings, min_face_size=int(min_face_size), min_face_fraction=0.0)
-    return settings
-
-
-def detector_for(use: str = "photo", detector: str | FaceDetector | None = None, **kwargs) -> FaceDetector:
-    """A detector with the product's setting for `use` (see detector_settings); a detector object is returned
-    as it is."""
-    if detector is not None and not isinstance(detector, str):
-        return create_detector(detector)
-    return detector_settings(use, detector, **kwargs).create()

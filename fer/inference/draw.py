@@ -14,9 +14,18 @@ EMOTION_COLORS = {
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
-def face_caption(face: Face) -> str:
-    prefix = f"#{face.face_id} " if face.face_id is not None else ""
-    return f"{prefix}{face.label} {face.confidence:.0%}"
+def emotion_hex(label: str) -> str:
+    """The emotion's colour on annotated images, as #rrggbb for charts (the drawing colours are BGR)."""
+    b, g, r = EMOTION_COLORS.get(label, (0, 255, 0))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def face_caption(face: Face, number: int | None = None, short: bool = False) -> str:
+    """"#2 happy 87%" (a tracked face), "3 happy 87%" (face number 3 of a photo), or only the number (`short`)."""
+    prefix = f"#{face.face_id}" if face.face_id is not None else ("" if number is None else str(number))
+    if short and prefix:
+        return prefix
+    return f"{prefix} {face.label} {face.confidence:.0%}".strip()
 
 
 def draw_label(image: np.ndarray, text: str, origin: tuple[int, int], color, scale: float) -> None:
@@ -30,17 +39,21 @@ def draw_label(image: np.ndarray, text: str, origin: tuple[int, int], color, sca
     cv2.putText(image, text, (x + 2, y - baseline - 2), FONT, scale, text_color, thickness, cv2.LINE_AA)
 
 
-def draw_faces(bgr: np.ndarray, faces: list[Face], landmarks: bool = False) -> np.ndarray:
-    """A copy of `bgr` with each face's box and "#id label 87%" caption drawn on it."""
+def draw_faces(bgr: np.ndarray, faces: list[Face], landmarks: bool = False, numbered: bool = False,
+               numbers_only: bool = False) -> np.ndarray:
+    """A copy of `bgr` with each face's box and "#id label 87%" caption drawn on it. `numbered`: faces are
+    numbered 1, 2, ... in the caption; `numbers_only`: the caption is only that number, small (for photos of
+    many faces, whose long captions would overlap)."""
     out = np.ascontiguousarray(bgr).copy()
     if out.ndim == 2:
         out = cv2.cvtColor(out, cv2.COLOR_GRAY2BGR)
     scale = max(0.4, min(1.2, max(out.shape[:2]) / 1000))
-    for face in faces:
+    for number, face in enumerate(faces, 1):
         x, y, w, h = face.box
         color = EMOTION_COLORS.get(face.label, (0, 255, 0))
-        cv2.rectangle(out, (x, y), (x + w, y + h), color, max(2, int(round(scale * 3))))
-        draw_label(out, face_caption(face), (x, y), color, scale)
+        cv2.rectangle(out, (x, y), (x + w, y + h), color, max(2 if not numbers_only else 1, int(round(scale * 3))))
+        caption = face_caption(face, number if numbered or numbers_only else None, short=numbers_only)
+        draw_label(out, caption, (x, y), color, max(0.35, min(scale, w / 50)) if numbers_only else scale)
         if landmarks and face.landmarks is not None:
             for px, py in face.landmarks:
                 cv2.circle(out, (int(px), int(py)), max(2, int(scale * 3)), color, cv2.FILLED)

@@ -7,7 +7,8 @@ import numpy as np
 from ..defaults import BACKENDS, DEFAULT_BACKEND, TTA_MODES
 from ..version.classifiers import load_classifier
 from .align import face_crops
-from .detect import MAX_DETECT_SIDE, USES, DetectorSettings, create_detector, detect_faces, detector_settings
+from .detect import MAX_DETECT_SIDE, create_detector, detect_faces
+from .detector_policy import USES, DetectorSettings, detector_settings
 from .io import MAX_BYTES, MAX_PIXELS, read_image
 from .results import Detection, Face
 
@@ -28,7 +29,7 @@ class Recognizer:
     None (the version's own TTA), with the version's calibration; both may be overridden.
     `detector`: "yunet" (default: landmarks, fast, small faces), "mtcnn" (landmarks, slower), "haar" (no
     landmarks), a registered name, or an object with detect(bgr). Photos (predict) and streams (FaceStream,
-    videos) each get the product's detector setting for that use (fer.inference.detect.detector_settings):
+    videos) each get the product's detector setting for that use (fer.inference.detector_policy.detector_settings):
     photos look for faces from 20 px (`small_faces`: "fewer" 40 px, "normal" 20 px, "more" 12 px), streams
     detect at reduced size (faces from 48 px; 80 / 48 / 24). `min_face_size` and `score_threshold`, when
     given, override both uses. `smoothing`: the default temporal smoothing of streams and videos made from this

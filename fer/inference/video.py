@@ -129,6 +129,25 @@ def csv_row(frame: int, time_s: float, face) -> list:
             face.label, round(face.confidence, 5)]
 
 
+class FaceRows:
+    """process_video's on_frame callback keeping every face's CSV row (csv_columns): the video's per-face table
+    without writing the CSV, e.g. for fer.inference.summary.person_summary."""
+
+    def __init__(self, labels):
+        self.labels, self.rows = list(labels), []
+
+    def __call__(self, index: int, total: int | None, faces) -> None:
+        self.rows.extend(csv_row(index, 0.0, face) for face in faces)
+
+    def table(self, fps: float):
+        """The rows as a DataFrame, `time_s` from the frame numbers at `fps`."""
+        import pandas as pd
+
+        table = pd.DataFrame(self.rows, columns=csv_columns(self.labels))
+        table["time_s"] = (table["frame"] / fps).round(4)
+        return table
+
+
 def process_video(recognizer, path, csv_path=None, annotated_path=None, detect_every: int = 1,
                   smoothing: float | None = None, progress: bool = True, on_frame=None) -> dict:
     """Recognise the faces of every frame of a video; returns a summary (frames, rows, tracks, speed).

@@ -130,3 +130,13 @@ def write_face_video(path: str | Path, frames: int = 60) -> Path:
     jpeg = cv2.imencode(".jpg", camera_frame(), [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
     Path(path).write_bytes(jpeg * frames)
     return Path(path)
+
+
+def open_face(page, number: int, timeout_ms: float) -> None:
+    """On the upload page: choose face `number` in "Open a face" and wait for its probability chart."""
+    charts = page.locator(".js-plotly-plot").count()
+    choice = page.get_by_test_id("stSelectbox").filter(has_text="Open a face").locator("input")
+    choice.click(timeout=timeout_ms)
+    choice.press_sequentially(f"{number} ")  # options read "3 happy 87%": the first match is face `number`
+    choice.press("Enter")
+    page.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot').length > {charts}", timeout=timeout_ms)

@@ -1,4 +1,5 @@
-"""In a real browser: upload a face photo, see its face card with an emotion, move between pages."""
+"""In a real browser: upload a face photo, see its face in the gallery with an emotion, move between pages whose
+icons are Material icons (no emoji, which need an emoji font)."""
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ from fer.labels import EMOTIONS
 from . import harness
 
 pytestmark = pytest.mark.e2e
-FACE_TITLE = re.compile(rf"Face 1: ({'|'.join(EMOTIONS)}) \(\d+%\)")
+FACE_TITLE = re.compile(rf"^1 ({'|'.join(EMOTIONS)}) \d+%$")  # the gallery's caption of face 1
 SLOW_MS = 300_000  # the first page load imports torch, OpenCV and the detector; CI machines may be busy
 
 
@@ -33,6 +34,7 @@ def test_upload_shows_a_face_card_with_an_emotion_then_pages_switch(app_url, pag
     assert page.get_by_test_id("stException").count() == 0
 
     nav = page.get_by_test_id("stSidebarNav")
+    assert nav.get_by_test_id("stIconMaterial").count() == 6  # Home and the five pages
     nav.get_by_text("Training explorer").click()
     page.get_by_role("heading", name="Training explorer").wait_for(timeout=SLOW_MS)
     page.get_by_role("tab", name="Learning curves").wait_for(timeout=SLOW_MS)

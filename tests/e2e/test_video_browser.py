@@ -1,5 +1,5 @@
-"""In a real browser: a generated clip on the video page (timeline, scrubber, saliency, the annotated video
-playing, both downloads), saliency on the upload page, and two versions evaluated on an uploaded zip."""
+"""In a real browser: a generated clip on the video page (per-person summary, timeline, scrubber, saliency, the
+annotated video playing, the downloads), saliency on the upload page, and two versions evaluated on an uploaded zip."""
 from __future__ import annotations
 
 import csv
@@ -25,14 +25,17 @@ def app_url(two_versions, artifacts, tmp_path_factory):
         yield url
 
 
-def test_video_timeline_scrubber_saliency_and_downloads(app_url, page, artifacts, tmp_path):
+def test_video_summary_timeline_scrubber_saliency_and_downloads(app_url, page, artifacts, tmp_path):
     clip = media.write_face_clip(tmp_path / "walk.mp4", CLIP_FRAMES)
     page.goto(app_url + "/Video")
     page.get_by_role("heading", name="Video").first.wait_for(timeout=SLOW_MS)
     page.locator("input[type='file']").set_input_files(str(clip), timeout=SLOW_MS)
+    page.get_by_role("heading", name="Per person").wait_for(timeout=SLOW_MS)
     page.get_by_role("heading", name="Emotions over time").wait_for(timeout=SLOW_MS)
-    timeline = page.locator(".js-plotly-plot").first
+    shares, timeline = page.locator(".js-plotly-plot").first, page.locator(".js-plotly-plot").nth(1)
     timeline.wait_for(timeout=SLOW_MS)
+    assert shares.get_by_text("Share of each person's time in each emotion").count() == 1
+    assert shares.get_by_text("#1").count() >= 1  # the one tracked person's bar
     assert timeline.get_by_text("face #1").count() >= 1  # the timeline's title names the tracked face
     assert timeline.locator(".legendtext").all_text_contents() == list(EMOTIONS)
 
@@ -47,6 +50,12 @@ def test_video_timeline_scrubber_saliency_and_downloads(app_url, page, artifacts
         page.get_by_text("Download per-frame results (CSV)").click()
     rows = list(csv.DictReader(open(download.value.path(), newline="")))
     assert len(rows) == CLIP_FRAMES and rows[0]["label"] in EMOTIONS
+    with page.expect_download(timeout=SLOW_MS) as download:
+        page.get_by_text("Download the per-person summary (CSV)").click()
+    (person,) = list(csv.DictReader(open(download.value.path(), newline="")))
+    labels = [row["label"] for row in rows]
+    assert person["person"] == "1" and float(person["seconds on screen"]) == pytest.approx(CLIP_FRAMES / 8)
+    assert float(person["dominant share"]) == pytest.approx(labels.count(person["dominant"]) / CLIP_FRAMES, abs=1e-3)
     with page.expect_download(timeout=SLOW_MS) as download:
         page.get_by_text("Download the annotated video (MP4, H.264)").click()
     assert download.value.suggested_filename == "walk_annotated.mp4"
@@ -73,10 +82,10 @@ def test_upload_page_saliency(app_url, page, face_photo, artifacts):
     page.goto(app_url + "/Upload_photos")
     page.get_by_role("heading", name="Upload photos").wait_for(timeout=SLOW_MS)
     page.locator("input[type='file']").set_input_files(str(face_photo), timeout=SLOW_MS)
-    page.get_by_text("Why these labels? (saliency)").click(timeout=SLOW_MS)
+    harness.open_face(page, 1, SLOW_MS)
+    page.get_by_text("Why this label? (saliency)").click(timeout=SLOW_MS)
     page.get_by_text("Grad-CAM").wait_for(timeout=SLOW_MS)
-    page.get_by_text("Face 1: why").wait_for(timeout=SLOW_MS)
-    page.wait_for_function(LOADED_IMAGES, arg=3, timeout=SLOW_MS)  # the photo, its overlay, the faces' maps
+    page.wait_for_function(LOADED_IMAGES, arg=4, timeout=SLOW_MS)  # photo, gallery crop, opened crop, its map
     page.screenshot(path=str(artifacts / "upload-saliency.png"), full_page=True)
     assert page.get_by_test_id("stException").count() == 0
 

@@ -9,7 +9,7 @@ from fer.app import own_faces, summaries, ui
 from fer.data import DataError
 from fer.version.card import locate_data
 
-ui.page_header("Compare versions", "⚖️")
+ui.page_header("Compare versions")
 name = ui.require_model("photo", load=False)  # a version that cannot be loaded is reported where it is run
 root = ui.checkpoints_root()
 cards = ui.read_cards(root)

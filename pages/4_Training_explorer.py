@@ -8,7 +8,7 @@ from fer.labels import EMOTIONS
 from fer.version import read_history
 from fer.version.card import locate_data
 
-ui.page_header("Training explorer", "📈")
+ui.page_header("Training explorer")
 name = ui.require_model("photo", load=False)  # the cards and curves need no model; the faces tab loads it
 root = ui.checkpoints_root()
 card = ui.read_cards(root)[name]

@@ -1,17 +1,18 @@
-"""Video: upload a clip; per tracked face an emotion timeline, a frame scrubber, saliency, CSV and video downloads."""
+"""Video: upload a clip; per tracked person a summary, an emotion timeline, a frame scrubber, saliency, CSV and
+video downloads."""
 import streamlit as st
 
 from fer import viz
-from fer.app import saliency, ui
+from fer.app import gallery, saliency, ui
 from fer.app import video as clips
 from fer.inference import LIVE_DETECT_EVERY
 
 ANALYSIS_KEY = "_video_analysis"
 MAX_TIMELINES = 6
 
-ui.page_header("Video", "🎞️", f"Upload a clip ({', '.join(clips.VIDEO_TYPES)}, up to {clips.MAX_VIDEO_MB} MB). "
-               "Every face is tracked from frame to frame; see how each one's emotions change, scrub through the "
-               "annotated frames, and download the per-frame results and the annotated video.")
+ui.page_header("Video", intro=f"Upload a clip ({', '.join(clips.VIDEO_TYPES)}, up to {clips.MAX_VIDEO_MB} MB). "
+               "Every face is tracked from frame to frame; see how each person felt overall and how their emotions "
+               "changed, scrub through the annotated frames, and download the results and the annotated video.")
 name = ui.require_model("photo")
 detector = ui.sidebar_detector_picker()
 small_faces = ui.sidebar_small_faces_picker("stream")
@@ -51,18 +52,30 @@ cols[0].metric("Frames", result.frames)
 cols[1].metric("Duration", f"{result.duration_s:.1f} s")
 cols[2].metric("Tracked faces", len(result.tracks))
 cols[3].metric("Processed at", f"{summary['processing_fps']:.1f} frames/s")
-csv_col, video_col = st.columns(2)
+csv_col, people_col, video_col = st.columns(3)
 csv_col.download_button("Download per-frame results (CSV)", result.csv_bytes(), result.csv_name(), "text/csv",
-                        on_click="ignore", key="video_csv")
+                        on_click="ignore", key="video_csv", icon=":material/download:")
+people_col.download_button("Download the per-person summary (CSV)", result.people_csv(), result.people_name(),
+                           "text/csv", on_click="ignore", key="video_people", icon=":material/download:")
 video_col.download_button(f"Download the annotated video ({result.output.label})", result.annotated_bytes(),
-                          result.annotated_name(), result.output.mime, on_click="ignore", key="video_annotated")
-st.video(str(result.annotated_path), format=result.output.mime)
+                          result.annotated_name(), result.output.mime, on_click="ignore", key="video_annotated",
+                          icon=":material/download:")
 
-st.subheader("Emotions over time")
+st.subheader("Per person")
 if not result.tracks:
     st.warning(f"No face found in {upload.name}. Try a clip where faces are larger or face the camera.")
+    st.video(str(result.annotated_path), format=result.output.mime)
+else:
+    chart_col, video_col = st.columns([3, 2])
+    with chart_col:
+        gallery.shares_chart(result.people, "person", key="people_shares", prefix="#",
+                             title="Share of each person's time in each emotion")
+    video_col.video(str(result.annotated_path), format=result.output.mime)
+    st.dataframe(result.people, hide_index=True, width="stretch", column_config=gallery.percent_columns(result.people))
+
+st.subheader("Emotions over time")
 tracks = result.tracks_by_length()
-colors = {label: clips.emotion_hex(label) for label in result.labels}
+colors = gallery.emotion_colors()
 for track in tracks[:MAX_TIMELINES]:
     times, probabilities = clips.timeline_points(track, result.fps)
     st.plotly_chart(viz.emotion_timeline(times, probabilities, result.labels, colors,

@@ -8,7 +8,7 @@ from fer import viz
 from fer.app import live, settings, ui
 from fer.inference import LIVE_DETECT_EVERY, FaceStream
 
-ui.page_header("Live webcam", "🎥", "Press START and allow the camera: your browser streams it to the server, "
+ui.page_header("Live webcam", intro="Press START and allow the camera: your browser streams it to the server, "
                "which draws every face with its emotion (smoothed over frames) and the frame rate. "
                "The server's own camera is never used.")
 name = ui.require_model("realtime")

@@ -1,0 +1,112 @@
+"""The upload page's results for one photo, compact however many faces it has: a group summary, the
+annotated image, a gallery of numbered face crops or a table that sorts and filters them, and one face opened on
+demand (its probabilities and saliency). Streamlit views over fer.app.recognition and fer.inference.summary."""
+from __future__ import annotations
+
+import streamlit as st
+
+from .. import viz
+from ..inference.draw import emotion_hex
+from ..inference.summary import group_summary, shares_by_group
+from ..labels import EMOTIONS
+from . import recognition, saliency
+
+GALLERY_COLUMNS = 8
+PERCENT = st.column_config.NumberColumn(format="percent")
+
+
+def emotion_colors() -> dict[str, str]:
+    return {label: emotion_hex(label) for label in EMOTIONS}
+
+
+def percent_columns(table) -> dict:
+    """Column formats: shares, confidence and probabilities as percentages."""
+    names = [c for c in table.columns if c.startswith("share ") or c in ("confidence", "mean confidence",
+                                                                          "dominant share", *EMOTIONS)]
+    return dict.fromkeys(names, PERCENT)
+
+
+def summary_metrics(summary: dict) -> None:
+    faces, mean, dominant, unsure = st.columns(4)
+    faces.metric("Faces", summary["faces"])
+    mean.metric("Mean confidence", "n/a" if summary["mean confidence"] is None else f"{summary['mean confidence']:.0%}")
+    dominant.metric("Most common emotion", summary["dominant"] or "n/a")
+    unsure.metric("Least sure of", summary["least sure"] or "n/a",
+                  help="The faces (numbers on the image) the model gave the lowest confidence.")
+
+
+def shares_chart(summary_rows, name_column: str, key: str, prefix: str = "",
+                 title: str = "Share of each emotion") -> None:
+    """Stacked bars of a summary table's emotion shares, one bar per row (a photo, a person)."""
+    st.plotly_chart(viz.emotion_share_bars(shares_by_group(summary_rows, name_column, prefix), emotion_colors(),
+                                           title=title), width="stretch", key=key)
+
+
+def face_gallery(result: recognition.UploadResult) -> None:
+    """The faces' crops in rows, each captioned with its number, label and confidence."""
+    count = len(result.faces)
+    for start in range(0, count, GALLERY_COLUMNS):
+        for column, index in zip(st.columns(GALLERY_COLUMNS), range(start, min(start + GALLERY_COLUMNS, count))):
+            column.image(result.crops[index], caption=recognition.face_title(index, result.faces[index]),
+                         width="stretch")
+
+
+def face_table(result: recognition.UploadResult, key: str) -> None:
+    """The faces as a table (click a header to sort) filtered by emotion and confidence."""
+    table = recognition.results_table([result])
+    table.insert(0, "number", table.pop("face") + 1)
+    table = table.drop(columns=["input", "x", "y", "w", "h", "score"])
+    emotions_col, confidence_col = st.columns([3, 1])
+    present = sorted(set(table["label"]), key=EMOTIONS.index)
+    chosen = emotions_col.multiselect("Emotions", present, default=present, key=f"emotions_{key}")
+    least = confidence_col.slider("Confidence at least", 0, 100, 0, 5, format="%d%%", key=f"confidence_{key}")
+    shown = recognition.filter_faces(table, chosen, least / 100)
+    st.caption(f"{len(shown)} of {len(table)} faces")
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=percent_columns(shown))
+
+
+def opened_face(result: recognition.UploadResult, version, data: bytes, key: str) -> None:
+    """One face chosen by its number: its crop, its seven probabilities and, on demand, its saliency."""
+    index = st.selectbox("Open a face", range(len(result.faces)), index=None, key=f"open_{key}",
+                         format_func=lambda i: recognition.face_title(i, result.faces[i]),
+                         placeholder="its probabilities and why the model chose its label")
+    if index is None:
+        return
+    face = result.faces[index]
+    crop_col, chart_col = st.columns([1, 3])
+    crop_col.image(result.crops[index], caption=recognition.face_title(index, face), width="stretch")
+    chart_col.plotly_chart(viz.probability_bars(face.probabilities, title=None, height=230), width="stretch",
+                           key=f"probs_{key}")
+    if crop_col.toggle("Why this label? (saliency)", key=f"why_{key}"):
+        explained = saliency.explain_upload(version(), result.name, data, [face])
+        if explained is not None:
+            crop_col.image(explained.thumbnails[0], caption=saliency.CAPTION, width="stretch")
+
+
+def photo_results(result: recognition.UploadResult, version, data: bytes, key: str) -> None:
+    """Everything about one uploaded photo (`version`: a callable giving the model version, for saliency)."""
+    st.subheader(result.name)
+    if not result.ok:
+        st.error(f"Could not use this file. {result.error}")
+        return
+    if not result.faces:
+        st.warning(f"No face found in {result.name}. Try 'Small faces: more' in the sidebar, or a photo where faces "
+                   "are larger or face the camera.")
+    table = recognition.results_table([result])
+    if result.faces:
+        summary_metrics(group_summary(table))
+    image_col, summary_col = st.columns([3, 2])
+    image_col.image(result.annotated, width="stretch")
+    image_col.download_button("Download the annotated image", recognition.png_bytes(result.annotated),
+                              recognition.annotated_file_name(result.name), "image/png", on_click="ignore",
+                              key=f"png_{key}")
+    if not result.faces:
+        return
+    with summary_col:
+        shares_chart(recognition.summary_table([result]), "photo", key=f"shares_{key}")
+    gallery_tab, table_tab = st.tabs([":material/grid_view: Gallery", ":material/table_rows: Table"])
+    with gallery_tab:
+        face_gallery(result)
+    with table_tab:
+        face_table(result, key)
+    opened_face(result, version, data, key)
