@@ -1,7 +1,7 @@
 """Label sources compared: each version on FER2013's and FER+'s PrivateTest (and PublicTest, where choices are
 made), the per-emotion recall over the PrivateTest faces whose two label sets agree, and calibration (ECE) on both.
 
-    python benchmarks/label_sources.py VERSION_OR_PATH... [--data fer2013.csv.gz] [--tta flip]
+    python benchmarks/label_sources.py VERSION_OR_PATH... [--data fer2013.csv.gz] [--tta flip]  (default: each version's TTA)
 
 FER+ here is the protocol close to the published one (each face's most-voted of the ten raters' columns;
 contempt, unknown or not-a-face on top, ties and non-faces left out): `python -m fer evaluate --labels ferplus`.
@@ -19,31 +19,34 @@ from fer.version.evaluation import benchmark_reports  # noqa: E402
 from fer.labels import EMOTIONS  # noqa: E402
 
 
-def recall_line(report: dict) -> str:
-    recalls = {e: report["per_class"][e]["recall"] for e in EMOTIONS}
-    return " ".join(f"{recalls[e]:.2f}" for e in EMOTIONS), sum(recalls.values()) / len(EMOTIONS), min(recalls.values())
+def recalls(report: dict) -> tuple[str, float, float]:
+    """(each emotion's recall, their mean, their minimum) of a report."""
+    per_class = [report["per_class"][e]["recall"] for e in EMOTIONS]
+    return " ".join(f"{r:.2f}" for r in per_class), sum(per_class) / len(per_class), min(per_class)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("versions", nargs="+")
     parser.add_argument("--data", default=default_data())
-    parser.add_argument("--tta", default="flip", choices=TTA_MODES)
+    parser.add_argument("--tta", default=None, choices=TTA_MODES, help="default: each version's own")
     args = parser.parse_args()
     data = fer.load_dataset(args.data)
-    print(f"TTA {args.tta}; FER+ = most-voted of ten columns; agreed = PrivateTest faces whose FER+ and FER2013 "
-          "labels agree\n")
-    print("| version | learned from | FER2013 Pub / Priv | FER+ Pub / Priv (macro-F1) | agreed: mean recall (min) | "
-          "agreed recall " + " ".join(e[:3] for e in EMOTIONS) + " | ECE FER2013 / FER+ |")
-    print("|---|---|---|---|---|---|---|")
+    print("FER+ = most-voted of ten columns; agreed = faces whose FER+ and FER2013 labels agree; choices are made on "
+          "PublicTest (Pub), PrivateTest (Priv) is reported\n")
+    print("| version | learned from | TTA | FER2013 Pub / Priv | FER+ Pub / Priv (Priv macro-F1) | agreed mean recall Pub / "
+          "Priv (Priv min) | Priv agreed recall " + " ".join(e[:3] for e in EMOTIONS) + " | Priv ECE FER2013 / FER+ |")
+    print("|---|---|---|---|---|---|---|---|")
     for name in args.versions:
         version = fer.load(name)
-        labels = version.card.hyperparameters.get("labels", "fer2013")
-        val, test = (benchmark_reports(version, data, split, args.tta) for split in ("PublicTest", "PrivateTest"))
-        per_class, mean_recall, min_recall = recall_line(test["agreed"])
-        print(f"| `{version.name}` | {labels} | {val['fer2013']['accuracy']:.2%} / {test['fer2013']['accuracy']:.2%} | "
+        hyperparameters = version.card.hyperparameters or {}
+        learned = hyperparameters.get("labels") or ("ensemble" if version.card.is_ensemble else "fer2013")
+        tta = args.tta or version.card.tta
+        val, test = (benchmark_reports(version, data, split, tta) for split in ("PublicTest", "PrivateTest"))
+        per_class, mean_recall, min_recall = recalls(test["agreed"])
+        print(f"| `{version.name}` | {learned} | {tta} | {val['fer2013']['accuracy']:.2%} / {test['fer2013']['accuracy']:.2%} | "
               f"{val['ferplus']['accuracy']:.2%} / {test['ferplus']['accuracy']:.2%} ({test['ferplus']['macro_f1']:.3f}) | "
-              f"{mean_recall:.3f} ({min_recall:.2f}) | {per_class} | "
+              f"{recalls(val['agreed'])[1]:.3f} / {mean_recall:.3f} ({min_recall:.2f}) | {per_class} | "
               f"{test['fer2013']['ece']:.3f} / {test['ferplus']['ece']:.3f} |", flush=True)
 
 

@@ -51,7 +51,7 @@ def test_calibrating_writes_the_card_and_changes_confidence_not_labels(calibrate
     root, faces, raw, before = calibrated
     card = read_card("tiny", root)
     c = card.calibration
-    assert c["fitted_on"] == "PublicTest" and c["tta"] == card.tta and c["temperature"] != 1.0
+    assert c["fitted_on"] == "PublicTest" and c["labels"] == "fer2013" and c["tta"] == card.tta and c["temperature"] != 1.0
     assert c["after"]["val_tta"]["nll"] <= c["before"]["val_tta"]["nll"]  # fitted there: cannot get worse
     assert set(card.metrics) == set(before.metrics)  # FER+'s label sets too
     for key in card.metrics:
@@ -69,3 +69,14 @@ def test_onnx_applies_the_same_temperature(calibrated):
     torch_probs = fer.load("tiny", root).predict_proba(faces, tta="flip")
     onnx_probs = load_classifier(str(root / "tiny"), backend="onnx").predict_proba(faces, tta="flip")
     np.testing.assert_allclose(onnx_probs, torch_probs, atol=1e-4)
+
+
+@pytest.mark.parametrize("hyperparameters, labels", [
+    ({"labels": "fer2013"}, "fer2013"), ({"labels": "ferplus-soft"}, "ferplus"), ({"labels": "mixed"}, "ferplus"),
+    ({"members": ["a", "b"], "selected_on": "ferplus"}, "ferplus"), ({"members": ["a", "b"]}, "fer2013"), ({}, "fer2013")])
+def test_confidence_is_fitted_to_the_labels_the_version_learned(hyperparameters, labels):
+    from types import SimpleNamespace
+
+    from fer.version.calibration import calibration_labels
+
+    assert calibration_labels(SimpleNamespace(hyperparameters=hyperparameters)) == labels

@@ -77,7 +77,7 @@ def test_versions_lists_models_and_versions(tiny_version, tmp_path, monkeypatch,
 
 
 # ---------------------------------------------------------------- a newcomer without the data
-@pytest.mark.parametrize("verb", [["train", "--preset", "smoke"], ["evaluate", "--model", "baseline"]])
+@pytest.mark.parametrize("verb", [["train", "--preset", "smoke"], ["evaluate"]])
 def test_without_the_data_at_the_default_place_says_where_to_get_it(tmp_path, verb):
     missing = tmp_path / "fer2013.csv"  # the default place, through the environment
     done = subprocess.run([sys.executable, "-m", "fer", *verb], cwd=REPO, capture_output=True, text=True, timeout=300,

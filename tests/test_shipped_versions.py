@@ -1,6 +1,7 @@
 """The shipped versions after the model-version refactor (issue 17): every card loads (schema-1 cards migrated
 one way, on a copy), every file a version runs from is covered by its card's sha256, and every version gives
-the probabilities it gave before (tests/fixtures/shipped_probabilities.npz, made with the code before)."""
+the probabilities it gave before (tests/fixtures/shipped_probabilities.npz, made with the code before; the
+versions removed since, with the equalised copy of FER2013 they learned from, are dropped from it)."""
 from __future__ import annotations
 
 import json
@@ -39,14 +40,17 @@ def test_every_shipped_card_migrates_to_the_typed_card_one_way(shipped_copy):
         card = entry.card
         assert card.schema == SCHEMA and card.name == entry.name
         assert card.data_file == Path(raw["data"]["file"]).name and "/" not in card.data_file  # a name, not a path
+        options = card.hyperparameters or {}
+        assert "out_dir" not in options and "/" not in str(options.get("data", "")) + str(options.get("teacher", ""))
         assert card.accuracy("test") == raw["metrics"]["test"]["accuracy"]
         assert card.tta == raw["tta"] and card.temperature == raw.get("calibration", {}).get("temperature", 1.0)
-        per_view = raw.get("onnx", {}).get("fp32", {}).get("ms_per_face_batch1_1thread",
-                                                            raw["latency"]["ms_per_face_batch1_1thread"])
-        assert card.ms_per_face == round(per_view * raw["latency"]["tta_views"], 3)
-        if "test_ferplus" in raw["metrics"]:  # schema 1 reported FER+'s strict majority under this key
-            assert card.report("test", "ferplus") is None
-            assert card.metrics["test_ferplus_majority"] == raw["metrics"]["test_ferplus"]
+        if raw.get("schema", 1) < SCHEMA:  # a schema-1 card, migrated
+            per_view = raw.get("onnx", {}).get("fp32", {}).get("ms_per_face_batch1_1thread",
+                                                                raw["latency"]["ms_per_face_batch1_1thread"])
+            assert card.ms_per_face == round(per_view * raw["latency"]["tta_views"], 3)
+            if "test_ferplus" in raw["metrics"]:  # schema 1 reported FER+'s strict majority under this key
+                assert card.report("test", "ferplus") is None
+                assert card.metrics["test_ferplus_majority"] == raw["metrics"]["test_ferplus"]
         card.write(shipped_copy / entry.name)  # written back in schema 2, it reads the same
         assert Card.read(shipped_copy / entry.name) == card
 
@@ -74,7 +78,8 @@ def test_every_shipped_version_gives_the_probabilities_it_gave_before(shipped_co
     expected = np.load(FIXTURE)
     faces = expected["faces"]
     keys = [k for k in expected.files if k != "faces"]
-    assert {k.split("|")[0] for k in keys} == set(fer.list_versions(SHIPPED))  # every shipped version
+    before = {k.split("|")[0] for k in keys}  # the versions shipped before the refactor and still shipped
+    assert before and before <= set(fer.list_versions(SHIPPED))
     for key in keys:
         name, backend, tta = key.split("|")
         probs = fer.Recognizer(name, detector="haar", backend=backend, tta=tta).classify(faces)

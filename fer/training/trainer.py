@@ -28,6 +28,7 @@ from ..data.transforms import AugmentedFaces, batch_augment, to_tensor, train_au
 from ..labels import EMOTIONS
 from ..models import count_macs, count_params, create_model
 from ..version import WEIGHTS_FILE, Card, checkpoints_root, write_history
+from ..version.card import portable_hyperparameters
 from ..version.evaluation import evaluate_into_card
 from ..version.model import from_weights, load, save_weights
 from .config import TrainConfig
@@ -406,7 +407,7 @@ def finish_version(out: Path, config: TrainConfig, data: FaceData, params: int, 
     evaluate_into_card(
         version, data, config.eval_tta,
         protocol=f"trained on train, best epoch chosen on val ({SELECTION[config.labels]}), test reported once",
-        hyperparameters=config.to_dict(), seed=config.seed, wall_time_s=round(wall_time, 1), hardware=hardware,
+        hyperparameters=portable_hyperparameters(config.to_dict()), seed=config.seed, wall_time_s=round(wall_time, 1), hardware=hardware,
         sittings=sittings or [], best_epoch=best["epoch"], epochs_run=len(history))
     (out / RESUME_FILE).unlink(missing_ok=True)
     if card.accuracy("test") is not None:

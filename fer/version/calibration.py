@@ -2,8 +2,8 @@
 its confidence match its accuracy. It is applied to the TTA-averaged probabilities (p^(1/T), renormalised:
 fer.version.predict.temper), so the predicted class, and with it every accuracy, stays the same.
 
-    python -m fer calibrate --model fernet_small-cpu-v4-ens
-    fer.load("fernet_small-cpu-v4-ens").calibrate()
+    python -m fer calibrate --model fernet_small-soft-mixed-ens-v1
+    fer.load("fernet_small-soft-mixed-ens-v1").calibrate()
 """
 from __future__ import annotations
 
@@ -33,22 +33,37 @@ def _figures(probs: np.ndarray, y: np.ndarray) -> dict:
             "mean_confidence": round(float(probs.max(1).mean()), 4)}
 
 
+def calibration_labels(card) -> str:
+    """The labels a version's confidence is fitted to: the ones it learned from (FER+'s protocol for a version
+    that learned from FER+ votes, alone or mixed with FER2013's labels)."""
+    hyperparameters = card.hyperparameters or {}
+    learned = hyperparameters.get("labels") or hyperparameters.get("selected_on") or "fer2013"  # an ensemble's
+    return "fer2013" if learned == "fer2013" else "ferplus"
+
+
 def calibrate(version, data: str | FaceData | None = None, root: str | Path | None = None) -> dict:
-    """Fit the version's temperature on the validation split under its own TTA, record it in its card with the
-    before/after figures, and evaluate the card's metrics with it; returns card.calibration."""
+    """Fit the version's temperature on the validation split under its own TTA, on the labels it learned from
+    (calibration_labels), record it in its card with the before/after figures on those labels, and evaluate
+    the card's metrics with it; returns card.calibration."""
     from .model import ModelVersion, load
 
     version = version if isinstance(version, ModelVersion) else load(version, root)
     data = as_data(data)
-    tta = version.card.tta
+    tta, labels = version.card.tta, calibration_labels(version.card)
     raw = network_probabilities(version, data, calibrated=False)  # the network's own probabilities
-    temperature = fit_temperature(raw("val", tta), data.split("val")[1])
     splits = {"val_tta": "val", "test": "test"}
+    scored = {key: data.labelled_rows(split, labels) for key, split in splits.items()}
+
+    def figures(key: str, temperature: float) -> dict:
+        rows, y = scored[key]
+        return _figures(temper(raw(splits[key], tta)[rows], temperature), y)
+
+    temperature = fit_temperature(raw("val", tta)[scored["val_tta"][0]], scored["val_tta"][1])
     version.card.calibration = {
         "method": "temperature scaling of the TTA-averaged probabilities", "temperature": round(temperature, 4),
-        "fitted_on": data.split_names.get("val", "val"), "tta": tta,
-        "before": {key: _figures(raw(split, tta), data.split(split)[1]) for key, split in splits.items()},
-        "after": {key: _figures(temper(raw(split, tta), temperature), data.split(split)[1]) for key, split in splits.items()},
+        "fitted_on": data.split_names.get("val", "val"), "labels": labels, "tta": tta,
+        "before": {key: figures(key, 1.0) for key in splits},
+        "after": {key: figures(key, temperature) for key in splits},
     }
     evaluate_into_card(version, data, tta, probs_of=lambda split, mode: temper(raw(split, mode), version.card.temperature))
     return version.card.calibration

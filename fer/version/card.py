@@ -158,6 +158,8 @@ def migrate(raw: dict) -> dict:
     raw = json.loads(json.dumps(raw))  # a deep copy
     if raw.get("data", {}).get("file"):
         raw["data"]["file"] = Path(str(raw["data"]["file"]).replace("\\", "/")).name
+    if raw.get("hyperparameters"):
+        raw["hyperparameters"] = portable_hyperparameters(raw["hyperparameters"])
     latency = raw.get("latency", {})
     raw["latency"] = {k.replace("ms_per_face_", "ms_per_view_"): v for k, v in latency.items() if k != "tta_views"}
     for kind in ("fp32", "int8"):
@@ -172,6 +174,16 @@ def migrate(raw: dict) -> dict:
         raw["weights_file"] = None
     raw["schema"] = SCHEMA
     return raw
+
+
+def portable_hyperparameters(hyperparameters: dict) -> dict:
+    """Training options as a card keeps them: files and folders by name, never a path of the machine that
+    trained (the data, a teacher given by path); where the run was written is left out."""
+    kept = {k: v for k, v in hyperparameters.items() if k != "out_dir"}
+    for key in ("data", "teacher"):
+        if kept.get(key):
+            kept[key] = Path(str(kept[key]).replace("\\", "/")).name
+    return kept
 
 
 def data_identity(source: str, layout: str, split_sizes: dict, notes: list[str] | None = None) -> dict:
