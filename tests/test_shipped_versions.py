@@ -90,3 +90,26 @@ def tolerance(backend: str, tta: str) -> float:
     """The ten-crop views are resized in numpy now (PyTorch before): pixels differ by up to 4e-7, which the
     int8 export's quantised input can move by one quantisation step; everything else agrees to float rounding."""
     return 2e-3 if backend == "onnx-int8" and tta == "tencrop" else 2e-5
+
+
+def test_a_schema_1_card_migrates_one_way_without_a_machine_path():
+    """The shipped cards are all schema 2 now; a schema-1 card as earlier sessions wrote it still reads."""
+    from fer.version.card import migrate
+
+    old = {"name": "v", "data": {"file": "/srv/data/fer2013.csv.gz", "layout": "fer2013-csv"},
+           "hyperparameters": {"data": "../shared/data/fer2013.csv.gz", "out_dir": "/root/.cache/fer/runs",
+                               "teacher": "/root/ck/teacher-v1", "lr": 0.1},
+           "latency": {"ms_per_face_batch1_1thread": 0.4, "tta_views": 2},
+           "onnx": {"data": {"file": "/work/shared/data/fer2013.csv.gz", "split": "PrivateTest"},
+                    "fp32": {"file": "model.onnx", "ms_per_face_batch1_1thread": 0.3},
+                    "int8": {"file": "model.int8.onnx", "calibration": 500}},
+           "metrics": {"test": {"accuracy": 0.7}, "test_ferplus": {"accuracy": 0.8}}}
+    new = migrate(old)
+    assert new["schema"] == SCHEMA and old.get("schema") is None  # a copy: the old dict is untouched
+    assert new["data"]["file"] == new["onnx"]["data"]["file"] == new["hyperparameters"]["data"] == "fer2013.csv.gz"
+    assert new["hyperparameters"] == {"data": "fer2013.csv.gz", "teacher": "teacher-v1", "lr": 0.1}
+    assert new["latency"] == {"ms_per_view_batch1_1thread": 0.4}
+    assert new["onnx"]["fp32"]["ms_per_view_batch1_1thread"] == 0.3
+    assert new["onnx"]["int8"]["quantization_faces"] == 500
+    assert new["metrics"]["test_ferplus_majority"] == {"accuracy": 0.8} and "test_ferplus" not in new["metrics"]
+    assert "/" not in json.dumps(new).replace("\\/", "")

@@ -160,6 +160,9 @@ def migrate(raw: dict) -> dict:
         raw["data"]["file"] = Path(str(raw["data"]["file"]).replace("\\", "/")).name
     if raw.get("hyperparameters"):
         raw["hyperparameters"] = portable_hyperparameters(raw["hyperparameters"])
+    export_data = raw.get("onnx", {}).get("data")
+    if isinstance(export_data, dict) and export_data.get("file"):
+        export_data["file"] = Path(str(export_data["file"]).replace("\\", "/")).name
     latency = raw.get("latency", {})
     raw["latency"] = {k.replace("ms_per_face_", "ms_per_view_"): v for k, v in latency.items() if k != "tta_views"}
     for kind in ("fp32", "int8"):
