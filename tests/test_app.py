@@ -80,7 +80,7 @@ def test_home_shows_the_active_version_and_its_headline_figures(app_env):
     assert sidebar_model(at).value == default
     assert f"Active model: {default}" in [h.value for h in at.subheader]
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["test accuracy"] == f"{card.accuracy('test'):.2%}"
+    assert metrics["FER2013 test accuracy"] == f"{card.accuracy('test'):.2%}"
     assert metrics["FER+ test accuracy"] == f"{card.accuracy('test', 'ferplus'):.2%}"  # the second benchmark
     assert metrics["macro-F1"] == f"{card.macro_f1('test'):.1%}"
     assert metrics["parameters"] == f"{card.params / 1e6:.2f} M"
@@ -136,7 +136,7 @@ def test_compare_page_table_and_agreement_match_the_predictions(app_env, fer_sma
     table = at.dataframe[0].value
     assert list(table.columns) == ["tiny", "tiny-b"]
     card_b = versions.read_card("tiny-b", app_env)
-    assert table.loc["test accuracy", "tiny-b"] == f"{card_b.accuracy('test'):.3f}"
+    assert table.loc["FER2013 test accuracy", "tiny-b"] == f"{card_b.accuracy('test'):.3f}"
     assert table.loc["FER+ test accuracy", "tiny-b"] == f"{card_b.accuracy('test', 'ferplus'):.3f}"
     assert table.loc["F1 happy", "tiny"] == f"{versions.read_card('tiny', app_env).report('test')['per_class']['happy']['f1']:.3f}"
     assert len(at.get("plotly_chart")) == 2  # grouped F1 bars and the confusion difference
@@ -225,7 +225,7 @@ def test_compare_table_shows_calibration_error_and_temperature(tmp_path):
                                                                       "test_ferplus": {**report, "accuracy": 0.8}},
                                 calibration={"temperature": 0.8125})}
     table = summaries.compare_table(cards, {"plain": tmp_path, "calibrated": tmp_path})
-    assert table.loc["calibration error (ECE)"].tolist() == ["0.075", "0.022"]
+    assert table.loc["FER2013 calibration error (ECE)"].tolist() == ["0.075", "0.022"]
     assert table.loc["confidence temperature"].tolist() == ["n/a", "0.812"]
     assert table.loc["FER+ test accuracy"].tolist() == ["n/a", "0.800"]
 

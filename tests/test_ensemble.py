@@ -149,7 +149,7 @@ def test_app_pages_show_an_ensemble(root, monkeypatch, tmp_path):
         assert not at.exception, (page, [e.value for e in at.exception])
         if page == "streamlit_app.py":
             assert "Active model: ens" in [h.value for h in at.subheader]
-            assert {m.label: m.value for m in at.metric}["test accuracy"] == f"{card.accuracy('test'):.2%}"
+            assert {m.label: m.value for m in at.metric}["FER2013 test accuracy"] == f"{card.accuracy('test'):.2%}"
         if page.startswith("pages/3"):
             assert any("m1, m2" in i.value for i in at.info)
             curves = [c for c in at.get("plotly_chart") if "Learning curves of m" in c.proto.spec]

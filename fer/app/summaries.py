@@ -11,12 +11,12 @@ from ..labels import EMOTIONS
 from ..version.card import Card
 from .public import hide_paths
 
-BENCHMARKS = {"fer2013": "", "ferplus": "FER+ "}  # label set -> the prefix of its figures' names
+BENCHMARKS = {"fer2013": "FER2013 ", "ferplus": "FER+ "}  # label set -> the prefix of its figures' names
 
 
 def headline(card: Card) -> dict:
     """The figures shown for the active version: test accuracy on both benchmarks, macro-F1, params, ms/face, TTA."""
-    return {"test accuracy": card.accuracy("test"), "FER+ test accuracy": card.accuracy("test", "ferplus"),
+    return {"FER2013 test accuracy": card.accuracy("test"), "FER+ test accuracy": card.accuracy("test", "ferplus"),
             "macro-F1": card.macro_f1("test"), "parameters": card.params, "ms/face": card.ms_per_face,
             "TTA": card.tta}
 
