@@ -331,7 +331,7 @@ def test_sittings_end_cleanly_and_resume_to_the_uninterrupted_run(small_data, tm
     card = fer.load(str(out)).card
     assert [s["first_epoch"] for s in card.sittings] == [1, 2, 3]
     assert [s["epochs"] for s in card.sittings] == [1, 1, 1]
-    assert card.wall_time_s >= sum(s["seconds"] for s in card.sittings[:-1])
+    assert card.wall_time_s == pytest.approx(sum(s["seconds"] for s in card.sittings), abs=0.15)  # their sum
     # the schedule ran by epochs across the sittings, exactly as in one go
     final_whole, final_sat = built_models[0].state_dict(), built_models[-1].state_dict()
     assert all(torch.equal(final_whole[k], final_sat[k]) for k in final_whole)

@@ -374,7 +374,8 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
             print(f"sitting ended after epoch {len(history)}/{config.epochs} ({config.max_minutes:g}-minute limit); "
                   f"the run is saved in {resume_path}: continue it with the same command and --resume")
     elif main:
-        wall_time = seconds_done + time.time() - started  # a resumed run counts its earlier sittings too
+        sitting["seconds"] = round(time.time() - started, 1)
+        wall_time = sum(s["seconds"] for s in sittings)  # a resumed run counts its earlier sittings too
         finish_version(out, config, data, params, macs, best, history, wall_time, hardware_description(device, world),
                        sittings)
     if world > 1:

@@ -58,6 +58,7 @@ def test_the_training_tab_refuses_a_job_over_the_servers_limit(app_url, page, bu
     assert page.get_by_role("button", name="Stop someone-elses").count() == 0  # not this visitor's job
     assert page.get_by_role("textbox", name="Data").count() == 0  # no free path: a choice among named datasets
     page.get_by_test_id("stSelectbox").filter(has_text="Data").click(timeout=SLOW_MS)
+    page.get_by_role("option").first.wait_for(timeout=SLOW_MS)  # the list opens after the click returns
     assert page.get_by_role("option").all_inner_texts() == ["FER2013 sample"]
     page.keyboard.press("Escape")
     page.get_by_role("button", name="Start training").click(timeout=SLOW_MS)
