@@ -6,6 +6,7 @@ import csv
 
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 
 import fer
 from fer.labels import EMOTIONS
@@ -70,7 +71,9 @@ def test_video_summary_timeline_scrubber_saliency_and_downloads(app_url, page, a
     slider.focus()
     slider.press("End")
     page.get_by_text(f"frame {CLIP_FRAMES - 1} ·").wait_for(timeout=SLOW_MS)
-    page.get_by_text("Why these labels? (saliency)").click()
+    why = page.get_by_text("Why these labels? (saliency)")
+    expect(why).to_have_count(1, timeout=SLOW_MS)  # the rerun after the scrubber moved has replaced the old toggle
+    why.click()
     page.get_by_text("Grad-CAM").wait_for(timeout=SLOW_MS)
     page.get_by_text("#1: why").wait_for(timeout=SLOW_MS)
     page.wait_for_function(LOADED_IMAGES, arg=3, timeout=SLOW_MS)  # the frame, its saliency overlay, the face's map
