@@ -133,10 +133,11 @@ def write_face_video(path: str | Path, frames: int = 60) -> Path:
 
 
 def open_face(page, number: int, timeout_ms: float) -> None:
-    """On the upload page: choose face `number` in "Open a face" and wait for its probability chart."""
-    charts = page.locator(".js-plotly-plot").count()
+    """On the upload page: choose face `number` in "Open a face" and wait until it is open (its saliency toggle
+    exists only then; a chart that finished rendering late must not pass for the opened face's)."""
     choice = page.get_by_test_id("stSelectbox").filter(has_text="Open a face").locator("input")
+    opened = page.get_by_text("Why this label? (saliency)")
     choice.click(timeout=timeout_ms)
     choice.press_sequentially(f"{number} ")  # options read "3 happy 87%": the first match is face `number`
     choice.press("Enter")
-    page.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot').length > {charts}", timeout=timeout_ms)
+    opened.wait_for(timeout=timeout_ms)
