@@ -2,8 +2,8 @@
 its confidence match its accuracy. It is applied to the TTA-averaged probabilities (p^(1/T), renormalised:
 fer.version.predict.temper), so the predicted class, and with it every accuracy, stays the same.
 
-    python -m fer calibrate --model fernet_small-soft-mixed-ens-v1
-    fer.load("fernet_small-soft-mixed-ens-v1").calibrate()
+    python -m fer calibrate --model fernet_small-soft-mixedcw-ens-v1
+    fer.load("fernet_small-soft-mixedcw-ens-v1").calibrate()
 """
 from __future__ import annotations
 
