@@ -20,18 +20,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import fer  # noqa: E402
 from fer.defaults import TTA_MODES, default_data  # noqa: E402
 from fer.labels import EMOTIONS  # noqa: E402
+from fer.version.evaluation import reports_by_labels  # noqa: E402
 
 
 def figures(probs: np.ndarray, data, split: str) -> dict:
     """FER+ accuracy, and the agreed faces' per-emotion recall (mean and minimum), of a split's probabilities."""
-    rows, plus = data.labelled_rows(split, "ferplus")
-    agreed_rows, agreed = data.labelled_rows(split, "agreed")
-    predicted = probs.argmax(1)
-    recall = [float((predicted[agreed_rows][agreed == c] == c).mean()) for c in range(len(EMOTIONS))]
-    accuracy = float((predicted[rows] == plus).mean())
+    reports = reports_by_labels(probs, data, split, tta="")
+    recall = [reports["agreed"]["per_class"][e]["recall"] for e in EMOTIONS]
+    accuracy = reports["ferplus"]["accuracy"]
     return {"ferplus": accuracy, "recall": float(np.mean(recall)), "min_recall": min(recall),
             "score": (accuracy + float(np.mean(recall))) / 2, "per_class": recall,
-            "fer2013": float((predicted == data.split(split)[1]).mean())}
+            "fer2013": reports["fer2013"]["accuracy"]}
 
 
 def main() -> None:
