@@ -15,13 +15,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import fer  # noqa: E402
 from fer.defaults import TTA_MODES, default_data  # noqa: E402
-from fer.version.evaluation import benchmark_reports  # noqa: E402
+from fer.version.evaluation import benchmark_reports, per_emotion_recall  # noqa: E402
 from fer.labels import EMOTIONS  # noqa: E402
 
 
 def recalls(report: dict) -> tuple[str, float, float]:
     """(each emotion's recall, their mean, their minimum) of a report."""
-    per_class = [report["per_class"][e]["recall"] for e in EMOTIONS]
+    per_class = per_emotion_recall(report)
     return " ".join(f"{r:.2f}" for r in per_class), sum(per_class) / len(per_class), min(per_class)
 
 

@@ -1,5 +1,6 @@
 """Temperature scaling: the fit recovers a known temperature, calibrating a version writes its card and changes
-its confidence but never its predicted class, and every backend applies the same temperature."""
+its confidence but never its predicted class, and every backend applies the same temperature. The prior
+correction lifts an under-predicted class and every backend applies it too."""
 import shutil
 
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 import fer
 from fer.cli import main
 from fer.version import load_classifier, read_card
-from fer.version.calibration import fit_temperature, negative_log_likelihood
+from fer.version.calibration import fit_temperature, negative_log_likelihood, prior_bias
 from fer.version.predict import temper
 
 
@@ -34,6 +35,19 @@ def test_tempering_keeps_the_predicted_class_and_sums_to_one():
         assert (tempered.argmax(1) == probs.argmax(1)).all() and np.allclose(tempered.sum(1), 1)
     np.testing.assert_allclose(temper(probs, 1.0), probs, rtol=1e-5)
     assert temper(probs, 0.5).max(1).mean() > probs.max(1).mean() > temper(probs, 2.0).max(1).mean()
+
+
+def test_the_prior_correction_gives_back_the_recall_of_a_class_the_network_under_predicts():
+    rng = np.random.default_rng(2)
+    logits = rng.normal(0, 2, (5000, 7))
+    y = logits.argmax(1)                        # a network that knows every face...
+    probs = softmax(logits) * [1, 0.1, 1, 1, 1, 1, 1]
+    probs /= probs.sum(1, keepdims=True)        # ...but learned to say "disgust" ten times too seldom
+    recall = lambda p: (p.argmax(1)[y == 1] == 1).mean()
+    bias = prior_bias(probs, 1.0)
+    assert bias[1] == max(bias) and recall(temper(probs, 1.0, bias)) > recall(probs) + 0.3
+    np.testing.assert_allclose(temper(probs, 0.7, [0.0] * 7), temper(probs, 0.7), rtol=1e-5)
+    np.testing.assert_allclose(temper(probs, 0.7, bias).sum(1), 1, rtol=1e-5)
 
 
 @pytest.fixture
@@ -80,3 +94,25 @@ def test_confidence_is_fitted_to_the_labels_the_version_learned(hyperparameters,
     from fer.version.calibration import calibration_labels
 
     assert calibration_labels(SimpleNamespace(hyperparameters=hyperparameters)) == labels
+
+
+def test_a_prior_correction_is_recorded_and_applied_by_every_backend(tiny_version, fer_small_csv, tmp_path, capsys):
+    root = tmp_path / "ckpt"
+    shutil.copytree(tiny_version, root / "tiny")
+    assert main(["calibrate", "--model", "tiny", "--data", str(fer_small_csv), "--root", str(root),
+                 "--prior-tau", "0.8"]) == 0
+    assert "prior correction tau 0.8" in capsys.readouterr().out
+    card = read_card("tiny", root)
+    version = fer.load("tiny", root)
+    val_faces, _ = fer.load_dataset(fer_small_csv).split("PublicTest")
+    raw_val = version.predict_proba(val_faces, calibrated=False)
+    np.testing.assert_allclose(card.class_bias, -0.8 * np.log(raw_val.mean(0)), atol=1e-4)  # no labels used
+    faces, _ = fer.load_dataset(fer_small_csv).split("PrivateTest")
+    raw = version.predict_proba(faces, calibrated=False)
+    probs = version.predict_proba(faces)
+    np.testing.assert_allclose(probs, temper(raw, card.temperature, card.class_bias), atol=1e-5)
+    onnx_probs = load_classifier(str(root / "tiny"), backend="onnx").predict_proba(faces)
+    np.testing.assert_allclose(onnx_probs, probs, atol=1e-4)
+    top_share = lambda p: np.bincount(p.argmax(1), minlength=7).max() / len(p)
+    assert top_share(probs) < top_share(raw)  # the class it said most often now says less
+    assert card.calibration["method"].startswith("prior correction")

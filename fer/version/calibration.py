@@ -2,8 +2,13 @@
 its confidence match its accuracy. It is applied to the TTA-averaged probabilities (p^(1/T), renormalised:
 fer.version.predict.temper), so the predicted class, and with it every accuracy, stays the same.
 
-    python -m fer calibrate --model fernet_small-soft-mixedcw-ens-v1
-    fer.load("fernet_small-soft-mixedcw-ens-v1").calibrate()
+An optional prior correction (logit adjustment, Menon et al. 2021, `--prior-tau`) comes before it: log p gets
+-tau * log(prior), where the prior is the network's own mean probability of each class over the validation faces
+(no labels used). It lifts the emotions a network learned to under-predict (FER+'s raters seldom vote disgust or
+fear), trading some accuracy for per-emotion recall; tau is chosen on PublicTest (benchmarks/choose_default.py).
+
+    python -m fer calibrate --model fernet_small-soft-mixedcw-ens-v1 [--prior-tau 0.5]
+    fer.load("fernet_small-soft-mixedcw-ens-v1").calibrate(prior_tau=0.5)
 """
 from __future__ import annotations
 
@@ -28,6 +33,12 @@ def fit_temperature(probs: np.ndarray, y: np.ndarray) -> float:
     return float(min(TEMPERATURES, key=lambda t: negative_log_likelihood(temper(probs, t), y)))
 
 
+def prior_bias(probs: np.ndarray, tau: float) -> list[float]:
+    """The prior correction's class bias: -tau * log of the mean probability of each class over `probs`."""
+    prior = np.clip(probs.mean(0), 1e-6, None)
+    return [round(float(b), 5) for b in -tau * np.log(prior)]
+
+
 def _figures(probs: np.ndarray, y: np.ndarray) -> dict:
     return {"nll": round(negative_log_likelihood(probs, y), 4), "ece": round(expected_calibration_error(probs, y), 4),
             "mean_confidence": round(float(probs.max(1).mean()), 4)}
@@ -41,10 +52,12 @@ def calibration_labels(card) -> str:
     return "fer2013" if learned == "fer2013" else "ferplus"
 
 
-def calibrate(version, data: str | FaceData | None = None, root: str | Path | None = None) -> dict:
+def calibrate(version, data: str | FaceData | None = None, root: str | Path | None = None,
+              prior_tau: float = 0.0) -> dict:
     """Fit the version's temperature on the validation split under its own TTA, on the labels it learned from
-    (calibration_labels), record it in its card with the before/after figures on those labels, and evaluate
-    the card's metrics with it; returns card.calibration."""
+    (calibration_labels), after a prior correction of strength `prior_tau` (0: none), record both in its card
+    with the before/after figures on those labels, and evaluate the card's metrics with them; returns
+    card.calibration."""
     from .model import ModelVersion, load
 
     version = version if isinstance(version, ModelVersion) else load(version, root)
@@ -54,16 +67,25 @@ def calibrate(version, data: str | FaceData | None = None, root: str | Path | No
     splits = {"val_tta": "val", "test": "test"}
     scored = {key: data.labelled_rows(split, labels) for key, split in splits.items()}
 
-    def figures(key: str, temperature: float) -> dict:
-        rows, y = scored[key]
-        return _figures(temper(raw(splits[key], tta)[rows], temperature), y)
+    bias = prior_bias(raw("val", tta), prior_tau) if prior_tau else None
 
-    temperature = fit_temperature(raw("val", tta)[scored["val_tta"][0]], scored["val_tta"][1])
+    def figures(key: str, temperature: float, class_bias) -> dict:
+        rows, y = scored[key]
+        return _figures(temper(raw(splits[key], tta)[rows], temperature, class_bias), y)
+
+    corrected = temper(raw("val", tta), 1.0, bias)
+    temperature = fit_temperature(corrected[scored["val_tta"][0]], scored["val_tta"][1])
+    fitted_on = data.split_names.get("val", "val")
     version.card.calibration = {
-        "method": "temperature scaling of the TTA-averaged probabilities", "temperature": round(temperature, 4),
-        "fitted_on": data.split_names.get("val", "val"), "labels": labels, "tta": tta,
-        "before": {key: figures(key, 1.0) for key in splits},
-        "after": {key: figures(key, temperature) for key in splits},
+        "method": ("prior correction, then " if bias else "") + "temperature scaling of the TTA-averaged probabilities",
+        "temperature": round(temperature, 4), "fitted_on": fitted_on, "labels": labels, "tta": tta,
+        "before": {key: figures(key, 1.0, None) for key in splits},
+        "after": {key: figures(key, temperature, bias) for key in splits},
     }
-    evaluate_into_card(version, data, tta, probs_of=lambda split, mode: temper(raw(split, mode), version.card.temperature))
+    if bias:
+        version.card.calibration["prior_correction"] = {
+            "tau": prior_tau, "class_bias": bias,
+            "prior": f"the network's mean probability of each class over {fitted_on}'s faces (no labels)"}
+    evaluate_into_card(version, data, tta,
+                       probs_of=lambda split, mode: temper(raw(split, mode), *version.card.calibration_map()))
     return version.card.calibration

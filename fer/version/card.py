@@ -54,7 +54,7 @@ class Card:
     epochs_run: int | None = None
     tta: str = "none"                        # the TTA every figure of the card was measured with
     metrics: dict[str, dict] = field(default_factory=dict)  # key -> report (see fer.version.evaluation)
-    calibration: dict = field(default_factory=dict)  # temperature scaling: {temperature, before, after, ...}
+    calibration: dict = field(default_factory=dict)  # {temperature, prior_correction, before, after, ...}
     latency: dict = field(default_factory=dict)      # PyTorch stopwatch: ms_per_view_batch1_1thread, ..._batch64_...
     onnx: dict = field(default_factory=dict)         # export: {fp32: {file, sha256, ...}, int8: {...}, ...}
     created: str | None = None
@@ -74,6 +74,16 @@ class Card:
     def temperature(self) -> float:
         """The calibration temperature (`python -m fer calibrate`); 1.0 = none."""
         return float(self.calibration.get("temperature", 1.0))
+
+    @property
+    def class_bias(self) -> list[float] | None:
+        """The prior correction (`python -m fer calibrate --prior-tau`): one log-space number a class added to
+        the log-probabilities before the temperature; None = none."""
+        return self.calibration.get("prior_correction", {}).get("class_bias")
+
+    def calibration_map(self, calibrated: bool = True) -> tuple[float, list[float] | None]:
+        """(temperature, class_bias) for fer.version.predict.temper; (1.0, None) for the network's own output."""
+        return (self.temperature, self.class_bias) if calibrated else (1.0, None)
 
     def report(self, split: str = "test", labels: str = "fer2013") -> dict | None:
         """The card's report of a split ("val", "val_tta", "test") on FER2013's or FER+'s labels, or None."""

@@ -69,6 +69,11 @@ def reports_by_labels(probs: np.ndarray, data: FaceData, split: str, tta: str) -
             for rows, targets in [data.labelled_rows(split, labels)]}
 
 
+def per_emotion_recall(report: dict) -> list[float]:
+    """Each emotion's recall in a report, in EMOTIONS order (of the `agreed` faces: does it still see each one)."""
+    return [report["per_class"][e]["recall"] for e in EMOTIONS]
+
+
 def benchmark_reports(version, data: FaceData, split: str, tta: str | None = None) -> dict[str, dict]:
     """reports_by_labels from one pass of the version (default: its own TTA) over the split's faces."""
     return reports_by_labels(version.predict_proba(data.split(split)[0], tta), data, split, tta or version.card.tta)

@@ -50,9 +50,9 @@ class ModelVersion:
     def predict_proba(self, faces: np.ndarray, tta: str | None = None, batch_size: int = 256,
                       calibrated: bool = True) -> np.ndarray:
         """Class probabilities [N,7] for uint8 48x48 faces [N,48,48]: TTA views averaged (default: the version's
-        own TTA), then calibrated with its temperature (calibrated=False: the network's own probabilities)."""
+        own TTA), then calibrated (its prior correction and temperature; calibrated=False: the network's own probabilities)."""
         return predict_proba_batched(self.logits, faces, tta or self.card.tta, self.normalization, batch_size,
-                                     len(self.labels), self.card.temperature if calibrated else 1.0)
+                                     len(self.labels), *self.card.calibration_map(calibrated))
 
     def ms_per_view(self, batch: int = 1, threads: int = 1, min_seconds: float = 1.0) -> float:
         """A PyTorch stopwatch: milliseconds per TTA view at a batch size and thread count."""
@@ -82,10 +82,10 @@ class ModelVersion:
 
         return export_version(self, data, **options)
 
-    def calibrate(self, data=None) -> dict:
+    def calibrate(self, data=None, prior_tau: float = 0.0) -> dict:
         from .calibration import calibrate
 
-        return calibrate(self, data)
+        return calibrate(self, data, prior_tau=prior_tau)
 
     def recognizer(self, **options):
         from ..inference import Recognizer

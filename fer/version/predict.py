@@ -1,5 +1,5 @@
 """The prediction path of every backend, in numpy (ONNX Runtime needs no torch): normalise the uint8 faces,
-make the TTA views, average the views' softmax, temper with the version's calibration temperature.
+make the TTA views, average the views' softmax, calibrate (the version's prior correction and temperature).
 
 A backend is a function from normalised float32 faces [M,1,48,48] to logits [M,C].
 """
@@ -61,17 +61,21 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(-1, keepdims=True)
 
 
-def temper(probs: np.ndarray, temperature: float) -> np.ndarray:
+def temper(probs: np.ndarray, temperature: float, class_bias=None) -> np.ndarray:
     """p^(1/T), renormalised: T < 1 sharpens under-confident probabilities, T > 1 softens over-confident ones;
-    the most likely class never changes."""
-    return softmax(np.log(np.clip(probs, 1e-12, None)) / temperature)
+    the most likely class never changes. `class_bias` (a prior correction: one log-space number a class, added
+    to log p before the temperature) does change it: it lifts the classes the network under-predicts."""
+    log_p = np.log(np.clip(probs, 1e-12, None))
+    if class_bias is not None:
+        log_p = log_p + np.asarray(class_bias, np.float32)
+    return softmax(log_p / temperature)
 
 
 def predict_proba_batched(logits_fn: LogitsFn, faces: np.ndarray, tta: str = "none",
                           normalization: dict = NORMALIZATION, batch_size: int = 256, num_classes: int = 7,
-                          temperature: float = 1.0) -> np.ndarray:
+                          temperature: float = 1.0, class_bias=None) -> np.ndarray:
     """Class probabilities [N,C] for uint8 faces [N,48,48] (or one [48,48]): the softmax of `logits_fn`
-    averaged over the TTA views, then tempered."""
+    averaged over the TTA views, then calibrated (`temper`)."""
     faces = np.asarray(faces)
     if faces.ndim == 2:
         faces = faces[None]
@@ -81,5 +85,5 @@ def predict_proba_batched(logits_fn: LogitsFn, faces: np.ndarray, tta: str = "no
         n_views, n = views.shape[:2]
         logits = np.asarray(logits_fn(np.ascontiguousarray(views.reshape(n_views * n, *views.shape[2:]))))
         probs = softmax(logits).reshape(n_views, n, -1).mean(0)
-        out.append(temper(probs, temperature) if temperature != 1.0 else probs)
+        out.append(temper(probs, temperature, class_bias) if temperature != 1.0 or class_bias is not None else probs)
     return np.concatenate(out) if out else np.zeros((0, num_classes), np.float32)

@@ -58,9 +58,9 @@ class OnnxClassifier:
     def predict_proba(self, faces: np.ndarray, tta: str | None = None, batch_size: int = 256,
                       calibrated: bool = True) -> np.ndarray:
         """Class probabilities [N,7] for uint8 48x48 faces [N,48,48]: TTA views averaged (default: the
-        version's own TTA), then calibrated with its temperature."""
+        version's own TTA), then calibrated (its prior correction and temperature)."""
         return predict_proba_batched(self.logits, faces, tta or self.card.tta, self.card.normalization, batch_size,
-                                     len(self.labels), self.card.temperature if calibrated else 1.0)
+                                     len(self.labels), *self.card.calibration_map(calibrated))
 
 
 def stopwatch_ms_per_view(logits_fn, batch: int, warmup: int = 5, min_seconds: float = 0.5) -> float:
