@@ -223,8 +223,9 @@ def test_compare_table_shows_calibration_error_and_temperature(tmp_path):
     cards = {"plain": Card("plain", "fernet_tiny", metrics={"test": report}),
              "calibrated": Card("calibrated", "fernet_tiny", metrics={"test": {**report, "ece": 0.0216},
                                                                       "test_ferplus": {**report, "accuracy": 0.8}},
-                                calibration={"temperature": 0.8125})}
+                                calibration={"temperature": 0.8125, "prior_correction": {"tau": 0.4}})}
     table = summaries.compare_table(cards, {"plain": tmp_path, "calibrated": tmp_path})
+    assert table.loc["prior correction (tau)"].tolist() == ["n/a", "0.400"]
     assert table.loc["FER2013 calibration error (ECE)"].tolist() == ["0.075", "0.022"]
     assert table.loc["confidence temperature"].tolist() == ["n/a", "0.812"]
     assert table.loc["FER+ test accuracy"].tolist() == ["n/a", "0.800"]

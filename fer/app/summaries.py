@@ -71,7 +71,8 @@ def compare_table(cards: Mapping[str, Card], version_dirs: Mapping[str, str | Pa
     columns = {}
     for name, card in cards.items():
         per_class = (card.report("test") or {}).get("per_class", {})
-        column = {**benchmark_rows(card), "confidence temperature": card.calibration.get("temperature")}
+        column = {**benchmark_rows(card), "confidence temperature": card.calibration.get("temperature"),
+                  "prior correction (tau)": card.calibration.get("prior_correction", {}).get("tau")}
         column.update({f"F1 {label}": per_class.get(label, {}).get("f1") for label in EMOTIONS})
         column.update({
             "architecture": card.architecture,
