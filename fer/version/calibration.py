@@ -85,7 +85,8 @@ def calibrate(version, data: str | FaceData | None = None, root: str | Path | No
     if bias:
         version.card.calibration["prior_correction"] = {
             "tau": prior_tau, "class_bias": bias,
-            "prior": f"the network's mean probability of each class over {fitted_on}'s faces (no labels)"}
+            "prior_estimated_from": f"the network's mean probability of each class over {fitted_on}'s faces "
+                                    "(no labels)"}
     evaluate_into_card(version, data, tta,
                        probs_of=lambda split, mode: temper(raw(split, mode), *version.card.calibration_map()))
     return version.card.calibration
