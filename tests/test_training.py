@@ -3,6 +3,7 @@ and each training option (early stopping, plateau, mixup/cutmix, class weights, 
 torchvision v2 augmentation) does what it says."""
 import csv
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -19,7 +20,8 @@ from fer.data.transforms import to_tensor
 from fer.training import trainer
 from fer.training.optim import mix_batch
 from fer.checksum import sha256_of
-from fer.version import CARD_FILE, read_history
+from fer.cli import main
+from fer.version import CARD_FILE, read_card, read_history
 from fer.version.model import ModelVersion
 
 REPO = Path(__file__).resolve().parents[1]
@@ -228,6 +230,35 @@ def test_class_weighted_loss_uses_inverse_frequency(small_data, tmp_path, quick_
     present = counts > 0
     assert np.allclose(weights[present] * counts[present], len(data.split("train")[1]) / 7)
     assert weights[counts.argmin()] > weights[counts.argmax()]
+
+
+
+# ---------------------------------------------------------------- distillation
+def test_the_distillation_target_is_the_teachers_prior_corrected_answer():
+    torch.manual_seed(0)
+    teacher = torch.nn.Linear(4, 7)
+    x, bias = torch.randn(16, 4), torch.randn(7)
+    labels, student_logits = torch.randint(0, 7, (16,)), torch.randn(16, 7)
+    loss = trainer.TrainingLoss(teacher=teacher, alpha=1.0, temperature=2.0, teacher_bias=bias)
+    target = ((teacher(x).log_softmax(1) + bias) / 2.0).softmax(1)
+    expected = (target * (target.log() - (student_logits / 2.0).log_softmax(1))).sum(1).mean() * 4
+    assert torch.allclose(loss(student_logits, labels, x), expected, atol=1e-5)
+    uncorrected = trainer.TrainingLoss(teacher=teacher, alpha=1.0, temperature=2.0)
+    assert not torch.allclose(uncorrected(student_logits, labels, x), expected, atol=1e-3)
+
+
+def test_a_student_learns_from_the_teacher_version_as_calibrated(tiny_version, small_data, fer_small_csv, tmp_path,
+                                                                 quick_card, monkeypatch):
+    root = tmp_path / "ckpt"
+    shutil.copytree(tiny_version, root / "teacher")
+    assert main(["calibrate", "--model", "teacher", "--data", str(fer_small_csv), "--root", str(root),
+                 "--prior-tau", "1.0"]) == 0
+    losses = []
+    real = trainer.TrainingLoss
+    monkeypatch.setattr(trainer, "TrainingLoss", lambda *a, **k: losses.append(real(*a, **k)) or losses[-1])
+    fer.train(fer.make_config(out_dir=str(tmp_path), name="student", epochs=1, teacher=str(root / "teacher"),
+                              **QUICK), data=_tiny(small_data, 64))
+    np.testing.assert_allclose(losses[0].teacher_bias.cpu().numpy(), read_card("teacher", root).class_bias, atol=1e-6)
 
 
 def _imbalanced_labels():

@@ -8,16 +8,24 @@ import torch.nn.functional as F
 
 class TrainingLoss:
     def __init__(self, class_weights=None, label_smoothing: float = 0.0, teacher: torch.nn.Module | None = None,
-                 alpha: float = 0.5, temperature: float = 4.0):
+                 alpha: float = 0.5, temperature: float = 4.0, teacher_bias: torch.Tensor | None = None):
         self.class_weights, self.label_smoothing = class_weights, label_smoothing
         self.teacher, self.alpha, self.temperature = teacher, alpha, temperature
+        self.teacher_bias = teacher_bias  # the teacher version's prior correction, added to its log-probabilities
+
+    def teacher_log_probs(self, inputs: torch.Tensor) -> torch.Tensor:
+        """What the teacher version says of the batch: its log-probabilities after its prior correction (so the
+        student learns the corrected answer the product shows, not the raw network's); its temperature is left
+        out, distillation softens with its own."""
+        with torch.no_grad():
+            log_probs = self.teacher(inputs).float().log_softmax(1)
+            return log_probs if self.teacher_bias is None else log_probs + self.teacher_bias
 
     def __call__(self, logits: torch.Tensor, target: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
         loss = F.cross_entropy(logits, target, weight=self.class_weights, label_smoothing=self.label_smoothing)
         if self.teacher is None:
             return loss
-        with torch.no_grad():
-            teacher_logits = self.teacher(inputs).float()
         t = self.temperature
-        distill = F.kl_div(F.log_softmax(logits / t, 1), F.softmax(teacher_logits / t, 1), reduction="batchmean") * t * t
+        teacher_probs = F.softmax(self.teacher_log_probs(inputs) / t, 1)
+        distill = F.kl_div(F.log_softmax(logits / t, 1), teacher_probs, reduction="batchmean") * t * t
         return (1 - self.alpha) * loss + self.alpha * distill

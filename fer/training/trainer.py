@@ -280,12 +280,18 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     if config.class_weighted:
         counts = np.bincount(hard_labels(y_train), minlength=len(EMOTIONS)).astype(float)
         class_weights = torch.tensor(len(y_train) / (len(EMOTIONS) * np.maximum(counts, 1)), dtype=torch.float32, device=device)
-    teacher = None
+    teacher, teacher_bias = None, None
     if config.teacher:
-        teacher = load(config.teacher, device=str(device)).model
+        teacher_version = load(config.teacher, device=str(device))
+        teacher = teacher_version.model
+        if teacher_version.card.class_bias is not None:
+            teacher_bias = torch.tensor(teacher_version.card.class_bias, dtype=torch.float32, device=device)
         if main:
-            print(f"distilling from {config.teacher} (alpha {config.distill_alpha}, temperature {config.distill_temperature})")
-    criterion = TrainingLoss(class_weights, config.label_smoothing, teacher, config.distill_alpha, config.distill_temperature)
+            corrected = " after its prior correction" if teacher_bias is not None else ""
+            print(f"distilling from {config.teacher}{corrected} (alpha {config.distill_alpha}, "
+                  f"temperature {config.distill_temperature})")
+    criterion = TrainingLoss(class_weights, config.label_smoothing, teacher, config.distill_alpha,
+                             config.distill_temperature, teacher_bias)
 
     out = _version_dir(config)
     resume_path = out / RESUME_FILE
