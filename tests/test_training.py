@@ -247,19 +247,46 @@ def test_the_distillation_target_is_the_teachers_prior_corrected_answer():
     assert not torch.allclose(uncorrected(student_logits, labels, x), expected, atol=1e-3)
 
 
-def test_a_student_learns_from_the_teacher_version_as_calibrated(tiny_version, small_data, fer_small_csv, tmp_path,
-                                                                 quick_card, monkeypatch):
+@pytest.fixture
+def calibrated_teacher(tiny_version, fer_small_csv, tmp_path) -> Path:
+    """A copy of tiny_version with a prior correction in its card."""
     root = tmp_path / "ckpt"
     shutil.copytree(tiny_version, root / "teacher")
     assert main(["calibrate", "--model", "teacher", "--data", str(fer_small_csv), "--root", str(root),
                  "--prior-tau", "1.0"]) == 0
+    return root / "teacher"
+
+
+def test_a_student_learns_from_the_teacher_version_as_calibrated(calibrated_teacher, small_data, tmp_path,
+                                                                 quick_card, monkeypatch):
     losses = []
     real = trainer.TrainingLoss
     monkeypatch.setattr(trainer, "TrainingLoss", lambda *a, **k: losses.append(real(*a, **k)) or losses[-1])
-    fer.train(fer.make_config(out_dir=str(tmp_path), name="student", epochs=1, teacher=str(root / "teacher"),
+    fer.train(fer.make_config(out_dir=str(tmp_path), name="student", epochs=1, teacher=str(calibrated_teacher),
                               **QUICK), data=_tiny(small_data, 64))
-    np.testing.assert_allclose(losses[0].teacher_bias.cpu().numpy(), read_card("teacher", root).class_bias, atol=1e-6)
+    bias = read_card(calibrated_teacher.name, calibrated_teacher.parent).class_bias
+    np.testing.assert_allclose(losses[0].teacher_bias.cpu().numpy(), bias, atol=1e-6)
 
+
+def test_offline_distillation_trains_on_the_teachers_answers_mixed_with_the_labels(calibrated_teacher, small_data,
+                                                                                   tmp_path, quick_card, monkeypatch):
+    targets, losses = [], []
+    real_loader, real_loss = trainer._make_loader, trainer.TrainingLoss
+    monkeypatch.setattr(trainer, "_make_loader", lambda x, y, *a: targets.append(y) or real_loader(x, y, *a))
+    monkeypatch.setattr(trainer, "TrainingLoss", lambda *a, **k: losses.append(real_loss(*a, **k)) or losses[-1])
+    data = _tiny(small_data, 64)
+    fer.train(fer.make_config(out_dir=str(tmp_path), name="student", epochs=1, teacher=str(calibrated_teacher),
+                              distill_mode="offline", distill_alpha=0.25, **QUICK), data=data)
+    faces, labels = data.split("train")
+    answers = fer.load(str(calibrated_teacher)).predict_proba(faces)  # declared TTA, calibrated
+    np.testing.assert_allclose(targets[0], 0.75 * np.eye(7)[labels] + 0.25 * answers, atol=1e-5)
+    assert losses[0].teacher is None  # no teacher pass per batch
+
+
+def test_an_unknown_distillation_mode_is_refused(calibrated_teacher, small_data, tmp_path):
+    with pytest.raises(ValueError, match="distill_mode"):
+        fer.train(fer.make_config(out_dir=str(tmp_path), name="student", epochs=1, teacher=str(calibrated_teacher),
+                                  distill_mode="sideways", **QUICK), data=_tiny(small_data, 64))
 
 def _imbalanced_labels():
     return np.repeat(np.arange(7), [900, 50, 100, 100, 100, 100, 100])

@@ -44,7 +44,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="train in fp32 (default: bf16 autocast on GPU and on CPUs with native bf16)")
     p.add_argument("--teacher", help="distil from this model version (name or path)")
     p.add_argument("--distill-alpha", type=float)
-    p.add_argument("--distill-temperature", type=float)
+    p.add_argument("--distill-temperature", type=float, help="online distillation's softening temperature")
+    p.add_argument("--distill-mode", choices=["online", "offline"],
+                   help="online: the teacher sees every augmented batch; offline: its answers on the training faces, "
+                        "computed once, become soft targets (a plain epoch's cost)")
     p.add_argument("--model-kwargs", type=json.loads, help='JSON, e.g. \'{"dropout": 0.3}\'')
 
 

@@ -35,7 +35,9 @@ class TrainConfig:
     balanced_sampler: bool = False   # sample classes equally often
     teacher: str = ""                # distil from this model version (name or path); "" = off
     distill_alpha: float = 0.5       # weight of the distillation term
-    distill_temperature: float = 4.0
+    distill_temperature: float = 4.0  # online only
+    distill_mode: str = "online"     # online: the teacher sees every augmented batch; offline: its answers on the
+                                     # training faces, computed once, become soft targets (a plain epoch's cost)
     early_stopping: int = 0          # stop after this many epochs without a better val accuracy; 0 = off
     # evaluation
     eval_tta: str = "none"           # TTA used for the test report in the card

@@ -126,6 +126,16 @@ def hard_labels(targets: np.ndarray | torch.Tensor):
     return targets.argmax(1) if targets.ndim == 2 else targets
 
 
+def offline_distillation_targets(teacher, faces: np.ndarray, targets: np.ndarray, alpha: float) -> np.ndarray:
+    """Soft targets [N,C]: (1 - alpha) x the labels + alpha x the teacher version's answer on each training face
+    as the product gives it (its declared TTA and calibration), computed once; augmented views keep their face's."""
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"distill_alpha must be within [0, 1], got {alpha}")
+    labels = targets.astype(np.float32) if targets.ndim == 2 else np.eye(len(EMOTIONS), dtype=np.float32)[targets]
+    answers = teacher.predict_proba(faces).astype(np.float32)
+    return (1 - alpha) * labels + alpha * answers
+
+
 def _make_loader(x, y, config: TrainConfig, device: torch.device, world: int, rank: int, epoch: int) -> DataLoader:
     per_sample = train_augmentation(config.augment) if config.aug_backend == "v2" else None
     dataset = AugmentedFaces(x, y, per_sample)
@@ -282,14 +292,21 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
         class_weights = torch.tensor(len(y_train) / (len(EMOTIONS) * np.maximum(counts, 1)), dtype=torch.float32, device=device)
     teacher, teacher_bias = None, None
     if config.teacher:
+        if config.distill_mode not in ("online", "offline"):
+            raise ValueError(f"unknown distill_mode {config.distill_mode!r}; use online or offline")
         teacher_version = load(config.teacher, device=str(device))
-        teacher = teacher_version.model
-        if teacher_version.card.class_bias is not None:
-            teacher_bias = torch.tensor(teacher_version.card.class_bias, dtype=torch.float32, device=device)
+        if config.distill_mode == "offline":
+            y_train = offline_distillation_targets(teacher_version, x_train, y_train, config.distill_alpha)
+        else:
+            teacher = teacher_version.model
+            if teacher_version.card.class_bias is not None:
+                teacher_bias = torch.tensor(teacher_version.card.class_bias, dtype=torch.float32, device=device)
         if main:
-            corrected = " after its prior correction" if teacher_bias is not None else ""
-            print(f"distilling from {config.teacher}{corrected} (alpha {config.distill_alpha}, "
-                  f"temperature {config.distill_temperature})")
+            how = (f"offline: its answers on the training faces ({teacher_version.card.tta} TTA, calibrated)"
+                   if config.distill_mode == "offline" else
+                   f"online, temperature {config.distill_temperature}"
+                   + (", after its prior correction" if teacher_bias is not None else ""))
+            print(f"distilling from {config.teacher} (alpha {config.distill_alpha}; {how})")
     criterion = TrainingLoss(class_weights, config.label_smoothing, teacher, config.distill_alpha,
                              config.distill_temperature, teacher_bias)
 
