@@ -136,6 +136,29 @@ def offline_distillation_targets(teacher, faces: np.ndarray, targets: np.ndarray
     return (1 - alpha) * labels + alpha * answers
 
 
+def _distillation(config: TrainConfig, device: torch.device, x_train, y_train, main: bool):
+    """(training targets, teacher network, its prior correction) for the run: offline, the targets carry the
+    teacher's answers and no network is kept; online, the network and its prior correction go to the loss."""
+    if not config.teacher:
+        return y_train, None, None
+    if config.distill_mode not in ("online", "offline"):
+        raise ValueError(f"unknown distill_mode {config.distill_mode!r}; use online or offline")
+    teacher_version = load(config.teacher, device=str(device))
+    if config.distill_mode == "offline":
+        if main:
+            print(f"distilling from {config.teacher} offline (alpha {config.distill_alpha}): its answers on the "
+                  f"{len(x_train)} training faces ({teacher_version.card.tta} TTA, calibrated), computed once now",
+                  flush=True)
+        return offline_distillation_targets(teacher_version, x_train, y_train, config.distill_alpha), None, None
+    bias = teacher_version.card.class_bias
+    if main:
+        corrected = ", after its prior correction" if bias is not None else ""
+        print(f"distilling from {config.teacher} online (alpha {config.distill_alpha}, temperature "
+              f"{config.distill_temperature}{corrected})", flush=True)
+    bias = None if bias is None else torch.tensor(bias, dtype=torch.float32, device=device)
+    return y_train, teacher_version.model, bias
+
+
 def _make_loader(x, y, config: TrainConfig, device: torch.device, world: int, rank: int, epoch: int) -> DataLoader:
     per_sample = train_augmentation(config.augment) if config.aug_backend == "v2" else None
     dataset = AugmentedFaces(x, y, per_sample)
@@ -290,23 +313,7 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     if config.class_weighted:
         counts = np.bincount(hard_labels(y_train), minlength=len(EMOTIONS)).astype(float)
         class_weights = torch.tensor(len(y_train) / (len(EMOTIONS) * np.maximum(counts, 1)), dtype=torch.float32, device=device)
-    teacher, teacher_bias = None, None
-    if config.teacher:
-        if config.distill_mode not in ("online", "offline"):
-            raise ValueError(f"unknown distill_mode {config.distill_mode!r}; use online or offline")
-        teacher_version = load(config.teacher, device=str(device))
-        if config.distill_mode == "offline":
-            y_train = offline_distillation_targets(teacher_version, x_train, y_train, config.distill_alpha)
-        else:
-            teacher = teacher_version.model
-            if teacher_version.card.class_bias is not None:
-                teacher_bias = torch.tensor(teacher_version.card.class_bias, dtype=torch.float32, device=device)
-        if main:
-            how = (f"offline: its answers on the training faces ({teacher_version.card.tta} TTA, calibrated)"
-                   if config.distill_mode == "offline" else
-                   f"online, temperature {config.distill_temperature}"
-                   + (", after its prior correction" if teacher_bias is not None else ""))
-            print(f"distilling from {config.teacher} (alpha {config.distill_alpha}; {how})")
+    y_train, teacher, teacher_bias = _distillation(config, device, x_train, y_train, main)
     criterion = TrainingLoss(class_weights, config.label_smoothing, teacher, config.distill_alpha,
                              config.distill_temperature, teacher_bias)
 
