@@ -60,6 +60,15 @@ def built_models(monkeypatch):
     return models
 
 
+@pytest.fixture
+def built_losses(monkeypatch):
+    """The TrainingLoss objects train() builds, in order, so a test can read their class weights and teacher."""
+    losses = []
+    real = trainer.TrainingLoss
+    monkeypatch.setattr(trainer, "TrainingLoss", lambda *a, **k: losses.append(real(*a, **k)) or losses[-1])
+    return losses
+
+
 def _tiny(data: FaceData, train: int, val: int = 32, test: int = 32) -> FaceData:
     x, y = data.split("train")
     splits = {"train": (x[:train], y[:train]), "val": tuple(a[:val] for a in data.split("val")),
@@ -219,18 +228,14 @@ def test_training_with_mixup_and_cutmix(small_data, tmp_path, quick_card):
 
 
 # ---------------------------------------------------------------- class balance
-def test_class_weighted_loss_uses_inverse_frequency(small_data, tmp_path, quick_card, monkeypatch):
-    losses = []
-    real = trainer.TrainingLoss
-    monkeypatch.setattr(trainer, "TrainingLoss", lambda *a, **k: losses.append(real(*a, **k)) or losses[-1])
+def test_class_weighted_loss_uses_inverse_frequency(small_data, tmp_path, quick_card, built_losses):
     data = _tiny(small_data, 96)
     fer.train(fer.make_config(out_dir=str(tmp_path), name="weighted", epochs=1, class_weighted=True, **QUICK), data=data)
-    weights = losses[0].class_weights.cpu().numpy()
+    weights = built_losses[0].class_weights.cpu().numpy()
     counts = np.bincount(data.split("train")[1], minlength=7)
     present = counts > 0
     assert np.allclose(weights[present] * counts[present], len(data.split("train")[1]) / 7)
     assert weights[counts.argmin()] > weights[counts.argmax()]
-
 
 
 # ---------------------------------------------------------------- distillation
@@ -258,35 +263,33 @@ def calibrated_teacher(tiny_version, fer_small_csv, tmp_path) -> Path:
 
 
 def test_a_student_learns_from_the_teacher_version_as_calibrated(calibrated_teacher, small_data, tmp_path,
-                                                                 quick_card, monkeypatch):
-    losses = []
-    real = trainer.TrainingLoss
-    monkeypatch.setattr(trainer, "TrainingLoss", lambda *a, **k: losses.append(real(*a, **k)) or losses[-1])
+                                                                 quick_card, built_losses):
     fer.train(fer.make_config(out_dir=str(tmp_path), name="student", epochs=1, teacher=str(calibrated_teacher),
                               **QUICK), data=_tiny(small_data, 64))
     bias = read_card(calibrated_teacher.name, calibrated_teacher.parent).class_bias
-    np.testing.assert_allclose(losses[0].teacher_bias.cpu().numpy(), bias, atol=1e-6)
+    np.testing.assert_allclose(built_losses[0].teacher_bias.cpu().numpy(), bias, atol=1e-6)
 
 
 def test_offline_distillation_trains_on_the_teachers_answers_mixed_with_the_labels(calibrated_teacher, small_data,
-                                                                                   tmp_path, quick_card, monkeypatch):
-    targets, losses = [], []
-    real_loader, real_loss = trainer._make_loader, trainer.TrainingLoss
+                                                                                   tmp_path, quick_card, built_losses,
+                                                                                   monkeypatch):
+    targets = []
+    real_loader = trainer._make_loader
     monkeypatch.setattr(trainer, "_make_loader", lambda x, y, *a: targets.append(y) or real_loader(x, y, *a))
-    monkeypatch.setattr(trainer, "TrainingLoss", lambda *a, **k: losses.append(real_loss(*a, **k)) or losses[-1])
     data = _tiny(small_data, 64)
     fer.train(fer.make_config(out_dir=str(tmp_path), name="student", epochs=1, teacher=str(calibrated_teacher),
                               distill_mode="offline", distill_alpha=0.25, **QUICK), data=data)
     faces, labels = data.split("train")
     answers = fer.load(str(calibrated_teacher)).predict_proba(faces)  # declared TTA, calibrated
     np.testing.assert_allclose(targets[0], 0.75 * np.eye(7)[labels] + 0.25 * answers, atol=1e-5)
-    assert losses[0].teacher is None  # no teacher pass per batch
+    assert built_losses[0].teacher is None  # no teacher pass per batch
 
 
 def test_an_unknown_distillation_mode_is_refused(calibrated_teacher, small_data, tmp_path):
     with pytest.raises(ValueError, match="distill_mode"):
         fer.train(fer.make_config(out_dir=str(tmp_path), name="student", epochs=1, teacher=str(calibrated_teacher),
                                   distill_mode="sideways", **QUICK), data=_tiny(small_data, 64))
+
 
 def _imbalanced_labels():
     return np.repeat(np.arange(7), [900, 50, 100, 100, 100, 100, 100])
