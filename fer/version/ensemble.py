@@ -1,7 +1,7 @@
 """Ensemble versions: several trained versions whose probabilities are averaged, built and evaluated as one.
 
-    fer.version.build_ensemble("my-ensemble", ["fernet_small-soft-v2", "fernet_small-mixed-cw-v2"], tta="flip")
-    python -m fer ensemble --name my-ensemble --members fernet_small-soft-v2 fernet_small-mixed-cw-v2 --tta flip
+    fer.version.build_ensemble("my-ensemble", ["fernet_small-soft-v6", "fernet_small-mixed-cw-v2"], tta="flip")
+    python -m fer ensemble --name my-ensemble --members fernet_small-soft-v6 fernet_small-mixed-cw-v2 --tta flip
 
 Members are picked (optionally, `select="greedy"`) and the ensemble is judged on the validation split
 (PublicTest); the test split (PrivateTest) is evaluated once, for the card.
