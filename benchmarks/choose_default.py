@@ -10,7 +10,11 @@ FER+ accuracy and mean recall wins (the mean rewards a margin over the condition
 agreed disgust faces, so a recall met by a hair there is a coin toss on other faces); when none meets it, the best
 mean. PrivateTest is then reported for the winner alone.
 
-    python benchmarks/choose_default.py VERSION... [--tta flip [tencrop]] [--max-members 3] [--taus 0,0.2,...]
+    python benchmarks/choose_default.py VERSION... [--tta flip [tencrop]] [--max-members 3] [--max-views 2]
+                                        [--taus 0,0.2,...] [--public-only]
+
+--max-views caps what a face costs, members x TTA views (the real-time slot: 2 = one version with flip, or an
+average of two without TTA).
 """
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import fer  # noqa: E402
-from fer.defaults import TTA_MODES, default_data  # noqa: E402
+from fer.defaults import TTA_MODES, TTA_VIEWS, default_data  # noqa: E402
 from fer.labels import EMOTIONS  # noqa: E402
 from fer.version.calibration import prior_bias  # noqa: E402
 from fer.version.evaluation import per_emotion_recall, reports_by_labels  # noqa: E402
@@ -57,6 +61,7 @@ def main() -> None:
     parser.add_argument("versions", nargs="+")
     parser.add_argument("--tta", nargs="+", default=["flip"], choices=TTA_MODES, help="the TTAs tried")
     parser.add_argument("--max-members", type=int, default=0, help="largest average tried (default: all)")
+    parser.add_argument("--max-views", type=int, default=0, help="most members x TTA views a face (default: any)")
     parser.add_argument("--taus", default="0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,1.0", help="prior corrections tried")
     parser.add_argument("--data", default=default_data())
     parser.add_argument("--public-only", action="store_true", help="rank on PublicTest, report no PrivateTest figure")
@@ -73,6 +78,8 @@ def main() -> None:
     best = None
     for size in range(1, (args.max_members or len(loaded)) + 1):
         for members, tta in itertools.product(itertools.combinations(loaded, size), args.tta):
+            if args.max_views and size * TTA_VIEWS[tta] > args.max_views:
+                continue
             public = np.mean([probs[m, tta, "PublicTest"] for m in members], 0)
             f, tau = max(((figures(corrected(public, t, public), data, "PublicTest"), t) for t in taus),
                          key=lambda ft: rank(ft[0]))
