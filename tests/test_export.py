@@ -116,6 +116,20 @@ def test_load_classifier_exports_on_the_fly_with_its_parity_and_redoes_stale_exp
     assert read_card(path).onnx_sha256(ONNX_FILE) == sha256_of(path / ONNX_FILE)
 
 
+def test_a_version_shipped_without_its_onnx_file_keeps_its_card_when_the_export_gives_the_same_bytes(exported, tmp_path):
+    """The photo default ships without its .onnx file (too big for git); the first use exports it again, and the
+    card, which vouches for those bytes and holds the latency measured at the export, is left as shipped."""
+    path = tmp_path / "tiny"
+    shutil.copytree(exported[0], path)
+    card_text = (path / "card.json").read_text()
+    shipped_sha = read_card(path).onnx_sha256(ONNX_FILE)
+    (path / ONNX_FILE).unlink()
+    load_classifier(str(path), "onnx")
+    assert sha256_of(path / ONNX_FILE) == shipped_sha
+    assert (path / "card.json").read_text() == card_text
+    assert read_card(path).onnx["fp32"]["ms_per_view_batch1_1thread"] > 0
+
+
 def swap_last_layer_rows(onnx_path):
     """Swap two rows of the last layer's weights, as a tamperer would (issue 19)."""
     import onnx

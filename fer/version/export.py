@@ -121,7 +121,9 @@ def _parity(version: ModelVersion, path: Path, faces: np.ndarray) -> dict:
 
 def ensure_exported(version: ModelVersion, int8: bool = False, data=None) -> Path:
     """The version's .onnx file: the one its card vouches for, else exported now from the verified weights,
-    checked against PyTorch (fp32: every probability within 1e-3 on fixed faces) and recorded in the card.
+    checked against PyTorch (fp32: every probability within 1e-3 on fixed faces) and recorded in the card,
+    unless the card already vouches for these very bytes (a version shipped without its .onnx file: its card and
+    the figures measured at its export stay as shipped).
     The int8 file is calibrated on Training faces of `data` (default: the default data)."""
     fp32 = current_export(version.path, version.card, False)
     if fp32 is None:
@@ -131,7 +133,8 @@ def ensure_exported(version: ModelVersion, int8: bool = False, data=None) -> Pat
             fp32.unlink(missing_ok=True)
             raise VersionError(f"{fp32}: the export's probabilities differ from PyTorch's by up to "
                                f"{parity['max_abs_prob_diff']}; export discarded")
-        _record(version, "fp32", fp32, parity)
+        if current_export(version.path, version.card, False) is None:
+            _record(version, "fp32", fp32, parity)
     if not int8:
         return fp32
     path = current_export(version.path, version.card, True)
