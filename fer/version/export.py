@@ -119,11 +119,17 @@ def _parity(version: ModelVersion, path: Path, faces: np.ndarray) -> dict:
             "top1_agreement_with_torch": round(float((exported.argmax(1) == reference.argmax(1)).mean()), 5)}
 
 
+def _record_first_use(version: ModelVersion, int8: bool, path: Path, figures: dict) -> None:
+    """Record an export made on first use, unless the card already vouches for these very bytes (a version shipped
+    without its .onnx file: its card and the figures measured at its export stay as shipped)."""
+    if current_export(version.path, version.card, int8) is None:
+        _record(version, "int8" if int8 else "fp32", path, figures)
+
+
 def ensure_exported(version: ModelVersion, int8: bool = False, data=None) -> Path:
     """The version's .onnx file: the one its card vouches for, else exported now from the verified weights,
-    checked against PyTorch (fp32: every probability within 1e-3 on fixed faces) and recorded in the card,
-    unless the card already vouches for these very bytes (a version shipped without its .onnx file: its card and
-    the figures measured at its export stay as shipped).
+    checked against PyTorch (fp32: every probability within 1e-3 on fixed faces) and recorded in the card
+    (`_record_first_use`).
     The int8 file is calibrated on Training faces of `data` (default: the default data)."""
     fp32 = current_export(version.path, version.card, False)
     if fp32 is None:
@@ -133,16 +139,16 @@ def ensure_exported(version: ModelVersion, int8: bool = False, data=None) -> Pat
             fp32.unlink(missing_ok=True)
             raise VersionError(f"{fp32}: the export's probabilities differ from PyTorch's by up to "
                                f"{parity['max_abs_prob_diff']}; export discarded")
-        if current_export(version.path, version.card, False) is None:
-            _record(version, "fp32", fp32, parity)
+        _record_first_use(version, False, fp32, parity)
     if not int8:
         return fp32
     path = current_export(version.path, version.card, True)
     if path is None:
         faces = quantization_faces(data or default_data())
         path = quantize_int8(fp32, version.path / INT8_FILE, "static", normalize(faces, version.normalization))
-        _record(version, "int8", path, {"quantization": "static", "quantization_faces": {"split": "Training", "n": len(faces)},
-                                        **_parity(version, path, parity_faces())})
+        _record_first_use(version, True, path, {"quantization": "static",
+                                                "quantization_faces": {"split": "Training", "n": len(faces)},
+                                                **_parity(version, path, parity_faces())})
     return path
 
 
