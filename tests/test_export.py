@@ -12,7 +12,8 @@ import fer
 from fer.checksum import sha256_of
 from fer.cli import main
 from fer.version import INT8_FILE, ONNX_FILE, OnnxClassifier, load_classifier, read_card
-from fer.version import export
+from fer.version import VersionError, export
+from fer.version.ensemble import build_ensemble
 
 
 def copy_version(src, dst):
@@ -186,3 +187,42 @@ def test_cli_export_rejects_a_missing_data_file(tiny_version, tmp_path, capsys):
     path = copy_version(tiny_version, tmp_path / "tiny")
     assert main(["export", "--model", str(path), "--data", str(tmp_path / "nope.csv")]) == 2
     assert "nope.csv" in capsys.readouterr().err
+
+
+def test_half_weights_store_the_parameters_in_fp16_and_the_card_is_measured_with_them(tiny_version, fer_small_csv,
+                                                                                     tmp_path, capsys):
+    from safetensors.torch import load_file
+
+    from fer.version.calibration import negative_log_likelihood
+
+    path = copy_version(tiny_version, tmp_path / "tiny")
+    fer.load(str(path)).calibrate(fer_small_csv, prior_tau=0.5)
+    data = fer.load_dataset(fer_small_csv)
+    faces, y = data.split("PublicTest")
+    full = fer.load(str(path))
+    full_probs, full_size = full.predict_proba(faces, calibrated=False), (path / full.card.weights_file).stat().st_size
+
+    assert main(["export", "--model", str(path), "--data", str(fer_small_csv), "--half-weights"]) == 0
+    assert "fp16" in capsys.readouterr().err
+    halved = fer.load(str(path))  # its new sha256 is in the card, or this refuses it
+    stored = load_file(str(path / halved.card.weights_file))
+    learned = {name for name, _ in halved.model.named_parameters()}
+    assert {k for k, t in stored.items() if t.dtype.is_floating_point and k in learned} == learned
+    assert all(str(t.dtype) == "torch.float16" for k, t in stored.items() if k in learned)
+    assert not any(str(t.dtype) == "torch.float16" for k, t in stored.items() if k not in learned)  # BatchNorm stats
+    assert (path / halved.card.weights_file).stat().st_size < 0.6 * full_size
+    probs = halved.predict_proba(faces, calibrated=False)
+    assert 0 < np.abs(probs - full_probs).max() < 1e-2  # rounded, not retrained
+    card = halved.card
+    assert card.calibration["prior_correction"]["tau"] == 0.5  # refitted under the same correction
+    assert card.calibration["before"]["val_tta"]["nll"] == round(negative_log_likelihood(probs, y), 4)
+    assert card.accuracy("test") == halved.evaluate(data, "PrivateTest")["accuracy"]
+    assert card.onnx["weights_sha256"] == card.weights_sha256  # exported again, from the fp16 weights
+
+
+def test_an_ensemble_has_no_weights_to_halve(two_versions, fer_small_csv, tmp_path):
+    root = tmp_path / "checkpoints"
+    shutil.copytree(two_versions, root)
+    build_ensemble("pair", ["tiny", "tiny-b"], fer_small_csv, root=root)
+    with pytest.raises(VersionError, match="halve its members"):
+        fer.load("pair", root).halve_weights(fer_small_csv)

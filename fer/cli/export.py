@@ -1,8 +1,10 @@
-"""python -m fer export: ONNX files of a model version (fp32, optionally int8), checked against PyTorch."""
+"""python -m fer export: ONNX files of a model version (fp32, optionally int8), checked against PyTorch;
+--half-weights first stores the version's own weights in fp16."""
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 SHARED = ("model", "data", "root")
 
@@ -14,6 +16,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="int8 scheme: static (activation ranges measured on Training faces) or dynamic")
     p.add_argument("--quantization-faces", type=int, default=500,
                    help="Training faces whose activation ranges set static int8 quantisation")
+    p.add_argument("--half-weights", action="store_true",
+                   help="first store the version's weights in fp16 (half the file; it still runs in fp32) and "
+                        "re-measure its card with them (calibration under the same prior correction, every metric)")
     p.add_argument("--split", default="PrivateTest", help="split on which parity and accuracy are measured")
     p.add_argument("--json", action="store_true", help="print the card's onnx entry as JSON")
 
@@ -37,11 +42,18 @@ def format_entry(entry: dict) -> str:
 
 
 def run(args) -> int:
+    from ..data import load_dataset
     from ..version.model import load
 
     if args.quantization_faces < 1:
         raise ValueError(f"--quantization-faces must be positive, got {args.quantization_faces}")
-    entry = load(args.model, args.root).export(args.data, int8=args.int8, quantization=args.quantization,
-                                               split=args.split, quantization_size=args.quantization_faces)
+    version, data = load(args.model, args.root), load_dataset(args.data)
+    if args.half_weights:
+        version.halve_weights(data)
+        size_mb = (version.path / version.card.weights_file).stat().st_size / 1e6
+        print(f"{version.name}: weights stored in fp16 ({size_mb:.1f} MB), card re-measured; ensembles built with "
+              "it must be rebuilt (python -m fer ensemble)", file=sys.stderr)
+    entry = version.export(data, int8=args.int8, quantization=args.quantization, split=args.split,
+                           quantization_size=args.quantization_faces)
     print(json.dumps(entry, indent=2) if args.json else format_entry(entry))
     return 0

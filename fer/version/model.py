@@ -5,6 +5,7 @@
     v.predict_proba(faces_uint8)              # the version's own TTA and calibration
     v.evaluate(data, split="PrivateTest")     # a report (fer.version.evaluation)
     v.export(data, int8=True); v.calibrate(data); v.recognizer(detector="yunet")
+    v.halve_weights(data)                     # fp16 storage: half the file, the card re-measured
 """
 from __future__ import annotations
 
@@ -87,16 +88,33 @@ class ModelVersion:
 
         return calibrate(self, data, prior_tau=prior_tau)
 
+    def halve_weights(self, data=None) -> dict:
+        """Store the weights in fp16 (save_weights(half=True)), run the network on the rounded values, and
+        re-measure the card with them: calibration refitted under the same prior correction, every metric again,
+        the record of the ONNX files of the old weights dropped (they are exported again on first use).
+        Ensembles built with this version must be rebuilt (they refuse a member whose weights changed).
+        Returns card.calibration."""
+        if self.card.is_ensemble:
+            raise VersionError(f"{self.name}: an ensemble stores no weights of its own; halve its members")
+        self.card.weights_sha256 = save_weights(self.path, self.model, half=True)
+        self.model.load_state_dict(load_file(str(self.path / WEIGHTS_FILE)))
+        self.card.onnx = {}
+        tau = (self.card.calibration or {}).get("prior_correction", {}).get("tau", 0.0)
+        return self.calibrate(data, prior_tau=tau)
+
     def recognizer(self, **options):
         from ..inference import Recognizer
 
         return Recognizer(self, **options)
 
 
-def save_weights(directory: str | Path, model: torch.nn.Module) -> str:
-    """Write the weights as safetensors; returns their sha256."""
+def save_weights(directory: str | Path, model: torch.nn.Module, half: bool = False) -> str:
+    """Write the weights as safetensors; returns their sha256. half: the learned parameters in fp16 (half the
+    file; they load back into the fp32 network), the buffers (BatchNorm's running statistics) as they are."""
     path = Path(directory) / WEIGHTS_FILE
-    save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(path))
+    halved = {name for name, p in model.named_parameters() if p.is_floating_point()} if half else set()
+    save_file({k: (v.half() if k in halved else v).detach().cpu().contiguous() for k, v in model.state_dict().items()},
+              str(path))
     return sha256_of(path)
 
 
