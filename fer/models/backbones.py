@@ -64,18 +64,20 @@ def resnet18(num_classes: int = 7, pretrained: bool | str = False) -> nn.Module:
 @register_model
 def mobilenet_v3_small(num_classes: int = 7, pretrained: bool | str = False) -> nn.Module:
     """torchvision MobileNetV3-small, 1-channel stem at stride 1 (48 -> 3x3 maps)."""
-    model = _load_imagenet(torchvision.models.mobilenet_v3_small(weights=None),
-                           torchvision.models.MobileNet_V3_Small_Weights.IMAGENET1K_V1, pretrained)
-    model.features[0][0] = grayscale_conv(model.features[0][0], stride=1)
-    model.classifier[-1] = nn.Linear(model.classifier[-1].in_features, num_classes)
-    return model
+    return _features_classifier_net(torchvision.models.mobilenet_v3_small(weights=None),
+                                    torchvision.models.MobileNet_V3_Small_Weights.IMAGENET1K_V1, pretrained, num_classes)
 
 
 @register_model
 def efficientnet_b0(num_classes: int = 7, pretrained: bool | str = False) -> nn.Module:
     """torchvision EfficientNet-B0, 1-channel stem at stride 1 (48 -> 3x3 maps)."""
-    model = _load_imagenet(torchvision.models.efficientnet_b0(weights=None),
-                           torchvision.models.EfficientNet_B0_Weights.IMAGENET1K_V1, pretrained)
+    return _features_classifier_net(torchvision.models.efficientnet_b0(weights=None),
+                                    torchvision.models.EfficientNet_B0_Weights.IMAGENET1K_V1, pretrained, num_classes)
+
+
+def _features_classifier_net(model: nn.Module, weights, pretrained: bool | str, num_classes: int) -> nn.Module:
+    """A torchvision `features` + `classifier` network with a 1-channel stride-1 stem and a num_classes head."""
+    model = _load_imagenet(model, weights, pretrained)
     model.features[0][0] = grayscale_conv(model.features[0][0], stride=1)
     model.classifier[-1] = nn.Linear(model.classifier[-1].in_features, num_classes)
     return model
