@@ -285,6 +285,31 @@ def test_offline_distillation_trains_on_the_teachers_answers_mixed_with_the_labe
     assert built_losses[0].teacher is None  # no teacher pass per batch
 
 
+def test_a_resumed_sitting_reuses_the_teachers_answers_its_run_saved(calibrated_teacher, small_data, tmp_path,
+                                                                      quick_card, monkeypatch):
+    targets, asked = [], []
+    real_loader = trainer._make_loader
+    monkeypatch.setattr(trainer, "_make_loader", lambda x, y, *a: targets.append(y) or real_loader(x, y, *a))
+    monkeypatch.setattr(trainer, "_sitting_over", lambda *args: True)  # each sitting ends after one epoch
+    data = _tiny(small_data, 64)
+    config = fer.make_config(out_dir=str(tmp_path), name="student", epochs=4, max_minutes=1, distill_mode="offline",
+                             teacher=str(calibrated_teacher), distill_alpha=0.5, **QUICK)
+    fer.train(config, data=data)
+    first = targets[0]
+    monkeypatch.setattr("fer.version.model.ModelVersion.predict_proba",
+                        lambda *a, **k: asked.append(1) or pytest.fail("the teacher was asked again"))
+    fer.train(config, data=data, resume=True)
+    np.testing.assert_array_equal(targets[-1], first)  # the same targets, from the saved answers
+    assert not asked
+
+    card = read_card(calibrated_teacher.name, calibrated_teacher.parent)  # another teacher card: asked afresh
+    card.calibration["temperature"] = card.temperature * 2
+    card.write(calibrated_teacher)
+    with pytest.raises(pytest.fail.Exception, match="asked again"):
+        fer.train(config, data=data, resume=True)
+    assert asked
+
+
 def test_an_unknown_distillation_mode_is_refused(calibrated_teacher, small_data, tmp_path):
     with pytest.raises(ValueError, match="distill_mode"):
         fer.train(fer.make_config(out_dir=str(tmp_path), name="student", epochs=1, teacher=str(calibrated_teacher),

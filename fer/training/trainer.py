@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import json
 import os
 import platform
 import shutil
@@ -126,37 +128,55 @@ def hard_labels(targets: np.ndarray | torch.Tensor):
     return targets.argmax(1) if targets.ndim == 2 else targets
 
 
-def offline_distillation_targets(teacher, faces: np.ndarray, targets: np.ndarray, alpha: float) -> np.ndarray:
-    """Soft targets [N,C]: (1 - alpha) x the labels + alpha x the teacher version's answer on each training face
-    as the product gives it (its declared TTA and calibration), computed once; augmented views keep their face's."""
+def teacher_answers(teacher, faces: np.ndarray, saved: dict | None = None) -> dict:
+    """The teacher version's answers on the training faces as the product gives them (its declared TTA and
+    calibration), under a key naming that teacher card and those faces: a resumed sitting reuses the answers its
+    run saved (`saved`, from last.pt) when the key matches, rather than spending minutes computing them again."""
+    card = json.dumps(teacher.card.to_dict(), sort_keys=True).encode()
+    key = hashlib.sha256(card + np.ascontiguousarray(faces).tobytes()).hexdigest()
+    if saved is not None and saved.get("key") == key:
+        return saved
+    return {"key": key, "answers": torch.from_numpy(teacher.predict_proba(faces).astype(np.float32))}
+
+
+def offline_distillation_targets(answers: dict, targets: np.ndarray, alpha: float) -> np.ndarray:
+    """Soft targets [N,C]: (1 - alpha) x the labels + alpha x the teacher's answer on each training face
+    (teacher_answers); augmented views keep their face's."""
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"distill_alpha must be within [0, 1], got {alpha}")
     labels = targets.astype(np.float32) if targets.ndim == 2 else np.eye(len(EMOTIONS), dtype=np.float32)[targets]
-    answers = teacher.predict_proba(faces).astype(np.float32)
-    return (1 - alpha) * labels + alpha * answers
+    return (1 - alpha) * labels + alpha * answers["answers"].numpy()
 
 
-def _distillation(config: TrainConfig, device: torch.device, x_train, y_train, main: bool):
-    """(training targets, teacher network, its prior correction) for the run: offline, the targets carry the
-    teacher's answers and no network is kept; online, the network and its prior correction go to the loss."""
+def _saved_teacher_answers(resume_path: Path) -> dict | None:
+    if not resume_path.is_file():
+        return None
+    return torch.load(resume_path, map_location="cpu", weights_only=True).get("teacher_answers")
+
+
+def _distillation(config: TrainConfig, device: torch.device, x_train, y_train, main: bool, saved: dict | None):
+    """(training targets, teacher network, its prior correction, the teacher's answers to keep in last.pt) for
+    the run: offline, the targets carry the teacher's answers and no network is kept; online, the network and its
+    prior correction go to the loss."""
     if not config.teacher:
-        return y_train, None, None
+        return y_train, None, None, None
     if config.distill_mode not in ("online", "offline"):
         raise ValueError(f"unknown distill_mode {config.distill_mode!r}; use online or offline")
     teacher_version = load(config.teacher, device=str(device))
     if config.distill_mode == "offline":
+        answers = teacher_answers(teacher_version, x_train, saved)
         if main:
+            how = "saved by the run's last sitting" if answers is saved else "computed once now"
             print(f"distilling from {config.teacher} offline (alpha {config.distill_alpha}): its answers on the "
-                  f"{len(x_train)} training faces ({teacher_version.card.tta} TTA, calibrated), computed once now",
-                  flush=True)
-        return offline_distillation_targets(teacher_version, x_train, y_train, config.distill_alpha), None, None
+                  f"{len(x_train)} training faces ({teacher_version.card.tta} TTA, calibrated), {how}", flush=True)
+        return offline_distillation_targets(answers, y_train, config.distill_alpha), None, None, answers
     bias = teacher_version.card.class_bias
     if main:
         corrected = ", after its prior correction" if bias is not None else ""
         print(f"distilling from {config.teacher} online (alpha {config.distill_alpha}, temperature "
               f"{config.distill_temperature}{corrected})", flush=True)
     bias = None if bias is None else torch.tensor(bias, dtype=torch.float32, device=device)
-    return y_train, teacher_version.model, bias
+    return y_train, teacher_version.model, bias, None
 
 
 def _make_loader(x, y, config: TrainConfig, device: torch.device, world: int, rank: int, epoch: int) -> DataLoader:
@@ -270,10 +290,12 @@ def _signals_held():
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _save_resume_state(path: Path, model, optimizer, scheduler, epoch, history, best, clock, sittings):
+def _save_resume_state(path: Path, model, optimizer, scheduler, epoch, history, best, clock, sittings,
+                       teacher_answers: dict | None):
     state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
              "scheduler": scheduler.state_dict(), "epoch": epoch, "history": history, "best": best,
-             "steps": clock.steps, "seconds": clock.seconds(), "sittings": sittings}
+             "steps": clock.steps, "seconds": clock.seconds(), "sittings": sittings,
+             **({"teacher_answers": teacher_answers} if teacher_answers else {})}
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
     os.replace(tmp, path)  # an interruption mid-write never leaves a broken state behind
@@ -313,16 +335,17 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     if config.class_weighted:
         counts = np.bincount(hard_labels(y_train), minlength=len(EMOTIONS)).astype(float)
         class_weights = torch.tensor(len(y_train) / (len(EMOTIONS) * np.maximum(counts, 1)), dtype=torch.float32, device=device)
-    y_train, teacher, teacher_bias = _distillation(config, device, x_train, y_train, main)
+    out = _version_dir(config)
+    resume_path = out / RESUME_FILE
+    if main:
+        refuse_if_in_training(out)  # before reading its last.pt: a second start says the run is in training now
+    saved = _saved_teacher_answers(resume_path) if config.resume and config.teacher else None
+    y_train, teacher, teacher_bias, answers = _distillation(config, device, x_train, y_train, main, saved)
     criterion = TrainingLoss(class_weights, config.label_smoothing, teacher, config.distill_alpha,
                              config.distill_temperature, teacher_bias)
 
-    out = _version_dir(config)
-    resume_path = out / RESUME_FILE
     history, best, start_epoch = [], {"accuracy": -1.0, "epoch": -1}, 0
     steps_done, seconds_done, sittings = 0, 0.0, []
-    if main:
-        refuse_if_in_training(out)  # before the checks below: a second start says the run is in training now
     if config.resume and not resume_path.is_file():
         raise FileNotFoundError(f"{resume_path}: nothing to resume (no completed epoch saved for {out.name})")
     if main and not config.resume and out.exists() and any(out.iterdir()):
@@ -381,7 +404,8 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
             with _signals_held():
                 if improved:
                     save_weights(out, model)
-                _save_resume_state(resume_path, model, optimizer, scheduler, epoch, history, best, clock, sittings)
+                _save_resume_state(resume_path, model, optimizer, scheduler, epoch, history, best, clock, sittings,
+                                   answers)
                 write_history(out, history)
             print(f"epoch {epoch + 1:3d}/{config.epochs}  train loss {train_loss:.4f} acc {train_acc:.4f}  "
                   f"val loss {val_loss:.4f} acc {val_acc:.4f}"
