@@ -145,13 +145,7 @@ def offline_distillation_targets(answers: dict, targets: np.ndarray, alpha: floa
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"distill_alpha must be within [0, 1], got {alpha}")
     labels = targets.astype(np.float32) if targets.ndim == 2 else np.eye(len(EMOTIONS), dtype=np.float32)[targets]
-    return (1 - alpha) * labels + alpha * answers["answers"].numpy()
-
-
-def _saved_teacher_answers(resume_path: Path) -> dict | None:
-    if not resume_path.is_file():
-        return None
-    return torch.load(resume_path, map_location="cpu", weights_only=True).get("teacher_answers")
+    return (1 - alpha) * labels + alpha * answers["answers"].cpu().numpy()
 
 
 def _distillation(config: TrainConfig, device: torch.device, x_train, y_train, main: bool, saved: dict | None):
@@ -339,22 +333,22 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     resume_path = out / RESUME_FILE
     if main:
         refuse_if_in_training(out)  # before reading its last.pt: a second start says the run is in training now
-    saved = _saved_teacher_answers(resume_path) if config.resume and config.teacher else None
-    y_train, teacher, teacher_bias, answers = _distillation(config, device, x_train, y_train, main, saved)
+    if config.resume and not resume_path.is_file():
+        raise FileNotFoundError(f"{resume_path}: nothing to resume (no completed epoch saved for {out.name})")
+    if main and not config.resume and out.exists() and any(out.iterdir()):
+        raise FileExistsError(f"{out} already exists; choose another --name, or pass --resume to continue it")
+    state = torch.load(resume_path, map_location=device, weights_only=True) if config.resume else {}
+    y_train, teacher, teacher_bias, answers = _distillation(config, device, x_train, y_train, main,
+                                                            state.get("teacher_answers"))
     criterion = TrainingLoss(class_weights, config.label_smoothing, teacher, config.distill_alpha,
                              config.distill_temperature, teacher_bias)
 
     history, best, start_epoch = [], {"accuracy": -1.0, "epoch": -1}, 0
     steps_done, seconds_done, sittings = 0, 0.0, []
-    if config.resume and not resume_path.is_file():
-        raise FileNotFoundError(f"{resume_path}: nothing to resume (no completed epoch saved for {out.name})")
-    if main and not config.resume and out.exists() and any(out.iterdir()):
-        raise FileExistsError(f"{out} already exists; choose another --name, or pass --resume to continue it")
     if main:
         out.mkdir(parents=True, exist_ok=True)
         claim_run(out)
     if config.resume:
-        state = torch.load(resume_path, map_location=device, weights_only=True)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
