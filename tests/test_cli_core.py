@@ -35,6 +35,7 @@ def test_evaluate_json_equals_the_api(tiny_version, fer_small_csv):
     assert printed["accuracy"] == pytest.approx(expected["accuracy"])
     assert printed["macro_f1"] == pytest.approx(expected["macro_f1"])
     assert printed["confusion"] == expected["confusion"]
+    assert "on PrivateTest" not in done.stderr  # no progress bar when a script reads the JSON
 
 
 def test_bad_data_path_is_a_one_line_error(tiny_version, tmp_path):
@@ -44,11 +45,12 @@ def test_bad_data_path_is_a_one_line_error(tiny_version, tmp_path):
     assert done.stderr.strip().count("\n") == 0 and "missing.csv" in done.stderr
 
 
-def test_evaluate_text_report(tiny_version, fer_small_csv, capsys):
+def test_evaluate_text_report_with_a_progress_bar(tiny_version, fer_small_csv, capsys):
     assert main(["evaluate", "--model", str(tiny_version), "--data", str(fer_small_csv), "--split", "val"]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
     report = fer.evaluate(str(tiny_version), str(fer_small_csv), split="val")
-    assert f"accuracy {report['accuracy']:.4f}" in out and "confusion" in out
+    assert f"accuracy {report['accuracy']:.4f}" in captured.out and "confusion" in captured.out
+    assert f"{report['model']} on val" in captured.err and "batch" in captured.err
 
 
 def test_unknown_split_is_a_one_line_error(tiny_version, fer_small_csv, capsys):

@@ -272,7 +272,7 @@ def test_a_student_learns_from_the_teacher_version_as_calibrated(calibrated_teac
 
 def test_offline_distillation_trains_on_the_teachers_answers_mixed_with_the_labels(calibrated_teacher, small_data,
                                                                                    tmp_path, quick_card, built_losses,
-                                                                                   monkeypatch):
+                                                                                   monkeypatch, capsys):
     targets = []
     real_loader = trainer._make_loader
     monkeypatch.setattr(trainer, "_make_loader", lambda x, y, *a: targets.append(y) or real_loader(x, y, *a))
@@ -283,6 +283,7 @@ def test_offline_distillation_trains_on_the_teachers_answers_mixed_with_the_labe
     answers = fer.load(str(calibrated_teacher)).predict_proba(faces)  # declared TTA, calibrated
     np.testing.assert_allclose(targets[0], 0.75 * np.eye(7)[labels] + 0.25 * answers, atol=1e-5)
     assert built_losses[0].teacher is None  # no teacher pass per batch
+    assert "teacher's answers" in capsys.readouterr().err  # minutes on the full set: a progress bar says so
 
 
 def test_a_resumed_sitting_reuses_the_teachers_answers_its_run_saved(calibrated_teacher, small_data, tmp_path,

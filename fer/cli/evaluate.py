@@ -40,6 +40,7 @@ def format_report(r: dict) -> str:
 
 def run(args) -> int:
     classifier = load_classifier(args.model, args.backend, root=args.root)
-    report = evaluate(classifier, args.data, split=args.split, tta=args.tta, labels=args.labels)
+    report = evaluate(classifier, args.data, split=args.split, tta=args.tta, labels=args.labels,
+                      show_progress=not args.json)
     print(json.dumps(report) if args.json else format_report(report))
     return 0

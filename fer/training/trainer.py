@@ -128,7 +128,7 @@ def hard_labels(targets: np.ndarray | torch.Tensor):
     return targets.argmax(1) if targets.ndim == 2 else targets
 
 
-def teacher_answers(teacher, faces: np.ndarray, saved: dict | None = None) -> dict:
+def teacher_answers(teacher, faces: np.ndarray, saved: dict | None = None, show_progress: bool = False) -> dict:
     """The teacher version's answers on the training faces as the product gives them (its declared TTA and
     calibration), under a key naming that teacher card and those faces: a resumed sitting reuses the answers its
     run saved (`saved`, from last.pt) when the key matches, rather than spending minutes computing them again."""
@@ -136,7 +136,8 @@ def teacher_answers(teacher, faces: np.ndarray, saved: dict | None = None) -> di
     key = hashlib.sha256(card + np.ascontiguousarray(faces).tobytes()).hexdigest()
     if saved is not None and saved.get("key") == key:
         return saved
-    return {"key": key, "answers": torch.from_numpy(teacher.predict_proba(faces).astype(np.float32))}
+    answers = teacher.predict_proba(faces, progress="teacher's answers" if show_progress else "")
+    return {"key": key, "answers": torch.from_numpy(answers.astype(np.float32))}
 
 
 def offline_distillation_targets(answers: dict, targets: np.ndarray, alpha: float) -> np.ndarray:
@@ -158,7 +159,7 @@ def _distillation(config: TrainConfig, device: torch.device, x_train, y_train, m
         raise ValueError(f"unknown distill_mode {config.distill_mode!r}; use online or offline")
     teacher_version = load(config.teacher, device=str(device))
     if config.distill_mode == "offline":
-        answers = teacher_answers(teacher_version, x_train, saved)
+        answers = teacher_answers(teacher_version, x_train, saved, show_progress=main)
         if main:
             how = "saved by the run's last sitting" if answers is saved else "computed once now"
             print(f"distilling from {config.teacher} offline (alpha {config.distill_alpha}): its answers on the "

@@ -42,11 +42,13 @@ def as_data(data: str | FaceData | None) -> FaceData:
 
 
 def evaluate(version, data: str | FaceData | None = None, split: str = "PrivateTest", tta: str | None = None,
-             keep_predictions: bool = False, labels: str = "fer2013", backend: str = DEFAULT_BACKEND) -> dict:
+             keep_predictions: bool = False, labels: str = "fer2013", backend: str = DEFAULT_BACKEND,
+             show_progress: bool = False) -> dict:
     """A report of `version` (a name, a folder, a ModelVersion or a classifier) on a split of `data` (a path or
     FaceData; None: the default data), with the version's own TTA and calibration unless `tta` is given, on
     the app's backend. `labels`: "fer2013"; "ferplus" (each face's most-voted of FER+'s ten columns, close to
-    the published protocol); "ferplus-majority"; "agreed" (the "ferplus" faces whose FER2013 label is the same)."""
+    the published protocol); "ferplus-majority"; "agreed" (the "ferplus" faces whose FER2013 label is the same).
+    `show_progress`: a progress bar over the batches."""
     from .classifiers import load_classifier
 
     if labels not in EVALUATION_LABELS:
@@ -55,7 +57,8 @@ def evaluate(version, data: str | FaceData | None = None, split: str = "PrivateT
     data = as_data(data)
     tta = tta or classifier.card.tta
     x, y = data.labelled(split, labels)
-    report = report_from_probs(classifier.predict_proba(x, tta), y, tta, keep_predictions)
+    probs = classifier.predict_proba(x, tta, progress=f"{classifier.name} on {split}" if show_progress else "")
+    report = report_from_probs(probs, y, tta, keep_predictions)
     report.update({"model": classifier.name, "data": data.source, "split": split, "labels": labels})
     return report
 

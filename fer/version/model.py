@@ -49,11 +49,13 @@ class ModelVersion:
         return self.model(torch.from_numpy(x).to(self.device)).float().cpu().numpy()
 
     def predict_proba(self, faces: np.ndarray, tta: str | None = None, batch_size: int = 256,
-                      calibrated: bool = True) -> np.ndarray:
+                      calibrated: bool = True, progress: str = "") -> np.ndarray:
         """Class probabilities [N,7] for uint8 48x48 faces [N,48,48]: TTA views averaged (default: the version's
-        own TTA), then calibrated (its prior correction and temperature; calibrated=False: the network's own probabilities)."""
+        own TTA), then calibrated (its prior correction and temperature; calibrated=False: the network's own
+        probabilities). `progress`: a progress bar's title ("": none)."""
         return predict_proba_batched(self.logits, faces, tta or self.card.tta, self.normalization, batch_size,
-                                     len(self.labels), *self.card.calibration_map(calibrated))
+                                     len(self.labels), *self.card.calibration_map(calibrated),
+                                     progress=progress)
 
     def ms_per_view(self, batch: int = 1, threads: int = 1, min_seconds: float = 1.0) -> float:
         """A PyTorch stopwatch: milliseconds per TTA view at a batch size and thread count."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from ..data.faces import normalize
 from ..defaults import NORMALIZATION, TENCROP_FRACTION, TTA_MODES
@@ -73,14 +74,14 @@ def temper(probs: np.ndarray, temperature: float, class_bias=None) -> np.ndarray
 
 def predict_proba_batched(logits_fn: LogitsFn, faces: np.ndarray, tta: str = "none",
                           normalization: dict = NORMALIZATION, batch_size: int = 256, num_classes: int = 7,
-                          temperature: float = 1.0, class_bias=None) -> np.ndarray:
+                          temperature: float = 1.0, class_bias=None, *, progress: str = "") -> np.ndarray:
     """Class probabilities [N,C] for uint8 faces [N,48,48] (or one [48,48]): the softmax of `logits_fn`
-    averaged over the TTA views, then calibrated (`temper`)."""
+    averaged over the TTA views, then calibrated (`temper`). `progress`: a progress bar's title ("": none)."""
     faces = np.asarray(faces)
     if faces.ndim == 2:
         faces = faces[None]
     out = []
-    for start in range(0, len(faces), batch_size):
+    for start in tqdm(range(0, len(faces), batch_size), desc=progress, unit="batch", leave=False, disable=not progress):
         views = tta_views(normalize(faces[start:start + batch_size], normalization), tta)
         n_views, n = views.shape[:2]
         logits = np.asarray(logits_fn(np.ascontiguousarray(views.reshape(n_views * n, *views.shape[2:]))))

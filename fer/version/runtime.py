@@ -56,11 +56,13 @@ class OnnxClassifier:
         return self.session.run([OUTPUT_NAME], {INPUT_NAME: np.ascontiguousarray(x, dtype=np.float32)})[0]
 
     def predict_proba(self, faces: np.ndarray, tta: str | None = None, batch_size: int = 256,
-                      calibrated: bool = True) -> np.ndarray:
+                      calibrated: bool = True, progress: str = "") -> np.ndarray:
         """Class probabilities [N,7] for uint8 48x48 faces [N,48,48]: TTA views averaged (default: the
-        version's own TTA), then calibrated (its prior correction and temperature)."""
+        version's own TTA), then calibrated (its prior correction and temperature). `progress`: a progress
+        bar's title ("": none)."""
         return predict_proba_batched(self.logits, faces, tta or self.card.tta, self.card.normalization, batch_size,
-                                     len(self.labels), *self.card.calibration_map(calibrated))
+                                     len(self.labels), *self.card.calibration_map(calibrated),
+                                     progress=progress)
 
 
 def stopwatch_ms_per_view(logits_fn, batch: int, warmup: int = 5, min_seconds: float = 0.5) -> float:
