@@ -253,8 +253,9 @@ def test_the_distillation_target_is_the_teachers_prior_corrected_answer():
 
 
 @pytest.fixture
-def calibrated_teacher(tiny_version, fer_small_csv, tmp_path) -> Path:
-    """A copy of tiny_version with a prior correction in its card."""
+def calibrated_teacher(tiny_version, fer_small_csv, tmp_path, monkeypatch) -> Path:
+    """A copy of tiny_version with a prior correction in its card (and a cache of its own for its answers)."""
+    monkeypatch.setenv("FER_CACHE_DIR", str(tmp_path / "cache"))
     root = tmp_path / "ckpt"
     shutil.copytree(tiny_version, root / "teacher")
     assert main(["calibrate", "--model", "teacher", "--data", str(fer_small_csv), "--root", str(root),
@@ -286,8 +287,8 @@ def test_offline_distillation_trains_on_the_teachers_answers_mixed_with_the_labe
     assert "teacher's answers" in capsys.readouterr().err  # minutes on the full set: a progress bar says so
 
 
-def test_a_resumed_sitting_reuses_the_teachers_answers_its_run_saved(calibrated_teacher, small_data, tmp_path,
-                                                                      quick_card, monkeypatch):
+def test_the_teachers_answers_are_computed_once_for_its_resumed_sittings_and_its_other_students(
+        calibrated_teacher, small_data, tmp_path, quick_card, monkeypatch):
     targets, asked = [], []
     real_loader = trainer._make_loader
     monkeypatch.setattr(trainer, "_make_loader", lambda x, y, *a: targets.append(y) or real_loader(x, y, *a))
@@ -300,8 +301,10 @@ def test_a_resumed_sitting_reuses_the_teachers_answers_its_run_saved(calibrated_
     monkeypatch.setattr("fer.version.model.ModelVersion.predict_proba",
                         lambda *a, **k: asked.append(1) or pytest.fail("the teacher was asked again"))
     fer.train(config, data=data, resume=True)
-    np.testing.assert_array_equal(targets[-1], first)  # the same targets, from the saved answers
+    fer.train(config.update(name="second-student", seed=1), data=data)
     assert not asked
+    for reused in targets[1:]:  # the same targets, from the kept answers
+        np.testing.assert_array_equal(reused, first)
 
     card = read_card(calibrated_teacher.name, calibrated_teacher.parent)  # another teacher card: asked afresh
     card.calibration["temperature"] = card.temperature * 2

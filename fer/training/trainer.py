@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 
 from ..checksum import sha256_of
 from ..data import FaceData, load_dataset
+from ..data.fer2013 import cache_dir
 from ..data.transforms import AugmentedFaces, batch_augment, to_tensor, train_augmentation
 from ..labels import EMOTIONS
 from ..models import count_macs, count_params, create_model
@@ -128,50 +129,57 @@ def hard_labels(targets: np.ndarray | torch.Tensor):
     return targets.argmax(1) if targets.ndim == 2 else targets
 
 
-def teacher_answers(teacher, faces: np.ndarray, saved: dict | None = None, show_progress: bool = False) -> dict:
-    """The teacher version's answers on the training faces as the product gives them (its declared TTA and
-    calibration), under a key naming that teacher card and those faces: a resumed sitting reuses the answers its
-    run saved (`saved`, from last.pt) when the key matches, rather than spending minutes computing them again."""
+def teacher_answers(teacher, faces: np.ndarray, show_progress: bool = False) -> tuple[torch.Tensor, Path, bool]:
+    """The teacher version's answers [N,C] on the training faces as the product gives them (its declared TTA
+    and calibration), the cache file that keeps them and whether they were read from it. The file is named by
+    the sha256 of the teacher's card and the faces, so a resumed sitting, or another student of the same teacher
+    on the same faces, reads them rather than spending minutes again (half an hour for a four-member teacher
+    on one thread); a changed teacher or data is asked afresh."""
     card = json.dumps(teacher.card.to_dict(), sort_keys=True).encode()
     key = hashlib.sha256(card + np.ascontiguousarray(faces).tobytes()).hexdigest()
-    if saved is not None and saved.get("key") == key:
-        return saved
+    path = cache_dir() / "teacher-answers" / f"{key}.pt"
+    if path.is_file():
+        return torch.load(path, weights_only=True), path, True
     answers = teacher.predict_proba(faces, progress="teacher's answers" if show_progress else "")
-    return {"key": key, "answers": torch.from_numpy(answers.astype(np.float32))}
+    answers = torch.from_numpy(answers.astype(np.float32))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    torch.save(answers, tmp)
+    os.replace(tmp, path)  # a reader never sees a half-written file
+    return answers, path, False
 
 
-def offline_distillation_targets(answers: dict, targets: np.ndarray, alpha: float) -> np.ndarray:
+def offline_distillation_targets(answers: torch.Tensor, targets: np.ndarray, alpha: float) -> np.ndarray:
     """Soft targets [N,C]: (1 - alpha) x the labels + alpha x the teacher's answer on each training face
     (teacher_answers); augmented views keep their face's."""
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"distill_alpha must be within [0, 1], got {alpha}")
     labels = targets.astype(np.float32) if targets.ndim == 2 else np.eye(len(EMOTIONS), dtype=np.float32)[targets]
-    return (1 - alpha) * labels + alpha * answers["answers"].cpu().numpy()
+    return (1 - alpha) * labels + alpha * answers.numpy()
 
 
-def _distillation(config: TrainConfig, device: torch.device, x_train, y_train, main: bool, saved: dict | None):
-    """(training targets, teacher network, its prior correction, the teacher's answers to keep in last.pt) for
-    the run: offline, the targets carry the teacher's answers and no network is kept; online, the network and its
-    prior correction go to the loss."""
+def _distillation(config: TrainConfig, device: torch.device, x_train, y_train, main: bool):
+    """(training targets, teacher network, its prior correction) for the run: offline, the targets carry the
+    teacher's answers and no network is kept; online, the network and its prior correction go to the loss."""
     if not config.teacher:
-        return y_train, None, None, None
+        return y_train, None, None
     if config.distill_mode not in ("online", "offline"):
         raise ValueError(f"unknown distill_mode {config.distill_mode!r}; use online or offline")
     teacher_version = load(config.teacher, device=str(device))
     if config.distill_mode == "offline":
-        answers = teacher_answers(teacher_version, x_train, saved, show_progress=main)
+        answers, path, cached = teacher_answers(teacher_version, x_train, show_progress=main)
         if main:
-            how = "saved by the run's last sitting" if answers is saved else "computed once now"
+            how = f"{'read from' if cached else 'computed once and kept in'} {path}"
             print(f"distilling from {config.teacher} offline (alpha {config.distill_alpha}): its answers on the "
                   f"{len(x_train)} training faces ({teacher_version.card.tta} TTA, calibrated), {how}", flush=True)
-        return offline_distillation_targets(answers, y_train, config.distill_alpha), None, None, answers
+        return offline_distillation_targets(answers, y_train, config.distill_alpha), None, None
     bias = teacher_version.card.class_bias
     if main:
         corrected = ", after its prior correction" if bias is not None else ""
         print(f"distilling from {config.teacher} online (alpha {config.distill_alpha}, temperature "
               f"{config.distill_temperature}{corrected})", flush=True)
     bias = None if bias is None else torch.tensor(bias, dtype=torch.float32, device=device)
-    return y_train, teacher_version.model, bias, None
+    return y_train, teacher_version.model, bias
 
 
 def _make_loader(x, y, config: TrainConfig, device: torch.device, world: int, rank: int, epoch: int) -> DataLoader:
@@ -285,12 +293,10 @@ def _signals_held():
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _save_resume_state(path: Path, model, optimizer, scheduler, epoch, history, best, clock, sittings,
-                       teacher_answers: dict | None):
+def _save_resume_state(path: Path, model, optimizer, scheduler, epoch, history, best, clock, sittings):
     state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
              "scheduler": scheduler.state_dict(), "epoch": epoch, "history": history, "best": best,
-             "steps": clock.steps, "seconds": clock.seconds(), "sittings": sittings,
-             **({"teacher_answers": teacher_answers} if teacher_answers else {})}
+             "steps": clock.steps, "seconds": clock.seconds(), "sittings": sittings}
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
     os.replace(tmp, path)  # an interruption mid-write never leaves a broken state behind
@@ -339,8 +345,7 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     if main and not config.resume and out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} already exists; choose another --name, or pass --resume to continue it")
     state = torch.load(resume_path, map_location=device, weights_only=True) if config.resume else {}
-    y_train, teacher, teacher_bias, answers = _distillation(config, device, x_train, y_train, main,
-                                                            state.get("teacher_answers"))
+    y_train, teacher, teacher_bias = _distillation(config, device, x_train, y_train, main)
     criterion = TrainingLoss(class_weights, config.label_smoothing, teacher, config.distill_alpha,
                              config.distill_temperature, teacher_bias)
 
@@ -399,8 +404,7 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
             with _signals_held():
                 if improved:
                     save_weights(out, model)
-                _save_resume_state(resume_path, model, optimizer, scheduler, epoch, history, best, clock, sittings,
-                                   answers)
+                _save_resume_state(resume_path, model, optimizer, scheduler, epoch, history, best, clock, sittings)
                 write_history(out, history)
             print(f"epoch {epoch + 1:3d}/{config.epochs}  train loss {train_loss:.4f} acc {train_acc:.4f}  "
                   f"val loss {val_loss:.4f} acc {val_acc:.4f}"
