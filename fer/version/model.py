@@ -20,13 +20,13 @@ from ..checksum import sha256_of
 from ..models import Ensemble, create_model
 from .card import WEIGHTS_FILE, Card
 from .errors import VersionError
-from .predict import predict_proba_batched
+from .predict import CardClassifier
 from .runtime import stopwatch_ms_per_view
 from .store import read_history, resolve, verify_weights
 
 
 @dataclass
-class ModelVersion:
+class ModelVersion(CardClassifier):
     name: str
     path: Path
     card: Card
@@ -36,10 +36,6 @@ class ModelVersion:
     backend = "torch"
 
     @property
-    def labels(self) -> list[str]:
-        return self.card.labels
-
-    @property
     def normalization(self) -> dict:
         return self.card.normalization
 
@@ -47,15 +43,6 @@ class ModelVersion:
     def logits(self, x: np.ndarray) -> np.ndarray:
         """Raw outputs for normalised float inputs [N,1,48,48]."""
         return self.model(torch.from_numpy(x).to(self.device)).float().cpu().numpy()
-
-    def predict_proba(self, faces: np.ndarray, tta: str | None = None, batch_size: int = 256,
-                      calibrated: bool = True, progress: str = "") -> np.ndarray:
-        """Class probabilities [N,7] for uint8 48x48 faces [N,48,48]: TTA views averaged (default: the version's
-        own TTA), then calibrated (its prior correction and temperature; calibrated=False: the network's own
-        probabilities). `progress`: a progress bar's title ("": none)."""
-        return predict_proba_batched(self.logits, faces, tta or self.card.tta, self.normalization, batch_size,
-                                     len(self.labels), *self.card.calibration_map(calibrated),
-                                     progress=progress)
 
     def ms_per_view(self, batch: int = 1, threads: int = 1, min_seconds: float = 1.0) -> float:
         """A PyTorch stopwatch: milliseconds per TTA view at a batch size and thread count."""

@@ -88,3 +88,20 @@ def predict_proba_batched(logits_fn: LogitsFn, faces: np.ndarray, tta: str = "no
         probs = softmax(logits).reshape(n_views, n, -1).mean(0)
         out.append(temper(probs, temperature, class_bias) if temperature != 1.0 or class_bias is not None else probs)
     return np.concatenate(out) if out else np.zeros((0, num_classes), np.float32)
+
+
+class CardClassifier:
+    """`labels` and `predict_proba` of a backend that has a `card` and a `logits` function (ModelVersion,
+    OnnxClassifier): every backend answers through the one prediction path above."""
+
+    @property
+    def labels(self) -> list[str]:
+        return self.card.labels
+
+    def predict_proba(self, faces: np.ndarray, tta: str | None = None, batch_size: int = 256,
+                      calibrated: bool = True, progress: str = "") -> np.ndarray:
+        """Class probabilities [N,7] for uint8 48x48 faces [N,48,48]: TTA views averaged (default: the version's
+        own TTA), then calibrated (its prior correction and temperature; calibrated=False: the network's own
+        probabilities). `progress`: a progress bar's title ("": none)."""
+        return predict_proba_batched(self.logits, faces, tta or self.card.tta, self.card.normalization, batch_size,
+                                     len(self.labels), *self.card.calibration_map(calibrated), progress=progress)

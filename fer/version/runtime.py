@@ -13,7 +13,7 @@ import numpy as np
 from ..checksum import sha256_of
 from .card import INT8_FILE, Card
 from .errors import VersionError
-from .predict import predict_proba_batched
+from .predict import CardClassifier
 
 INPUT_NAME, OUTPUT_NAME = "faces", "logits"
 
@@ -27,7 +27,7 @@ def verify_file(path: Path, expected: str | None) -> None:
                            "refusing to run it")
 
 
-class OnnxClassifier:
+class OnnxClassifier(CardClassifier):
     """An .onnx classifier on onnxruntime's CPUExecutionProvider, with the model version's predict_proba."""
 
     def __init__(self, path: str | Path, card: Card, name: str | None = None, threads: int = 0,
@@ -44,25 +44,12 @@ class OnnxClassifier:
         self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
 
     @property
-    def labels(self) -> list[str]:
-        return self.card.labels
-
-    @property
     def backend(self) -> str:
         return "onnx-int8" if self.path.name == INT8_FILE else "onnx"
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         """Raw outputs for normalised float inputs [N,1,48,48]."""
         return self.session.run([OUTPUT_NAME], {INPUT_NAME: np.ascontiguousarray(x, dtype=np.float32)})[0]
-
-    def predict_proba(self, faces: np.ndarray, tta: str | None = None, batch_size: int = 256,
-                      calibrated: bool = True, progress: str = "") -> np.ndarray:
-        """Class probabilities [N,7] for uint8 48x48 faces [N,48,48]: TTA views averaged (default: the
-        version's own TTA), then calibrated (its prior correction and temperature). `progress`: a progress
-        bar's title ("": none)."""
-        return predict_proba_batched(self.logits, faces, tta or self.card.tta, self.card.normalization, batch_size,
-                                     len(self.labels), *self.card.calibration_map(calibrated),
-                                     progress=progress)
 
 
 def stopwatch_ms_per_view(logits_fn, batch: int, warmup: int = 5, min_seconds: float = 0.5) -> float:
