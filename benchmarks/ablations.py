@@ -2,7 +2,7 @@
 with the same wall-clock budget, checkpoint chosen on PublicTest, PrivateTest reported with and without
 flip and ten-crop TTA. Writes a markdown table (default benchmarks/results/ablations.md).
 
-    python benchmarks/ablations.py --minutes 4 --teacher fernet_small-distil-rt-v3
+    python benchmarks/ablations.py --minutes 4 --teacher fernet_small-distil-rt-v4
     python benchmarks/ablations.py --only reference,mixup --minutes 1 --subset 2000     # a quick look
 
 Short budgets favour levers that learn fast; a lever that only pays over long schedules (mixup, strong

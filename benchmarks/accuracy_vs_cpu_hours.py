@@ -16,12 +16,20 @@ from fer import version as versions  # noqa: E402
 from fer.version import Card  # noqa: E402
 
 
+def cores(hardware: str | None) -> int:
+    """Threads x processes named by a card's hardware line (1 where it names none)."""
+    threads = re.search(r"(\d+) threads\) x (\d+) process", hardware or "")
+    return int(threads.group(1)) * int(threads.group(2)) if threads else 1
+
+
 def core_hours(card: Card, root: Path) -> float:
+    """Each sitting's wall time x its own cores (a run resumed on more threads counts each part at its own);
+    a card without sittings: its wall time x the cores of its hardware line."""
     if card.is_ensemble:
         return sum(core_hours(versions.read_card(m, root), root) for m in card.member_names)
-    threads = re.search(r"(\d+) threads\) x (\d+) process", card.hardware or "")
-    cores = int(threads.group(1)) * int(threads.group(2)) if threads else 1
-    return (card.wall_time_s or 0.0) * cores / 3600
+    if card.sittings:
+        return sum(s["seconds"] * cores(s.get("hardware")) for s in card.sittings) / 3600
+    return (card.wall_time_s or 0.0) * cores(card.hardware) / 3600
 
 
 def main() -> None:
