@@ -78,6 +78,23 @@ def grouped_f1_bars(reports: Mapping[str, Mapping], title: str = "Per-class F1 b
     return _layout(fig, title)
 
 
+def class_share_bars(reports: Mapping[str, Mapping], title: str = "How often each version says each emotion"
+                     ) -> go.Figure:
+    """Grouped bars of predicted class shares, one bar per version ({version name: report with "predicted_share"}),
+    after the labels' own shares (the first report's support): a version far above them on neutral hedges, one
+    near zero on disgust cannot see it."""
+    reports = {name: r for name, r in reports.items() if "predicted_share" in r}
+    fig = go.Figure()
+    if reports:
+        first = next(iter(reports.values()))
+        fig.add_trace(go.Bar(name="labels", x=list(EMOTIONS), marker_color="lightgrey",
+                             y=[first["per_class"][e]["support"] / first["n"] for e in EMOTIONS]))
+    for name, report in reports.items():
+        fig.add_trace(go.Bar(name=name, x=list(EMOTIONS), y=[report["predicted_share"][e] for e in EMOTIONS]))
+    fig.update_layout(barmode="group", yaxis=dict(tickformat=".0%", title="share of the faces"))
+    return _layout(fig, title)
+
+
 def confusion_difference(report_a: Mapping, report_b: Mapping, name_a: str = "A", name_b: str = "B",
                          labels: Sequence[str] = EMOTIONS) -> go.Figure:
     """Row-normalised confusion of B minus A: blue where B puts more of a true class, red where less."""

@@ -94,6 +94,10 @@ if len(reports) < 2:
     st.info("Fewer than two of these versions have a test report; nothing more to compare.")
     st.stop()
 st.plotly_chart(viz.grouped_f1_bars(reports), width="stretch")
+ferplus = {n: c.report("test", labels="ferplus") for n, c in picked.items()}
+ferplus = {n: r for n, r in ferplus.items() if r}
+st.plotly_chart(viz.class_share_bars(ferplus or reports, "How often each version says each emotion (test split, "
+                                     f"{'FER+' if ferplus else 'FER2013'} labels)"), width="stretch")
 
 st.subheader("Two versions in detail")
 col_a, col_b = st.columns(2)

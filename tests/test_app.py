@@ -139,7 +139,12 @@ def test_compare_page_table_and_agreement_match_the_predictions(app_env, fer_sma
     assert table.loc["FER2013 test accuracy", "tiny-b"] == f"{card_b.accuracy('test'):.3f}"
     assert table.loc["FER+ test accuracy", "tiny-b"] == f"{card_b.accuracy('test', 'ferplus'):.3f}"
     assert table.loc["F1 happy", "tiny"] == f"{versions.read_card('tiny', app_env).report('test')['per_class']['happy']['f1']:.3f}"
-    assert len(at.get("plotly_chart")) == 2  # grouped F1 bars and the confusion difference
+    charts = at.get("plotly_chart")
+    assert len(charts) == 3  # grouped F1 bars, predicted class shares, the confusion difference
+    shares = json.loads(charts[1].proto.spec)
+    assert [t["name"] for t in shares["data"]] == ["labels", "tiny", "tiny-b"]
+    tiny_on_ferplus = versions.read_card("tiny", app_env).report("test", "ferplus")
+    assert shares["data"][1]["y"] == pytest.approx([tiny_on_ferplus["predicted_share"][e] for e in EMOTIONS])
 
     at.toggle(key="compare_predictions").set_value(True).run()
     assert not at.exception

@@ -5,6 +5,7 @@ import pytest
 from fer import viz
 from fer.labels import EMOTIONS
 from fer.metrics import classification_report
+from fer.version.evaluation import report_from_probs
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +52,17 @@ def test_grouped_f1_bars_one_trace_per_version(reports):
     assert [t.name for t in fig.data] == ["a", "b"]
     assert list(fig.data[1].y) == [reports[1]["per_class"][c]["f1"] for c in EMOTIONS]
     assert fig.layout.barmode == "group"
+
+
+def test_class_share_bars_put_each_versions_predicted_shares_after_the_labels_own():
+    y = np.array([0, 0, 3, 3, 3, 6, 6, 6, 6, 6])
+    says_neutral = report_from_probs(np.eye(7)[np.full(10, 6)], y)
+    right = report_from_probs(np.eye(7)[y], y)
+    fig = viz.class_share_bars({"hedger": says_neutral, "right": right, "old card": {"per_class": {}}})
+    assert [t.name for t in fig.data] == ["labels", "hedger", "right"]
+    labels, hedger, exact = (list(t.y) for t in fig.data)
+    assert labels == exact == pytest.approx([0.2, 0, 0, 0.3, 0, 0, 0.5])
+    assert hedger == pytest.approx([0, 0, 0, 0, 0, 0, 1.0])
 
 
 def test_confusion_difference_is_b_minus_a_centred_on_zero(reports):
