@@ -117,7 +117,7 @@ def test_video_page_explains_bad_files(app_env, name, data, message):
 def test_compare_page_evaluates_the_versions_on_an_uploaded_zip(app_env, own_zip):
     data, x, y = own_zip
     at = run_page("pages/5_Compare_versions.py", model_version="tiny")
-    assert len(at.get("plotly_chart")) == 2  # nothing of the zip part before a zip
+    assert len(at.get("plotly_chart")) == 3  # F1, class shares, confusion difference: nothing of the zip part yet
     at.file_uploader(key="own_faces_zip").set_value(("faces.zip", data, "application/zip")).run()
     assert not at.exception, [e.value for e in at.exception]
     faces = fer.FaceData("zip", "image-folders", {"test": (x, y)})
