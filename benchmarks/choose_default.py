@@ -11,10 +11,12 @@ agreed disgust faces, so a recall met by a hair there is a coin toss on other fa
 mean. PrivateTest is then reported for the winner alone.
 
     python benchmarks/choose_default.py VERSION... [--tta flip [tencrop]] [--max-members 3] [--max-views 2]
-                                        [--taus 0,0.2,...] [--public-only]
+                                        [--max-ms 40] [--taus 0,0.2,...] [--public-only]
 
 --max-views caps what a face costs, members x TTA views (the real-time slot: 2 = one version with flip, or an
-average of two without TTA).
+average of two without TTA). --max-ms caps it in milliseconds: the members' ms a view from their cards (ONNX,
+batch 1, one thread, each measured on its own sitting's machine) summed, times the TTA's views; an estimate to
+leave out what is clearly over a budget, the chosen average's own export measures it.
 """
 from __future__ import annotations
 
@@ -51,6 +53,13 @@ def rank(f: dict) -> tuple:
     return f["meets_recall"], f["score"]
 
 
+def estimated_ms_per_face(cards: list, tta: str) -> float:
+    """An average's ms a face from its members' cards: their ms a view summed, times the TTA's views (a member
+    with no latency figure counts as over any budget)."""
+    per_view = [card.ms_per_view for card in cards]
+    return float("inf") if None in per_view else sum(per_view) * TTA_VIEWS[tta]
+
+
 def corrected(probs: np.ndarray, tau: float, prior_from: np.ndarray) -> np.ndarray:
     """The prior correction `calibrate --prior-tau` records, its prior taken from PublicTest's probabilities."""
     return temper(probs, 1.0, prior_bias(prior_from, tau)) if tau else probs
@@ -62,6 +71,8 @@ def main() -> None:
     parser.add_argument("--tta", nargs="+", default=["flip"], choices=TTA_MODES, help="the TTAs tried")
     parser.add_argument("--max-members", type=int, default=0, help="largest average tried (default: all)")
     parser.add_argument("--max-views", type=int, default=0, help="most members x TTA views a face (default: any)")
+    parser.add_argument("--max-ms", type=float, default=0.0,
+                        help="most ms a face, estimated from the members' cards (default: any)")
     parser.add_argument("--taus", default="0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,1.0", help="prior corrections tried")
     parser.add_argument("--data", default=default_data())
     parser.add_argument("--public-only", action="store_true", help="rank on PublicTest, report no PrivateTest figure")
@@ -79,6 +90,8 @@ def main() -> None:
     for size in range(1, (args.max_members or len(loaded)) + 1):
         for members, tta in itertools.product(itertools.combinations(loaded, size), args.tta):
             if args.max_views and size * TTA_VIEWS[tta] > args.max_views:
+                continue
+            if args.max_ms and estimated_ms_per_face([loaded[m].card for m in members], tta) > args.max_ms:
                 continue
             public = np.mean([probs[m, tta, "PublicTest"] for m in members], 0)
             f, tau = max(((figures(corrected(public, t, public), data, "PublicTest"), t) for t in taus),

@@ -105,11 +105,16 @@ class Card:
         return self.figure("ece", split, labels)
 
     @property
+    def ms_per_view(self) -> float | None:
+        """Milliseconds a view at batch 1 on one thread as the app runs it: ONNX Runtime fp32 where the version
+        has been exported, else PyTorch."""
+        return self.onnx.get("fp32", {}).get("ms_per_view_batch1_1thread",
+                                             self.latency.get("ms_per_view_batch1_1thread"))
+
+    @property
     def ms_per_face(self) -> float | None:
-        """Milliseconds a face at batch 1 on one thread as the app runs it: ONNX Runtime fp32 where the version
-        has been exported (else PyTorch), times the views of its TTA. The one latency figure shown anywhere."""
-        per_view = self.onnx.get("fp32", {}).get("ms_per_view_batch1_1thread",
-                                                 self.latency.get("ms_per_view_batch1_1thread"))
+        """ms_per_view times the views of the version's TTA: the one latency figure shown anywhere."""
+        per_view = self.ms_per_view
         return None if per_view is None else round(per_view * TTA_VIEWS.get(self.tta, 1), 3)
 
     @property
