@@ -16,13 +16,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fer import version as versions  # noqa: E402
 from fer.labels import EMOTIONS  # noqa: E402
+from fer.metrics import label_shares  # noqa: E402
 
 BENCHMARKS = {"FER+": "test_ferplus", "FER2013": "test"}  # card.metrics keys of PrivateTest
-
-
-def label_shares(report: dict) -> list[float]:
-    """Each emotion's share of the faces' true labels (its support over the faces)."""
-    return [report["per_class"][e]["support"] / report["n"] for e in EMOTIONS]
 
 
 def row(name: str, shares: list[float]) -> str:

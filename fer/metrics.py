@@ -17,6 +17,12 @@ def _safe_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.divide(a, b, out=np.zeros_like(a, dtype=float), where=b > 0)
 
 
+def label_shares(report: dict, labels=EMOTIONS) -> list[float]:
+    """Each class's share of a report's true labels (its support over the faces), in `labels` order: what a
+    report's predicted class shares are read against."""
+    return [report["per_class"][label]["support"] / report["n"] for label in labels]
+
+
 def classification_report(y_true, y_pred, labels=EMOTIONS) -> dict:
     """accuracy, macro-F1, per-class precision/recall/F1/support, confusion (counts and row-normalised)."""
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .labels import EMOTIONS
+from .metrics import label_shares
 
 TRAIN_COLOR, VAL_COLOR, LR_COLOR = "#1f77b4", "#ff7f0e", "#2ca02c"
 METRICS = ("precision", "recall", "f1")
@@ -86,9 +87,8 @@ def class_share_bars(reports: Mapping[str, Mapping], title: str = "How often eac
     reports = {name: r for name, r in reports.items() if "predicted_share" in r}
     fig = go.Figure()
     if reports:
-        first = next(iter(reports.values()))
         fig.add_trace(go.Bar(name="labels", x=list(EMOTIONS), marker_color="lightgrey",
-                             y=[first["per_class"][e]["support"] / first["n"] for e in EMOTIONS]))
+                             y=label_shares(next(iter(reports.values())))))
     for name, report in reports.items():
         fig.add_trace(go.Bar(name=name, x=list(EMOTIONS), y=[report["predicted_share"][e] for e in EMOTIONS]))
     fig.update_layout(barmode="group", yaxis=dict(tickformat=".0%", title="share of the faces"))

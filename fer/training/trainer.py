@@ -339,12 +339,11 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     out = _version_dir(config)
     resume_path = out / RESUME_FILE
     if main:
-        refuse_if_in_training(out)  # before reading its last.pt: a second start says the run is in training now
+        refuse_if_in_training(out)  # before the checks below: a second start says the run is in training now
     if config.resume and not resume_path.is_file():
         raise FileNotFoundError(f"{resume_path}: nothing to resume (no completed epoch saved for {out.name})")
     if main and not config.resume and out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} already exists; choose another --name, or pass --resume to continue it")
-    state = torch.load(resume_path, map_location=device, weights_only=True) if config.resume else {}
     y_train, teacher, teacher_bias = _distillation(config, device, x_train, y_train, main)
     criterion = TrainingLoss(class_weights, config.label_smoothing, teacher, config.distill_alpha,
                              config.distill_temperature, teacher_bias)
@@ -355,6 +354,7 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
         out.mkdir(parents=True, exist_ok=True)
         claim_run(out)
     if config.resume:
+        state = torch.load(resume_path, map_location=device, weights_only=True)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
