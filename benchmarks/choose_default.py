@@ -5,13 +5,21 @@ Each candidate (every version alone and every average of up to --max-members of 
 prior correction tau of `python -m fer calibrate --prior-tau`) is judged on PublicTest by what issue 16 asks of a
 default: FER+ accuracy (the published protocol: `evaluate --labels ferplus`) and, over the faces whose FER+ and
 FER2013 labels agree, a per-emotion recall of at least 0.80 on average with none below 0.50 (that it still sees
-anger, disgust and fear). Among the candidates that meet the recall condition on PublicTest, the best mean of
-FER+ accuracy and mean recall wins (the mean rewards a margin over the condition: PublicTest has only about 16
-agreed disgust faces, so a recall met by a hair there is a coin toss on other faces); when none meets it, the best
-mean. PrivateTest is then reported for the winner alone.
+anger, disgust and fear). Two rules rank them (--rule):
 
-    python benchmarks/choose_default.py VERSION... [--tta flip [tencrop]] [--max-members 3] [--max-views 2]
-                                        [--max-ms 40] [--taus 0,0.2,...] [--public-only]
+- `margin` (from the twelfth sitting on, the default): the target's own shape, FER+ accuracy subject to the recall
+  condition, with a margin for PublicTest's small classes: among candidates whose PublicTest recall is at least 0.85
+  on average with none below 0.65, the best FER+ accuracy wins; when none has that margin, the `score` rule decides.
+  The margin is what PublicTest-to-PrivateTest drops of the versions chosen before needed: up to 0.04 in mean recall
+  and 0.15 in the minimum (PublicTest has about 16 agreed disgust faces).
+- `score` (the rule through the eleventh sitting; it chose ens-v6 and distil-rt-v4): among candidates that meet the
+  recall condition, the best mean of FER+ accuracy and mean recall; when none meets it, the best mean.
+
+PrivateTest is then reported for the winner alone.
+
+    python benchmarks/choose_default.py VERSION... [--rule margin|score] [--tta flip [tencrop]] [--max-members 3]
+                                        [--max-views 2] [--max-ms 40] [--taus 0,0.2,...] [--including VERSION...]
+                                        [--incumbent VERSION] [--public-only]
 
 --max-views caps what a face costs, members x TTA views (the real-time slot: 2 = one version with flip, or an
 average of two without TTA). --max-ms caps it in milliseconds: the members' ms a view from their cards (ONNX,
@@ -35,7 +43,9 @@ from fer.version.calibration import prior_bias  # noqa: E402
 from fer.version.evaluation import per_emotion_recall, reports_by_labels  # noqa: E402
 from fer.version.predict import temper  # noqa: E402
 
-MEAN_RECALL, MIN_RECALL = 0.80, 0.50
+MEAN_RECALL, MIN_RECALL = 0.80, 0.50                  # the issue's condition
+MARGIN_MEAN_RECALL, MARGIN_MIN_RECALL = 0.85, 0.65    # the `margin` rule's PublicTest bar
+RULES = ("margin", "score")
 
 
 def figures(probs: np.ndarray, data, split: str) -> dict:
@@ -45,12 +55,21 @@ def figures(probs: np.ndarray, data, split: str) -> dict:
     accuracy, mean_recall = reports["ferplus"]["accuracy"], float(np.mean(recall))
     return {"ferplus": accuracy, "recall": mean_recall, "min_recall": min(recall), "per_class": recall,
             "fer2013": reports["fer2013"]["accuracy"], "score": (accuracy + mean_recall) / 2,
-            "meets_recall": mean_recall >= MEAN_RECALL and min(recall) >= MIN_RECALL}
+            "meets_recall": mean_recall >= MEAN_RECALL and min(recall) >= MIN_RECALL,
+            "meets_margin": mean_recall >= MARGIN_MEAN_RECALL and min(recall) >= MARGIN_MIN_RECALL}
 
 
-def rank(f: dict) -> tuple:
-    """Meeting the recall condition first, then the mean of FER+ accuracy and mean recall."""
-    return f["meets_recall"], f["score"]
+def rank(f: dict, rule: str = "margin") -> tuple:
+    """`score`: meeting the recall condition first, then the mean of FER+ accuracy and mean recall. `margin`: meeting
+    the recall condition with its margin first, then FER+ accuracy; below the margin, as `score`."""
+    if rule == "margin" and f["meets_margin"]:
+        return 2, f["ferplus"]
+    return int(f["meets_recall"]), f["score"]
+
+
+def stars(f: dict) -> str:
+    """' *' meets the recall condition, ' **' with the margin too."""
+    return " " + "*" * (f["meets_recall"] + f["meets_margin"]) if f["meets_recall"] else ""
 
 
 def estimated_ms_per_face(cards: list, tta: str) -> float:
@@ -65,12 +84,29 @@ def corrected(probs: np.ndarray, tau: float, prior_from: np.ndarray) -> np.ndarr
     return temper(probs, 1.0, prior_bias(prior_from, tau)) if tau else probs
 
 
+def outranks_incumbent(f: dict, incumbent: str, data, rule: str) -> bool:
+    """Print the shipped default's PublicTest figures as it answers, and whether the winner `f` ranks above it."""
+    version = fer.load(incumbent)
+    mine = figures(version.predict_proba(data.split("PublicTest")[0]), data, "PublicTest")
+    wins = rank(f, rule) > rank(mine, rule)
+    print(f"the incumbent {incumbent} as it answers: {mine['ferplus']:.2%} FER+, recall {mine['recall']:.3f} "
+          f"({mine['min_recall']:.2f}){stars(mine)}, mean {mine['score']:.4f}: "
+          + ("the winner ranks above it" if wins else "it stays (no PrivateTest figure reported)"))
+    return wins
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("versions", nargs="+")
+    parser.add_argument("--rule", default="margin", choices=RULES, help="how candidates are ranked (see above)")
     parser.add_argument("--tta", nargs="+", default=["flip"], choices=TTA_MODES, help="the TTAs tried")
     parser.add_argument("--max-members", type=int, default=0, help="largest average tried (default: all)")
     parser.add_argument("--max-views", type=int, default=0, help="most members x TTA views a face (default: any)")
+    parser.add_argument("--including", nargs="+", default=[],
+                        help="try only averages holding one of these versions (new candidates beside the members of "
+                             "a shipped average, which is not chosen again)")
+    parser.add_argument("--incumbent", help="a shipped default, judged as it answers (its TTA and prior correction): "
+                                             "the winner replaces it only if it ranks above it")
     parser.add_argument("--max-ms", type=float, default=0.0,
                         help="most ms a face, estimated from the members' cards (default: any)")
     parser.add_argument("--taus", default="0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,1.0", help="prior corrections tried")
@@ -84,24 +120,29 @@ def main() -> None:
              for name, v in loaded.items() for tta in args.tta
              for split in ("PublicTest",) + (() if args.public_only else ("PrivateTest",))}
     print("PublicTest: each average's best prior correction under each TTA; FER+ accuracy, agreed faces' mean "
-          f"recall (min), their mean; * = meets the recall condition (mean >= {MEAN_RECALL}, none < {MIN_RECALL})\n")
+          f"recall (min), their mean; * = meets the recall condition (mean >= {MEAN_RECALL}, none < {MIN_RECALL}), "
+          f"** = with the margin (mean >= {MARGIN_MEAN_RECALL}, none < {MARGIN_MIN_RECALL}); rule {args.rule}\n")
     print("| candidate | TTA | tau | FER+ | mean recall (min) | mean of the two |\n|---|---|---|---|---|---|")
     best = None
     for size in range(1, (args.max_members or len(loaded)) + 1):
         for members, tta in itertools.product(itertools.combinations(loaded, size), args.tta):
+            if args.including and not set(members) & set(args.including):
+                continue
             if args.max_views and size * TTA_VIEWS[tta] > args.max_views:
                 continue
             if args.max_ms and estimated_ms_per_face([loaded[m].card for m in members], tta) > args.max_ms:
                 continue
             public = np.mean([probs[m, tta, "PublicTest"] for m in members], 0)
             f, tau = max(((figures(corrected(public, t, public), data, "PublicTest"), t) for t in taus),
-                         key=lambda ft: rank(ft[0]))
+                         key=lambda ft: rank(ft[0], args.rule))
             print(f"| {' + '.join(members)} | {tta} | {tau:g} | {f['ferplus']:.2%} | {f['recall']:.3f} "
-                  f"({f['min_recall']:.2f}){' *' if f['meets_recall'] else ''} | {f['score']:.4f} |")
-            if best is None or rank(f) > rank(best[0]):
+                  f"({f['min_recall']:.2f}){stars(f)} | {f['score']:.4f} |")
+            if best is None or rank(f, args.rule) > rank(best[0], args.rule):
                 best = (f, members, tta, tau, public)
     _, members, tta, tau, public = best
     print(f"\nchosen on PublicTest: {' + '.join(members)}, TTA {tta}, prior correction tau {tau:g}")
+    if args.incumbent and not outranks_incumbent(best[0], args.incumbent, data, args.rule):
+        return
     if args.public_only:
         return
     private = np.mean([probs[m, tta, "PrivateTest"] for m in members], 0)

@@ -74,7 +74,7 @@ def classifier_latency(version, backend: str, min_seconds: float = 1.0) -> dict:
     for batch in (1, 64):
         for threads, label in ((1, "1thread"), (all_threads(), "all_threads")):
             if backend == "torch":
-                ms = version.ms_per_view(batch, threads, min_seconds=min_seconds)
+                ms = version.measure_ms_per_view(batch, threads, min_seconds=min_seconds)
             else:
                 onnx = load_classifier(version, backend, threads=threads)
                 ms = stopwatch_ms_per_view(onnx.logits, batch, warmup=3, min_seconds=min_seconds)

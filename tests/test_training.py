@@ -43,7 +43,7 @@ def small_data(fer_small_csv):
 @pytest.fixture
 def quick_card(monkeypatch):
     """Skip the card's latency measurement (a second or more of timing per run) in option tests."""
-    monkeypatch.setattr(ModelVersion, "ms_per_view", lambda *args, **kwargs: 0.0)
+    monkeypatch.setattr(ModelVersion, "measure_ms_per_view", lambda *args, **kwargs: 0.0)
 
 
 @pytest.fixture
@@ -377,7 +377,7 @@ DDP_WORKER = """
     real = trainer.create_model
     trainer.create_model = lambda *a, **k: models.append(real(*a, **k)) or models[-1]
     from fer.version.model import ModelVersion
-    ModelVersion.ms_per_view = lambda *a, **k: 0.0
+    ModelVersion.measure_ms_per_view = lambda *a, **k: 0.0
     data_path, out_dir = sys.argv[1], sys.argv[2]
     config = fer.make_config(data=data_path, out_dir=out_dir, name="ddp", epochs=2, model="fernet_tiny", batch_size=16,
                              lr=0.03, scheduler="cosine", augment="standard", subset=96, threads=1, num_workers=0, device="cpu")

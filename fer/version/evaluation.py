@@ -121,7 +121,7 @@ def evaluate_into_card(version, data: FaceData, tta: str, probs_of=None, **card_
     card.tta = tta
     card.metrics = card_metrics(probs_of or network_probabilities(version, data), data, tta)
     card.data = data_identity(data.source, data.layout, data.sizes(), data.notes)
-    card.latency = {f"ms_per_view_batch{b}_1thread": round(version.ms_per_view(batch=b, threads=1), 3) for b in (1, 64)}
+    card.latency = {f"ms_per_view_batch{b}_1thread": round(version.measure_ms_per_view(batch=b, threads=1), 3) for b in (1, 64)}
     card.created = dt.datetime.now().isoformat(timespec="seconds")
     for name, value in card_fields.items():
         setattr(card, name, value)

@@ -44,7 +44,7 @@ class ModelVersion(CardClassifier):
         """Raw outputs for normalised float inputs [N,1,48,48]."""
         return self.model(torch.from_numpy(x).to(self.device)).float().cpu().numpy()
 
-    def ms_per_view(self, batch: int = 1, threads: int = 1, min_seconds: float = 1.0) -> float:
+    def measure_ms_per_view(self, batch: int = 1, threads: int = 1, min_seconds: float = 1.0) -> float:
         """A PyTorch stopwatch: milliseconds per TTA view at a batch size and thread count."""
         previous = torch.get_num_threads()
         torch.set_num_threads(threads)

@@ -1,0 +1,43 @@
+"""The chooser's two ranking rules (benchmarks/choose_default.py), on made-up PublicTest figures."""
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+spec = importlib.util.spec_from_file_location(
+    "choose_default", Path(__file__).resolve().parents[1] / "benchmarks" / "choose_default.py")
+choose_default = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(choose_default)
+
+
+def candidate(ferplus: float, mean_recall: float, min_recall: float) -> dict:
+    """The fields `figures` gives a candidate, from its FER+ accuracy and its agreed faces' recall."""
+    return {"ferplus": ferplus, "recall": mean_recall, "min_recall": min_recall, "score": (ferplus + mean_recall) / 2,
+            "meets_recall": mean_recall >= choose_default.MEAN_RECALL and min_recall >= choose_default.MIN_RECALL,
+            "meets_margin": (mean_recall >= choose_default.MARGIN_MEAN_RECALL
+                             and min_recall >= choose_default.MARGIN_MIN_RECALL)}
+
+
+def best(candidates: dict, rule: str) -> str:
+    return max(candidates, key=lambda name: choose_default.rank(candidates[name], rule))
+
+
+@pytest.mark.parametrize("rule, chosen", [("margin", "more FER+, recall with margin"), ("score", "more recall")])
+def test_the_margin_rule_takes_the_most_ferplus_among_candidates_with_margin_the_score_rule_the_best_mean(rule, chosen):
+    candidates = {"more FER+, recall with margin": candidate(0.870, 0.86, 0.70),
+                  "more recall": candidate(0.860, 0.90, 0.84),
+                  "most FER+, recall met by a hair": candidate(0.880, 0.81, 0.55),
+                  "highest FER+, recall not met": candidate(0.890, 0.78, 0.40)}
+    assert best(candidates, rule) == chosen
+
+
+def test_below_the_margin_the_margin_rule_ranks_as_the_score_rule_does():
+    candidates = {"most FER+, by a hair": candidate(0.880, 0.81, 0.55),
+                  "better mean": candidate(0.860, 0.84, 0.60),
+                  "recall not met": candidate(0.900, 0.79, 0.70)}
+    assert best(candidates, "margin") == best(candidates, "score") == "better mean"
+
+
+def test_the_table_marks_the_recall_condition_and_its_margin():
+    assert [choose_default.stars(candidate(0.86, r, m)) for r, m in ((0.79, 0.6), (0.81, 0.55), (0.86, 0.7))] == \
+        ["", " *", " **"]
