@@ -7,8 +7,8 @@ An optional prior correction (logit adjustment, Menon et al. 2021, `--prior-tau`
 (no labels used). It lifts the emotions a network learned to under-predict (FER+'s raters seldom vote disgust or
 fear), trading some accuracy for per-emotion recall; tau is chosen on PublicTest (benchmarks/choose_default.py).
 
-    python -m fer calibrate --model fernet-soft-mixedcw-ens-v6 [--prior-tau 0.5]
-    fer.load("fernet-soft-mixedcw-ens-v6").calibrate(prior_tau=0.5)
+    python -m fer calibrate --model fernet-soft-mixedcw-ens-v7 [--prior-tau 0.5]
+    fer.load("fernet-soft-mixedcw-ens-v7").calibrate(prior_tau=0.5)
 """
 from __future__ import annotations
 
