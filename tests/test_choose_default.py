@@ -13,9 +13,7 @@ spec.loader.exec_module(choose_default)
 def candidate(ferplus: float, mean_recall: float, min_recall: float) -> dict:
     """The fields `figures` gives a candidate, from its FER+ accuracy and its agreed faces' recall."""
     return {"ferplus": ferplus, "recall": mean_recall, "min_recall": min_recall, "score": (ferplus + mean_recall) / 2,
-            "meets_recall": mean_recall >= choose_default.MEAN_RECALL and min_recall >= choose_default.MIN_RECALL,
-            "meets_margin": (mean_recall >= choose_default.MARGIN_MEAN_RECALL
-                             and min_recall >= choose_default.MARGIN_MIN_RECALL)}
+            **choose_default.recall_marks(mean_recall, min_recall)}
 
 
 def best(candidates: dict, rule: str) -> str:
