@@ -58,6 +58,12 @@ def fernet_small(num_classes: int = 7, **kw) -> nn.Module:
 
 
 @register_model
+def fernet_small_plus(num_classes: int = 7, **kw) -> nn.Module:
+    """fernet_small with a second block at 6x6 (+30% MACs) for a real-time student that still runs under 1 ms."""
+    return FerNet(num_classes, widths=(32, 64, 128, 256), depths=(1, 1, 2, 1), stem=24, **kw)
+
+
+@register_model
 def fernet_medium(num_classes: int = 7, **kw) -> nn.Module:
     """Wider, deeper FerNet (widths 64-128-256-512, 2 blocks a stage) for GPU training."""
     return FerNet(num_classes, widths=(64, 128, 256, 512), depths=(2, 2, 2, 2), stem=32, dropout=0.3, **kw)
