@@ -35,10 +35,15 @@ PARITY_FACES = 64
 
 # ---------------------------------------------------------------- writing the files
 def export_fp32(version: ModelVersion, path: str | Path) -> Path:
-    """Write the version's network as ONNX (legacy TorchScript exporter: predictable, needs no onnxscript)."""
+    """Write the version's network as ONNX."""
+    return write_onnx(version.model.float().cpu().eval(), version.card.input_size, path)
+
+
+def write_onnx(model: torch.nn.Module, input_size, path: str | Path) -> Path:
+    """Write an fp32 network taking [N, *input_size] as ONNX (legacy TorchScript exporter: predictable, needs no
+    onnxscript)."""
     path = Path(path)
-    model = version.model.float().cpu().eval()
-    dummy = torch.zeros(1, *version.card.input_size)
+    dummy = torch.zeros(1, *input_size)
     tmp = path.with_suffix(".tmp.onnx")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the legacy exporter's deprecation notices
