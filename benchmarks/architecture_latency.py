@@ -3,7 +3,7 @@ weights, next to its parameters and MACs. A real-time student has to fit a laten
 training it; this says which architectures do on the machine at hand.
 
     python benchmarks/architecture_latency.py [MODEL...] [--seconds 1.0] [--repeats 3]
-    (default: the FerNet family, fernet_tiny fernet_small fernet_small_plus fernet_medium)
+    (default: the FerNet family, fernet_tiny fernet_small fernet_small_plus fernet_small_deep fernet_medium)
 
 The figure is the best of --repeats stopwatch runs (the least disturbed by anything else on the machine); run it
 with nothing else running. A trained version's own figure is in its card (`python -m fer export`).
@@ -22,7 +22,7 @@ from fer.version.card import Card  # noqa: E402
 from fer.version.export import write_onnx  # noqa: E402
 from fer.version.runtime import OnnxClassifier, stopwatch_ms_per_view  # noqa: E402
 
-FERNETS = ["fernet_tiny", "fernet_small", "fernet_small_plus", "fernet_medium"]
+FERNETS = ["fernet_tiny", "fernet_small", "fernet_small_plus", "fernet_small_deep", "fernet_medium"]
 INPUT_SIZE = (1, 48, 48)
 
 
