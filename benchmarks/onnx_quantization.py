@@ -1,6 +1,6 @@
 """Static vs dynamic int8 quantisation of a model version: accuracy against PyTorch, size and speed.
 
-    nice -n 10 .venv/bin/python benchmarks/onnx_quantization.py --model fernet_small-distil-rt-v4 [--data ...]
+    nice -n 10 .venv/bin/python benchmarks/onnx_quantization.py [--model VERSION] [--data ...]
 
 Works on a temporary copy of the version, so the version's own files and card are left as they are.
 """

@@ -1,6 +1,6 @@
 """`python -m fer bench` for every backend and detector, as one table (figures printed, nothing asserted).
 
-    nice -n 10 .venv/bin/python benchmarks/pipeline.py --model fernet_small-distil-rt-v4 [--seconds 2]
+    nice -n 10 .venv/bin/python benchmarks/pipeline.py [--model VERSION] [--seconds 2]
 
 Targets on the 2-core machine: classifier <= 1 ms/face at batch 1 on one thread for the real-time model;
 end-to-end frame rate at least twice that of the PyPI package `fer` on the same frame

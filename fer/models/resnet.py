@@ -65,7 +65,7 @@ def fernet_small_plus(num_classes: int = 7, **kw) -> nn.Module:
 
 @register_model
 def fernet_small_deep(num_classes: int = 7, **kw) -> nn.Module:
-    """fernet_small_plus with a second block at 12x12 too (+23% MACs): the next real-time step, about 0.5 ms."""
+    """fernet_small_plus with a second block at 12x12 too (+23% MACs): the real-time default's net, about 0.5 ms."""
     return FerNet(num_classes, widths=(32, 64, 128, 256), depths=(1, 2, 2, 1), stem=24, **kw)
 
 
