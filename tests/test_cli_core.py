@@ -78,6 +78,16 @@ def test_versions_lists_models_and_versions(tiny_version, tmp_path, monkeypatch,
     assert row["test_ferplus_accuracy"] == card.accuracy("test", "ferplus") is not None
 
 
+
+def test_versions_plain_listing_keeps_its_columns_aligned_for_long_names(tiny_version, tmp_path, monkeypatch, capsys):
+    for name in ("tiny", "a-version-name-longer-than-thirty-characters"):
+        shutil.copytree(tiny_version, tmp_path / name)
+    monkeypatch.setenv("FER_CHECKPOINTS", str(tmp_path))
+    assert main(["versions"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert len({line.index("test acc") for line in lines}) == 1 and len({line.index("TTA") for line in lines}) == 1
+
 # ---------------------------------------------------------------- a newcomer without the data
 @pytest.mark.parametrize("verb", [["train", "--preset", "smoke"], ["evaluate"]])
 def test_without_the_data_at_the_default_place_says_where_to_get_it(tmp_path, verb):

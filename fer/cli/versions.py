@@ -60,9 +60,20 @@ def run(args) -> int:
         print(json.dumps(rows, indent=1))
     elif not entries:
         print(f"no versions in {checkpoints_root(args.root)}")
-    for r in rows if not (args.markdown or args.json) else []:
-        acc = f"{r['test_accuracy']:.4f}" if r["test_accuracy"] is not None else "   -  "
-        print(f"{r['version']:28s} {r['architecture']:16s} test acc {acc}  FER+ {_share(r['test_ferplus_accuracy']):>6s}  "
-              f"TTA {r['tta']}  {(r['params'] or 0) / 1e6:5.2f} M params  {(r['macs'] or 0) / 1e6:7.1f} M MACs  "
-              f"{r['ms_per_face']} ms/face")
+    if not (args.markdown or args.json):
+        print("\n".join(plain_lines(rows)))
     return 1 if any(e.error for e in entries) else 0
+
+
+def plain_lines(rows: list[dict]) -> list[str]:
+    """One line a version, its columns as wide as the longest name and architecture."""
+    name_width = max((len(r["version"]) for r in rows), default=0)
+    arch_width = max((len(r["architecture"]) for r in rows), default=0)
+    lines = []
+    for r in rows:
+        acc = f"{r['test_accuracy']:.4f}" if r["test_accuracy"] is not None else "   -  "
+        lines.append(f"{r['version']:{name_width}s}  {r['architecture']:{arch_width}s}  test acc {acc}  "
+                     f"FER+ {_share(r['test_ferplus_accuracy']):>6s}  TTA {r['tta']:6s}  "
+                     f"{(r['params'] or 0) / 1e6:5.2f} M params  {(r['macs'] or 0) / 1e6:7.1f} M MACs  "
+                     f"{r['ms_per_face']} ms/face")
+    return lines
