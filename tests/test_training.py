@@ -484,3 +484,42 @@ def test_a_run_that_another_living_process_trains_is_refused(small_data, tmp_pat
     (tmp_path / "busy" / trainer.LOCK_FILE).unlink()
     out = fer.train(config, data=data)
     assert not (out / trainer.LOCK_FILE).exists() and (out / CARD_FILE).is_file()
+
+
+# ---------------------------------------------------------------- fine-tuning a version
+def _parameters(model: torch.nn.Module) -> dict:
+    return {k: v.detach().clone() for k, v in model.named_parameters()}
+
+
+def test_fine_tuning_starts_from_the_versions_weights(tiny_version, small_data, tmp_path, quick_card, built_models):
+    """With a learning rate of 0 nothing moves the parameters, so the fine-tuned network is the version's."""
+    fer.train(fer.make_config(out_dir=str(tmp_path), name="tuned", epochs=1, init_from=str(tiny_version),
+                              **{**QUICK, "lr": 0.0}), data=_tiny(small_data, 64))
+    start = _parameters(fer.load(tiny_version).model)
+    tuned = _parameters(built_models[0])
+    assert tuned.keys() == start.keys()
+    for name in start:
+        torch.testing.assert_close(tuned[name], start[name], msg=name)
+    assert read_card("tuned", tmp_path).hyperparameters["init_from"] == tiny_version.name  # a name, not a path
+
+
+def test_fine_tuning_another_architecture_is_refused_with_both_named(tiny_version, small_data, tmp_path):
+    config = fer.make_config(out_dir=str(tmp_path), name="tuned", epochs=1, init_from=str(tiny_version),
+                             **{**QUICK, "model": "fernet_small"})
+    with pytest.raises(ValueError, match="fernet_tiny.*fernet_small"):
+        fer.train(config, data=_tiny(small_data, 64))
+
+
+def test_the_cli_fine_tunes_a_version_in_its_own_architecture(tiny_version, fer_small_csv, tmp_path, quick_card):
+    assert main(["train", "--init-from", str(tiny_version), "--data", str(fer_small_csv), "--subset", "64",
+                 "--epochs", "1", "--batch-size", "32", "--threads", "1", "--num-workers", "0", "--eval-tta", "none",
+                 "--out-dir", str(tmp_path), "--name", "tuned"]) == 0
+    card = read_card("tuned", tmp_path)
+    assert card.architecture == "fernet_tiny" and card.hyperparameters["init_from"] == tiny_version.name
+
+
+def test_a_version_fine_tunes_itself_into_a_new_version(tiny_version, fer_small_csv, tmp_path, quick_card):
+    tuned = fer.load(tiny_version).train(data=str(fer_small_csv), subset=64, out_dir=str(tmp_path), name="tuned",
+                                         epochs=1, **{k: v for k, v in QUICK.items() if k != "model"})
+    assert tuned.name == "tuned" and tuned.path.parent == tmp_path
+    assert tuned.card.architecture == "fernet_tiny" and tuned.card.hyperparameters["init_from"] == tiny_version.name

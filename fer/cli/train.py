@@ -8,6 +8,7 @@ import signal
 from ..data import LABEL_SOURCES
 from ..defaults import TTA_MODES
 from ..training import PRESETS, make_config, train
+from ..version import read_card
 
 SHARED = ("data",)  # its --model is an architecture, not a version
 
@@ -42,6 +43,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pretrained", action="store_true", default=None, help="torchvision backbones: ImageNet weights")
     p.add_argument("--no-amp", dest="amp", action="store_false", default=None,
                    help="train in fp32 (default: bf16 autocast on GPU and on CPUs with native bf16)")
+    p.add_argument("--init-from", help="fine-tune: start from this version's weights (name or path); --model "
+                   "defaults to its architecture")
     p.add_argument("--teacher", help="distil from this model version (name or path)")
     p.add_argument("--distill-alpha", type=float)
     p.add_argument("--distill-temperature", type=float, help="online distillation's softening temperature")
@@ -61,6 +64,9 @@ def _raise_terminated(signum, frame):
 
 def run(args) -> int:
     options = {k: v for k, v in vars(args).items() if k not in ("verb", "run", "preset")}
+    if args.init_from and not args.model:  # fine-tuning a version: its architecture is the run's
+        card = read_card(args.init_from)
+        options.update(model=card.architecture, model_kwargs=args.model_kwargs or card.model_kwargs)
     config = make_config(args.preset, **options)
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:

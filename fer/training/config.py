@@ -17,6 +17,7 @@ class TrainConfig:
     model: str = "fernet_small"
     model_kwargs: dict = field(default_factory=dict)
     pretrained: bool = False         # torchvision backbones: load ImageNet weights the user has
+    init_from: str = ""              # fine-tune: start from this version's weights (name or path); "" = from scratch
     # optimisation
     epochs: int = 30
     batch_size: int = 64

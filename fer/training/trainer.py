@@ -182,6 +182,20 @@ def _distillation(config: TrainConfig, device: torch.device, x_train, y_train, m
     return y_train, teacher_version.model, bias
 
 
+def start_from_version(model: nn.Module, config: TrainConfig, main: bool = True) -> None:
+    """Fine-tuning: the network starts from the weights of the version `config.init_from`, which must be the
+    run's architecture with the same model kwargs (an ensemble has no single network to start from)."""
+    version = load(config.init_from)
+    card = version.card
+    if card.is_ensemble or card.architecture != config.model or card.model_kwargs != config.model_kwargs:
+        given = "an ensemble" if card.is_ensemble else f"a {card.architecture} {card.model_kwargs or ''}".rstrip()
+        raise ValueError(f"--init-from {config.init_from}: it is {given}, but this run trains a {config.model} "
+                         f"{config.model_kwargs or ''}".rstrip() + "; fine-tune a version of the same architecture")
+    model.load_state_dict(version.model.state_dict())
+    if main:
+        print(f"starting from {card.name}'s weights (fine-tuning)", flush=True)
+
+
 def _make_loader(x, y, config: TrainConfig, device: torch.device, world: int, rank: int, epoch: int) -> DataLoader:
     per_sample = train_augmentation(config.augment) if config.aug_backend == "v2" else None
     dataset = AugmentedFaces(x, y, per_sample)
@@ -322,6 +336,8 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
 
     model_kwargs = {**config.model_kwargs, **({"pretrained": True} if config.pretrained else {})}
     model = create_model(config.model, num_classes=len(EMOTIONS), **model_kwargs)
+    if config.init_from and not config.resume:  # a resumed run continues from its own last epoch
+        start_from_version(model, config, main)
     params, macs = count_params(model), count_macs(model)
     model.to(device)
     if config.channels_last:  # 1.2-1.7x faster training on CPU too (measured on fernet_small, 2 threads)

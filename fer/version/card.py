@@ -196,9 +196,9 @@ def migrate(raw: dict) -> dict:
 
 def portable_hyperparameters(hyperparameters: dict) -> dict:
     """Training options as a card keeps them: files and folders by name, never a path of the machine that
-    trained (the data, a teacher given by path); where the run was written is left out."""
+    trained (the data, a teacher or a starting version given by path); where the run was written is left out."""
     kept = {k: v for k, v in hyperparameters.items() if k != "out_dir"}
-    for key in ("data", "teacher"):
+    for key in ("data", "teacher", "init_from"):
         if kept.get(key):
             kept[key] = Path(str(kept[key]).replace("\\", "/")).name
     return kept

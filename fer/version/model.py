@@ -62,6 +62,15 @@ class ModelVersion(CardClassifier):
 
         return load_classifier(self, backend, threads)
 
+    def train(self, preset: str | None = None, **options) -> "ModelVersion":
+        """Fine-tune this version (e.g. on your own image folders: data="my_faces/") into a new version, which
+        is returned; options are fer.make_config's (name, epochs, lr, labels, ...)."""
+        from ..training import make_config, train
+
+        config = make_config(preset, **{**options, "init_from": str(self.path), "model": self.card.architecture,
+                                        "model_kwargs": self.card.model_kwargs})
+        return load(train(config))
+
     def evaluate(self, data, split: str = "PrivateTest", **options) -> dict:
         from .evaluation import evaluate
 
