@@ -8,7 +8,6 @@ import signal
 from ..data import LABEL_SOURCES
 from ..defaults import TTA_MODES
 from ..training import PRESETS, make_config, train
-from ..version import read_card
 
 SHARED = ("data",)  # its --model is an architecture, not a version
 
@@ -64,9 +63,6 @@ def _raise_terminated(signum, frame):
 
 def run(args) -> int:
     options = {k: v for k, v in vars(args).items() if k not in ("verb", "run", "preset")}
-    if args.init_from and not args.model:  # fine-tuning a version: its architecture is the run's
-        card = read_card(args.init_from)
-        options.update(model=card.architecture, model_kwargs=args.model_kwargs or card.model_kwargs)
     config = make_config(args.preset, **options)
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:

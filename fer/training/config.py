@@ -79,9 +79,17 @@ PRESETS: dict[str, dict] = {
 
 
 def make_config(preset: str | None = None, **overrides) -> TrainConfig:
+    """The defaults, then the preset's values, then the overrides (None = not given); a fine-tuning run
+    (init_from) trains the version's architecture unless a model is given."""
     config = TrainConfig()
     if preset:
         if preset not in PRESETS:
             raise ValueError(f"unknown preset {preset!r}; available: {', '.join(PRESETS)}")
         config = config.update(**PRESETS[preset])
-    return config.update(**{k: v for k, v in overrides.items() if v is not None})
+    config = config.update(**{k: v for k, v in overrides.items() if v is not None})
+    if config.init_from and overrides.get("model") is None:  # fine-tuning a version: its architecture is the run's
+        from ..version import read_card
+
+        card = read_card(config.init_from)
+        config = config.update(model=card.architecture, model_kwargs=overrides.get("model_kwargs") or card.model_kwargs)
+    return config

@@ -67,8 +67,7 @@ class ModelVersion(CardClassifier):
         is returned; options are fer.make_config's (name, epochs, lr, labels, ...)."""
         from ..training import make_config, train
 
-        config = make_config(preset, **{**options, "init_from": str(self.path), "model": self.card.architecture,
-                                        "model_kwargs": self.card.model_kwargs})
+        config = make_config(preset, **{**options, "init_from": str(self.path)})
         return load(train(config))
 
     def evaluate(self, data, split: str = "PrivateTest", **options) -> dict:
