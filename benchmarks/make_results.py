@@ -46,7 +46,7 @@ def num(value) -> str:
     if isinstance(value, bool) or value is None:
         return "" if value is None else str(value).lower()
     if isinstance(value, float):
-        return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:.4g}"
+        return f"{value:,.0f}" if abs(value) >= 1e6 else f"{value:.6g}"
     if isinstance(value, list):
         return ", ".join(num(v) for v in value)
     if isinstance(value, dict):
@@ -223,17 +223,17 @@ def rows_table(rows: list[dict]) -> list[str]:
     return table(columns, [[num(r.get(k)) for k in columns] for r in rows])
 
 
-def render_value(value: dict) -> list[str]:
-    """Any other JSON: its figures as a list, its lists of rows as tables."""
-    lines = []
+def render_value(value: dict, depth: int = 0) -> list[str]:
+    """Any other JSON: its figures as a (nested) list, its lists of rows as tables."""
+    lines, indent = [], "  " * depth
     for key, item in value.items():
         if isinstance(item, list) and item and all(isinstance(r, dict) for r in item):
-            lines += [f"{key}:", ""] + rows_table(item) + [""]
-        elif isinstance(item, dict) and any(isinstance(v, (dict, list)) for v in item.values()):
-            lines += [f"{key}:", ""] + render_value(item)
+            lines += [f"{indent}- {key}:", ""] + rows_table(item) + [""]
+        elif isinstance(item, dict):
+            lines += [f"{indent}- {key}:"] + render_value(item, depth + 1)
         else:
-            lines.append(f"- {key}: {num(item)}")
-    return lines + ([""] if lines and lines[-1] else [])
+            lines.append(f"{indent}- {key}: {num(item)}")
+    return lines + ([""] if lines and lines[-1] and depth == 0 else [])
 
 
 def render_json(path: Path) -> list[str]:
