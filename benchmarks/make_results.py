@@ -145,10 +145,16 @@ def accuracy_table(cards: list[Card]) -> list[str]:
                      + ("" if ferplus_f1 is None else f" ({ferplus_f1:.3f})"),
                      f"{recall_text(c.metrics.get('val_agreed'))} / **{recall_text(c.metrics.get('test_agreed'))}**",
                      f"{c.ece('test'):.3f} / {c.ece('test', 'ferplus'):.3f}",
-                     millions(c.params), millions(c.macs), num(c.ms_per_view), ms_a_face(c)])
+                     millions(c.params), millions(c.macs), num(c.ms_per_view), ms_a_face(c), latency_cpu(c)])
     return table(["version", "TTA", "FER2013 Pub / **Priv**", "FER+ Pub / **Priv** (Priv macro-F1)",
                   "agreed mean recall Pub / **Priv** (min)", "Priv ECE FER2013 / FER+", "params", "MACs a view",
-                  "ms a view", "ms a face"], rows)
+                  "ms a view", "ms a face", "latency's CPU"], rows)
+
+
+def latency_cpu(card: Card) -> str:
+    """The CPU the latency was measured on, where the card records it (cards exported before it was recorded
+    name only the machine's architecture and threads, in `hardware`)."""
+    return card.onnx.get("cpu") or card.latency.get("cpu") or "not recorded"
 
 
 def recall_table(cards: list[Card]) -> list[str]:
@@ -292,10 +298,10 @@ def results_md(root: Path, results: Path) -> str:
              "whether a version still sees anger, disgust and fear. Every accuracy is with the version's own TTA "
              "and calibration (prior correction included), as the app runs it.", "",
              "**Latency.** *ms a view*: ONNX Runtime fp32, batch 1, one thread, measured by `python -m fer export` "
-             "when the card was written (PyTorch where not exported); *ms a face* = ms a view × the TTA's views. "
-             "The cards do not record the CPU model: they were measured on 2-core x86_64 machines on the date "
-             "each card was written (table *Training compute*), and timings from different dates are not "
-             "comparable to better than about ×2.", "",
+             "when the version was exported (PyTorch where not exported); *ms a face* = ms a view × the TTA's "
+             "views. Where a card does not record the CPU, its latency was measured on one of the 2-core x86_64 "
+             "machines the project ran on, around the date its card was written (table *Training compute*); "
+             "timings from different days differ by up to about ×2.", "",
              "## Shipped versions", ""]
     lines += accuracy_table(cards)
     lines += ["", "## Does each version still see each emotion? (agreed faces, PrivateTest recall)", ""]

@@ -4,9 +4,7 @@
 # (built 2026-12-04).
 source "$(dirname "$0")/lib.sh"
 V=fernet-fer2013-ens-v1
-for member in fernet_medium-fer2013-v2 fernet_medium-fer2013-v1 fernet_small-fer2013-v1 fernet_small-mixed-cw-v2; do
-    need $member
-done
+need fernet_medium-fer2013-v2 fernet_medium-fer2013-v1 fernet_small-fer2013-v1 fernet_small-mixed-cw-v2
 fer_cli ensemble --root "$ROOT" --name $V --members fernet_medium-fer2013-v2 fernet_medium-fer2013-v1 \
     fernet_small-fer2013-v1 fernet_small-mixed-cw-v2 --tta flip --labels fer2013
 fer_cli calibrate --model $V --root "$ROOT" --prior-tau 0.4

@@ -3,8 +3,7 @@
 # (prior correction τ 0), chosen on PublicTest by `python benchmarks/choose_default.py` (built 2026-12-03).
 source "$(dirname "$0")/lib.sh"
 V=fernet-soft-mixedcw-ens-v7
-MEMBERS="fernet_medium-distil-v2 fernet_medium-distil-v1 fernet_small-soft-v6 fernet_small-mixed-cw-v2"
-for member in $MEMBERS; do need $member; done
+need fernet_medium-distil-v2 fernet_medium-distil-v1 fernet_small-soft-v6 fernet_small-mixed-cw-v2
 fer_cli ensemble --root "$ROOT" --name $V --members fernet_medium-distil-v2 fernet_medium-distil-v1 \
     fernet_small-soft-v6 fernet_small-mixed-cw-v2 --tta flip --labels ferplus
 fer_cli calibrate --model $V --root "$ROOT" --prior-tau 0

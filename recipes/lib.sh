@@ -11,9 +11,16 @@ mkdir -p "$ROOT"
 
 fer_cli() { python -m fer "$@"; }
 
-# need VERSION: make sure $ROOT/VERSION exists (copied from checkpoints/ with FER_RECIPE_REUSE=1, else its recipe)
+# need VERSION...: make sure each is in $ROOT (copied from checkpoints/ with FER_RECIPE_REUSE=1, else made by
+# its own recipe)
 need() {
-    if [ -f "$ROOT/$1/card.json" ]; then return; fi
-    if [ "${FER_RECIPE_REUSE:-0}" = 1 ] && [ -d "checkpoints/$1" ]; then cp -r "checkpoints/$1" "$ROOT/$1"; return; fi
-    bash "recipes/$1.sh"
+    local version
+    for version in "$@"; do
+        if [ -f "$ROOT/$version/card.json" ]; then continue; fi
+        if [ "${FER_RECIPE_REUSE:-0}" = 1 ] && [ -d "checkpoints/$version" ]; then
+            cp -r "checkpoints/$version" "$ROOT/$version"
+        else
+            bash "recipes/$version.sh"
+        fi
+    done
 }
