@@ -230,11 +230,17 @@ def rows_table(rows: list[dict]) -> list[str]:
 
 
 def render_value(value: dict, depth: int = 0) -> list[str]:
-    """Any other JSON: its figures as a (nested) list, its lists of rows as tables."""
+    """Any other JSON: its figures as a (nested) list; lists of rows, and nests of dicts that end in rows (e.g.
+    shift -> label set -> figures), as tables."""
     lines, indent = [], "  " * depth
     for key, item in value.items():
+        nested = tabulate(item, (key,)) if isinstance(item, dict) and item else None
         if isinstance(item, list) and item and all(isinstance(r, dict) for r in item):
             lines += [f"{indent}- {key}:", ""] + rows_table(item) + [""]
+        elif nested:
+            lines += [f"{indent}- {key}:", ""]
+            for rows in group_by_columns(nested):
+                lines += rows_table(rows) + [""]
         elif isinstance(item, dict):
             lines += [f"{indent}- {key}:"] + render_value(item, depth + 1)
         else:
@@ -242,17 +248,57 @@ def render_value(value: dict, depth: int = 0) -> list[str]:
     return lines + ([""] if lines and lines[-1] and depth == 0 else [])
 
 
-def render_json(path: Path) -> list[str]:
+def flat_row(value) -> dict | None:
+    """A dict of figures (and dicts of figures, e.g. recall per emotion) as one row; None if it nests deeper."""
+    if not isinstance(value, dict):
+        return None
+    row = {}
+    for key, item in value.items():
+        if isinstance(item, dict):
+            if any(isinstance(v, (dict, list)) for v in item.values()):
+                return None
+            row.update({f"{key} {k}": v for k, v in item.items()})
+        elif isinstance(item, list):
+            return None
+        else:
+            row[key] = item
+    return row
+
+
+def tabulate(value: dict, path: tuple) -> list[dict] | None:
+    """Rows from a nest of dicts whose innermost dicts are rows, the keys on the way as the first columns."""
+    if len(path) > 1 and (row := flat_row(value)) is not None:
+        return [{("·" * i or path[0]): key for i, key in enumerate(path[1:])} | row]
+    if not all(isinstance(v, dict) for v in value.values()) or len(path) > 4:
+        return None
+    rows = []
+    for key, item in value.items():
+        sub = tabulate(item, path + (key,))
+        if sub is None:
+            return None
+        rows += sub
+    return rows
+
+
+def group_by_columns(rows: list[dict]) -> list[list[dict]]:
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row), []).append(row)
+    return list(groups.values())
+
+
+def render_json(path: Path, results: Path) -> list[str]:
     data = json.loads(path.read_text())
     if isinstance(data, dict) and isinstance(data.get("runs"), list):
         title, about, runs = data.get("title") or path.stem, data.get("about"), data["runs"]
         rest = {k: v for k, v in data.items() if k not in ("title", "about", "runs")}
     elif isinstance(data, dict) and "rows" in data:
-        title, about, runs, rest = data.get("title") or path.stem, data.get("about"), [data], {}
+        title, about, runs = data.get("title") or path.stem, data.get("about"), [data]
+        rest = {}
     else:
-        title, about, runs = path.stem, None, []
+        title, about, runs = str(path.relative_to(results).with_suffix("")), None, []
         rest = data if isinstance(data, dict) else {"rows": data}
-    lines = [f"### {title}", "", f"Data: `benchmarks/results/{path.name}`.", ""]
+    lines = [f"### {title}", "", f"Data: `benchmarks/results/{path.relative_to(results)}`.", ""]
     lines += [about, ""] if about else []
     lines += render_value(rest)
     for run in runs:
@@ -260,19 +306,24 @@ def render_json(path: Path) -> list[str]:
     return lines
 
 
-def render_csv(path: Path) -> list[str]:
+def render_csv(path: Path, results: Path) -> list[str]:
     with path.open(newline="") as f:
         rows = list(csv.DictReader(f))
-    return [f"### {path.stem}", "", f"Data: `benchmarks/results/{path.name}`.", ""] + rows_table(rows) + [""]
+    name = path.relative_to(results)
+    return [f"### {name.with_suffix('')}", "", f"Data: `benchmarks/results/{name}`.", ""] + rows_table(rows) + [""]
 
 
 def benchmark_sections(results: Path) -> list[str]:
+    """Every JSON under results/ (folders too), every CSV that is not the same figures as a JSON beside it, and the
+    names of the files that are only text."""
     lines = []
-    for path in sorted(results.glob("*.json")):
-        lines += render_json(path)
-    for path in sorted(results.glob("*.csv")):
-        lines += render_csv(path)
-    text_only = sorted(p.name for p in results.iterdir() if p.suffix not in (".json", ".csv"))
+    files = sorted(p for p in results.rglob("*") if p.is_file())
+    for path in files:
+        if path.suffix == ".json":
+            lines += render_json(path, results)
+        elif path.suffix == ".csv" and not path.with_suffix(".json").is_file():
+            lines += render_csv(path, results)
+    text_only = [str(p.relative_to(results)) for p in files if p.suffix not in (".json", ".csv")]
     if text_only:
         lines += ["### Text only", "",
                   "Recorded as text before the benchmarks wrote data, and not read here: "
