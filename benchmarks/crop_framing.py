@@ -76,7 +76,8 @@ def main() -> None:
     rows = []
     for name, column in zip(("crop side / true side", "centre offset x (sides)", "centre offset y (sides)"), geometry.T):
         q1, median, q3 = np.percentile(column, [25, 50, 75])
-        rows.append({"measure": name, "median": round(median, 3), "quartile 1": round(q1, 3), "quartile 3": round(q3, 3)})
+        rows.append({"measure": name, "median": round(median, 3),
+                     "quartile 1": round(q1, 3), "quartile 3": round(q3, 3)})
         print(f"  {name:26s} median {median:+.3f}  (quartiles {q1:+.3f} .. {q3:+.3f})")
     difference = np.abs(crops.astype(float) - originals.astype(float)).mean((1, 2))
     print(f"  mean absolute pixel difference, crop vs original: median {np.median(difference):.1f} of 255")

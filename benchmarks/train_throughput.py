@@ -67,10 +67,12 @@ def main() -> None:
     for name in args.models:
         fp32 = images_per_second(name, False, False, args.steps, args.batch_size)
         bf16 = images_per_second(name, True, False, args.steps, args.batch_size)
-        rows.append({"model": name, "fp32 img/s": round(fp32), "bf16 img/s": round(bf16), "bf16 / fp32": round(bf16 / fp32, 2)})
+        rows.append({"model": name, "fp32 img/s": round(fp32), "bf16 img/s": round(bf16),
+                     "bf16 / fp32": round(bf16 / fp32, 2)})
         if args.compile:
-            rows[-1].update({f"{kind} compiled": round(images_per_second(name, b, True, args.steps, args.batch_size))
-                             for kind, b in (("fp32", False), ("bf16", True))})
+            rows[-1].update({f"{kind} compiled": round(images_per_second(name, bf16_on, True, args.steps,
+                                                                         args.batch_size))
+                             for kind, bf16_on in (("fp32", False), ("bf16", True))})
         print("| " + " | ".join(str(v) for v in rows[-1].values()) + " |", flush=True)
     append_run("train_throughput", "Training throughput (images/s)", new_run(
         rows, f"torch {torch.__version__}, {torch.get_num_threads()} threads, native bf16: {cpu_has_fast_bf16()}, "

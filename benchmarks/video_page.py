@@ -117,7 +117,8 @@ def main() -> None:
                 result = clips.analyse_video(recognizer, clip.name, clip, detect_every=every)
                 seconds = time.perf_counter() - started
                 assert result.ok, result.error
-                rows.append({"detect every": every, "frames": n, "video s": round(n / 30), "frames/s": round(n / seconds, 1),
+                rows.append({"detect every": every, "frames": n, "video s": round(n / 30),
+                             "frames/s": round(n / seconds, 1),
                              "tracks": len(result.tracks), "peak RSS growth MB": round(peak_rss_mb() - before),
                              "RSS before MB": round(before),
                              "annotated MB": round(result.annotated_path.stat().st_size / 2**20, 1)})
