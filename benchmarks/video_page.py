@@ -21,8 +21,6 @@ import cv2
 import numpy as np
 import torch
 
-from record import append_run, new_run
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 import fer  # noqa: E402
@@ -31,6 +29,7 @@ from fer.app import video as clips  # noqa: E402
 from fer.inference import Recognizer  # noqa: E402
 from fer.inference.detector_policy import DEFAULT_DETECTOR  # noqa: E402
 from fer.inference.video import video_writer  # noqa: E402
+from benchmarks.record import append_run, new_run  # noqa: E402
 from tests.e2e import harness  # noqa: E402
 
 SIZE = (640, 480)

@@ -15,10 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from record import append_run, new_run
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from benchmarks.record import append_run, new_run  # noqa: E402
 from tests.e2e import harness  # noqa: E402
 
 IFRAME = "iframe[title='streamlit_webrtc.component.webrtc_streamer']"
