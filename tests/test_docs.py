@@ -4,6 +4,7 @@ and the README stays a short read whose links lead somewhere."""
 import importlib.util
 import json
 import re
+import shlex
 import shutil
 from pathlib import Path
 
@@ -84,3 +85,20 @@ def test_readme_links_lead_to_files():
     # the screenshots are written by the browser tests (tests/e2e), which need Chromium
     missing = [t for t in targets if t and not t.startswith("docs/images/") and not (REPO / t).exists()]
     assert not missing
+
+
+def readme_commands() -> list[str]:
+    """Each `python -m fer ...` line of the README's shell blocks, without its comment and [optional] parts."""
+    text = (REPO / "README.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)```", text, re.DOTALL)
+    lines = [line.split(" #")[0] for block in blocks for line in block.splitlines()]
+    return [re.sub(r"\[[^\]]*\]", "", line).strip() for line in lines if line.startswith("python -m fer ")]
+
+
+@pytest.mark.parametrize("command", readme_commands())
+def test_readme_commands_are_ones_the_cli_takes(command):
+    from fer.cli import build_parser
+
+    argv = shlex.split(command)[3:]
+    if argv != ["--help"]:
+        build_parser().parse_args(argv)  # an unknown verb or option exits with status 2
