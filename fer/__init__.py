@@ -2,7 +2,7 @@
 
     import fer
     fer.list_models(); fer.list_versions()
-    model = fer.load()                         # the shipped default (fer.version.ModelVersion)
+    model = fer.load()                         # the shipped default (fer.api.Model: a version with its verbs)
     model.evaluate("fer2013.csv.gz", split="PrivateTest")   # or fer.evaluate(model, ...)
     model.card.accuracy("test", labels="ferplus")
     fer.Recognizer().predict("photo.jpg")      # the version's own TTA and calibration, on ONNX Runtime
@@ -28,7 +28,7 @@ _LAZY = {
     "list_versions": "fer.version",
     "evaluate": "fer.version.evaluation",
     "ModelVersion": "fer.version.model",
-    "load": "fer.version.model",
+    "Model": "fer.api", "load": "fer.api",
 }
 
 

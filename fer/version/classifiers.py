@@ -14,25 +14,14 @@ import logging
 from pathlib import Path
 
 from ..defaults import BACKENDS, CHOOSABLE_BACKENDS, DEFAULT_BACKEND
-from .card import INT8_FILE, ONNX_FILE, Card
+from .card import Card
 from .errors import VersionError
+from .layout import current_export
 from .predict import CardClassifier
 from .runtime import OnnxClassifier
 from .store import resolve
 
 log = logging.getLogger(__name__)
-
-
-def onnx_file(int8: bool) -> str:
-    return INT8_FILE if int8 else ONNX_FILE
-
-
-def current_export(directory: Path, card: Card, int8: bool) -> Path | None:
-    """The version's exported file when its card vouches for it (a sha256, and the weights it came from are
-    the version's); None when it must be exported first."""
-    path = directory / onnx_file(int8)
-    current = card.onnx.get("weights_sha256") == card.weights_sha256 and card.onnx_sha256(path.name)
-    return path if current and path.is_file() else None
 
 
 def load_classifier(version=None, backend: str = DEFAULT_BACKEND, threads: int = 0, root: str | Path | None = None):

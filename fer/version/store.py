@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..checksum import sha256_of, sha256_of_text
-from .card import CARD_FILE, HISTORY_FILE, WEIGHTS_FILE, Card
+from .card import Card
 from .errors import VersionError
+from .layout import CARD_FILE, HISTORY_FILE, WEIGHTS_FILE
 
 DEFAULTS_FILE = "defaults.json"
 CHECKPOINTS_ENV = "FER_CHECKPOINTS"
