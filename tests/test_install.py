@@ -76,8 +76,9 @@ def test_a_wheel_installed_outside_the_repository_predicts(tmp_path):
 
     cwd = tmp_path / "elsewhere"
     cwd.mkdir()
-    where = subprocess.run([python, "-c", "import fer, fer.version as v; print(fer.__file__); print(v.checkpoints_root())"],
-                           check=True, capture_output=True, text=True, cwd=cwd, env=env).stdout.split("\n")
+    code = "import fer, fer.version as v; print(fer.__file__); print(v.checkpoints_root())"
+    where = subprocess.run([python, "-c", code], check=True, capture_output=True, text=True, cwd=cwd,
+                           env=env).stdout.split("\n")
     assert Path(where[0]).is_relative_to(venv) and Path(where[1]).is_relative_to(venv)
     done = subprocess.run([venv / "bin" / "fer-studio", "predict", str(PHOTO), "--json"],
                           capture_output=True, text=True, cwd=cwd, env=env)

@@ -40,7 +40,8 @@ def shared_options(names: tuple[str, ...]) -> argparse.ArgumentParser:
 
 def build_parser(verbs=VERBS) -> argparse.ArgumentParser:
     """The parser; the options of `verbs` only (each imports its module), the other verbs by name and help."""
-    parser = argparse.ArgumentParser(prog=program(), description="Facial-emotion recognition: train, evaluate, predict.")
+    parser = argparse.ArgumentParser(prog=program(),
+                                     description="Facial-emotion recognition: train, evaluate, predict.")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     for verb, help_text in VERBS.items():
         if verb not in verbs:

@@ -38,5 +38,5 @@ def __getattr__(name: str):
 
 
 __all__ = ["Card", "VersionError", "VersionEntry", "VersionFolder", "OnnxClassifier", "CARD_FILE", "WEIGHTS_FILE",
-           "HISTORY_FILE", "ONNX_FILE", "INT8_FILE", "RESUME_FILE", "LOCK_FILE", "ENSEMBLE", "DEFAULTS_FILE", "checkpoints_root", "scan_versions",
-           "list_versions", "default_version", "resolve", "read_card", "read_history", "write_history", *_LAZY]
+           "HISTORY_FILE", "ONNX_FILE", "INT8_FILE", "RESUME_FILE", "LOCK_FILE", "ENSEMBLE", "DEFAULTS_FILE",
+           "checkpoints_root", "scan_versions", "list_versions", "default_version", "resolve", "read_card", "read_history", "write_history", *_LAZY]

@@ -140,5 +140,5 @@ def finish_training(folder, card, data: FaceData) -> None:
     folder.resume.unlink(missing_ok=True)
 
 
-__all__ = ["evaluate", "evaluate_into_card", "finish_training", "benchmark_reports", "report_from_probs", "card_metrics",
-           "classification_report"]
+__all__ = ["evaluate", "evaluate_into_card", "finish_training", "benchmark_reports", "report_from_probs",
+           "card_metrics", "classification_report"]
