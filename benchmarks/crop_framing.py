@@ -9,19 +9,15 @@ against on the pipeline's crops of the same faces.
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
 
+import fer
+from fer.defaults import default_data
+from fer.inference.align import FACE_SIZE, alignment_matrix, face_crop
+from fer.inference.detect import create_detector
 from record import append_run, new_run
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import fer  # noqa: E402
-from fer.defaults import default_data  # noqa: E402
-from fer.inference.align import FACE_SIZE, alignment_matrix, face_crop  # noqa: E402
-from fer.inference.detect import create_detector  # noqa: E402
 
 UPSCALE, MARGIN = 4, 96  # the face is 192 px at (96, 96) in a 384 px picture
 

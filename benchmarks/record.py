@@ -31,7 +31,12 @@ def cpu_model() -> str:
 
 
 def this_command() -> str:
-    """The command line that is running, as one would type it from the repository root."""
+    """The command line that is running, as one would type it from the repository root (`python -m benchmarks.x`
+    for a benchmark run as a module)."""
+    main = sys.modules.get("__main__")
+    module = getattr(getattr(main, "__spec__", None), "name", None)
+    if module:
+        return shlex.join(["python", "-m", module, *sys.argv[1:]])
     script = Path(sys.argv[0]).resolve()
     try:
         script = script.relative_to(Path(__file__).resolve().parents[1])

@@ -10,17 +10,12 @@ from __future__ import annotations
 import argparse
 import io
 import resource
-import sys
 import time
 import zipfile
-from pathlib import Path
 
+from fer.app import own_faces
+from fer.data import DataError
 from record import append_run, new_run
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from fer.app import own_faces  # noqa: E402
-from fer.data import DataError  # noqa: E402
 
 
 def bomb(megabytes: int) -> bytes:

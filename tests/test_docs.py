@@ -1,7 +1,6 @@
 """The documents: docs/results.md and README.md's versions table are what benchmarks/make_results.py writes now
 from the cards and benchmarks/results/ (so they cannot go stale), the generator reads whatever a benchmark records,
 and the README stays a short read whose links lead somewhere."""
-import importlib.util
 import json
 import re
 import shlex
@@ -10,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
+import make_results  # benchmarks/ is on the tests' path (pytest.ini)
+
 REPO = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("make_results", REPO / "benchmarks" / "make_results.py")
-make_results = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(make_results)
 
 
 @pytest.fixture
