@@ -20,7 +20,8 @@ from fer.models import create_model  # noqa: E402
 from fer.models.profile import count_macs, count_params  # noqa: E402
 from fer.version.card import Card  # noqa: E402
 from fer.version.export import write_onnx  # noqa: E402
-from fer.version.runtime import OnnxClassifier, stopwatch_ms_per_view  # noqa: E402
+from fer.stopwatch import stopwatch_ms_per_view  # noqa: E402
+from fer.version.runtime import OnnxClassifier  # noqa: E402
 
 FERNETS = ["fernet_tiny", "fernet_small", "fernet_small_plus", "fernet_small_deep", "fernet_medium"]
 INPUT_SIZE = (1, 48, 48)

@@ -76,7 +76,7 @@ def test_api_cli_and_upload_page_find_the_same_faces(recognizer, version_name, t
 
 def test_video_and_webcam_find_the_same_faces_with_the_stream_setting(recognizer, tmp_path):
     from fer.app import live
-    from fer.bench import bench_frame
+    from fer.bench.frames import bench_frame
 
     frame = bench_frame(5)
     expected = sorted(tuple(d.box) for d in recognizer.detect(frame, use="stream"))

@@ -17,12 +17,13 @@ import torch
 
 from ..checksum import sha256_of
 from ..defaults import default_data
+from ..stopwatch import stopwatch_ms_per_view
 from .card import INT8_FILE, ONNX_FILE
 from .classifiers import current_export
 from .errors import VersionError
 from .model import ModelVersion, load
 from .predict import normalize
-from .runtime import INPUT_NAME, OUTPUT_NAME, OnnxClassifier, stopwatch_ms_per_view
+from .runtime import INPUT_NAME, OUTPUT_NAME, OnnxClassifier
 
 QUANTIZATION_MODES = ("static", "dynamic")
 OPSET = 17
