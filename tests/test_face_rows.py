@@ -67,8 +67,9 @@ def test_a_face_table_keeps_its_types_through_a_csv(tmp_path):
     pd.testing.assert_frame_equal(back, table)
     assert str(table["frame"].dtype) == "Int64" and str(table["happy"].dtype) == "float32"
     assert table.loc[0, "model"] is None and pd.isna(table.loc[0, "frame"])
-    with pytest.raises(ValueError, match="no column face"):
-        face_table(table.drop(columns="face"))
+    table.drop(columns="face").to_csv(tmp_path / "cut.csv", index=False)
+    with pytest.raises(ValueError, match=r"cut\.csv: not a table of face rows: no column face$"):
+        read_face_csv(tmp_path / "cut.csv")
 
 
 @pytest.fixture(scope="module")

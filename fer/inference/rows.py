@@ -16,6 +16,7 @@ from ..labels import EMOTIONS
 
 KINDS = ("photo", "video")
 LANDMARK_NAMES = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")  # left/right as seen in the image
+LANDMARK_AXES = [(mark, axis) for mark in LANDMARK_NAMES for axis in "xy"]  # a Detection's landmarks, flattened
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ COLUMNS: tuple[Column, ...] = (
       for e in EMOTIONS),
     *(Column(f"raw_{e}", "float32", f"probability of {e} from this photo or frame alone", 5) for e in EMOTIONS),
     *(Column(f"{mark}_{axis}", "float32", f"landmark {mark.replace('_', ' ')}, {axis} in pixels; empty without "
-             "landmarks (the Haar detector)", 1) for mark in LANDMARK_NAMES for axis in "xy"),
+             "landmarks (the Haar detector)", 1) for mark, axis in LANDMARK_AXES),
     Column("model", "string", "the model version that labelled the face"),
     Column("detector", "string", "the detector setting, e.g. `yunet min_face=20px fraction=0.01`; videos add "
            "`every=N` (detection every N frames, tracking between)"),
@@ -65,13 +66,15 @@ def face_row(face, number: int, source: str | None = None, kind: str = "photo", 
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     raw = face.raw_probabilities or face.probabilities
-    marks = [None] * 2 * len(LANDMARK_NAMES) if face.landmarks is None else face.landmarks.reshape(-1).tolist()
+    marks = [None] * len(LANDMARK_AXES) if face.landmarks is None else face.landmarks.reshape(-1).tolist()
     values = {"source": None if source is None else str(source), "kind": kind,
               "frame": None if frame is None else int(frame), "time_s": time_s, "face": int(number),
-              "face_id": None if face.face_id is None else int(face.face_id), **dict(zip("xywh", map(int, face.box))),
-              "score": face.score, "label": face.label, "confidence": face.confidence,
-              **{e: face.probabilities[e] for e in EMOTIONS}, **{f"raw_{e}": raw[e] for e in EMOTIONS},
-              **dict(zip(NAMES[NAMES.index("left_eye_x"):], marks)), "model": model, "detector": detector}
+              "face_id": None if face.face_id is None else int(face.face_id),
+              **dict(zip("xywh", map(int, face.box))), "score": face.score, "label": face.label,
+              "confidence": face.confidence, **{e: face.probabilities[e] for e in EMOTIONS},
+              **{f"raw_{e}": raw[e] for e in EMOTIONS},
+              **{f"{mark}_{axis}": value for (mark, axis), value in zip(LANDMARK_AXES, marks)},
+              "model": model, "detector": detector}
     return {name: _round(name, values[name]) if name in _DECIMALS else values[name] for name in NAMES}
 
 
@@ -103,8 +106,11 @@ def read_face_csv(path):
     import pandas as pd
 
     text = {c.name: "string" for c in COLUMNS if c.type == "string"}
-    return face_table(pd.read_csv(path, dtype=text, keep_default_na=False, na_values={
-        c.name: [""] for c in COLUMNS}))
+    table = pd.read_csv(path, dtype=text, keep_default_na=False, na_values={c.name: [""] for c in COLUMNS})
+    try:
+        return face_table(table)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
 
 
 class FaceCsv:
@@ -120,12 +126,6 @@ class FaceCsv:
 
     def close(self) -> None:
         self.file.close()
-
-    def __enter__(self) -> FaceCsv:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def detector_text(setting, detect_every: int | None = None) -> str:
