@@ -37,7 +37,7 @@ if analysis is None or analysis[0] != wanted:
         elif done % 10 == 0:
             bar.progress(0.0, text=f"Processing {upload.name}: frame {done}")
 
-    result = clips.analyse_video(ui.cached_recognizer(name, detector, root, small_faces), upload.name, upload,
+    result = clips.analyse_video(ui.page_recognizer(name, detector, root, small_faces), upload.name, upload,
                                  detect_every=int(detect_every), on_progress=show_progress)
     bar.empty()
     st.session_state[ANALYSIS_KEY] = analysis = (wanted, result)

@@ -16,7 +16,7 @@ from .. import version as versions
 from ..data import DataError, load_dataset
 from ..version.evaluation import evaluate
 from ..version.model import ModelVersion, load
-from ..inference import Recognizer, list_detectors
+from ..inference import ModelFileError, Recognizer, list_detectors
 from ..inference.detector_policy import DEFAULT_DETECTOR, DEFAULT_SMALL_FACES, MIN_FACE_BY_SENSITIVITY, SMALL_FACES
 from . import settings, tempfiles
 from .public import hide_paths
@@ -86,7 +86,18 @@ def cached_upload_analysis(file_name: str, data: bytes, name: str, detector: str
     (downloads, widgets) do not recompute them."""
     key = (hashlib.sha256(data).hexdigest(), file_name, name, detector, root, small_faces)
     return _upload_cache().get_or_compute(
-        key, lambda: analyse_upload(cached_recognizer(name, detector, root, small_faces), file_name, data))
+        key, lambda: analyse_upload(page_recognizer(name, detector, root, small_faces), file_name, data))
+
+
+def page_recognizer(name: str, detector: str, root: str, small_faces: str = DEFAULT_SMALL_FACES) -> SharedRecognizer:
+    """cached_recognizer, or the page stopped with one line when a file it runs is refused (the version's ONNX
+    export or weights, the detector's model file: changed since the page's version check, or failing export)."""
+    try:
+        return cached_recognizer(name, detector, root, small_faces)
+    except (versions.VersionError, ModelFileError) as e:
+        st.error(f"Version {name} with the {detector} detector cannot be used: "
+                 f"{hide_paths(str(e), [checkpoints_root()])}. Pick another version or detector in the sidebar.")
+        st.stop()
 
 
 def session_id() -> str:

@@ -57,10 +57,13 @@ def load_classifier(version=None, backend: str = DEFAULT_BACKEND, threads: int =
     if not isinstance(version, ModelVersion):
         directory = resolve(version, root)
         card = Card.read(directory)
+        from .verify import verify_version  # every file of the version, before anything runs
+
+        verify_version(directory, card)
         path = current_export(directory, card, int8)
         if path is not None:
-            return OnnxClassifier(path, card, directory.name, threads=threads)
-        version = load(directory)
+            return OnnxClassifier(path, card, directory.name, threads=threads, verify=False)
+        version = load(directory, verify=False)
     from .export import ensure_exported  # exporting needs torch.onnx and onnx; running needs only onnxruntime
 
     return OnnxClassifier(ensure_exported(version, int8=int8), version.card, version.name, threads=threads)
