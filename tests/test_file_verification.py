@@ -13,8 +13,8 @@ from fer.inference import ModelFileError
 from fer.inference import detect as detect_module
 from fer.version import ONNX_FILE, VersionError
 from fer.version.classifiers import load_classifier
-from tests.e2e import media
 from tests.test_app import run_page
+from tests.test_app_video import app_env, clip  # noqa: F401 (fixtures, serving this module's checkpoints)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -39,18 +39,6 @@ def checkpoints(tiny_version, tmp_path_factory) -> Path:
     flip_a_byte(root / "altered-onnx" / ONNX_FILE, 200)
     flip_a_byte(root / "altered-weights" / "weights.safetensors")
     return root
-
-
-@pytest.fixture
-def app_env(checkpoints, tmp_path, monkeypatch):
-    monkeypatch.setenv("FER_CHECKPOINTS", str(checkpoints))
-    monkeypatch.setenv("FER_RUNS_DIR", str(tmp_path / "runs"))
-    return checkpoints
-
-
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory):
-    return media.write_face_clip(tmp_path_factory.mktemp("clip") / "walk.avi", 6)
 
 
 ONNX_REFUSED = "altered-onnx/model.onnx: sha256 does not match its card; the file was changed or corrupted"
