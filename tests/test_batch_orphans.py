@@ -7,52 +7,17 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads processes from /proc (Linux)")
+from tests.processes import ON_LINUX, alive, cmdline, descendants, wait_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not ON_LINUX, reason="reads processes from /proc (Linux)")]
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 PHOTOS = 300  # enough that the job is still running when it is killed
-
-
-def stat(pid: int) -> tuple[str, int] | None:
-    """(state, parent pid) of a process, None when it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return None
-    return fields[0], int(fields[1])
-
-
-def alive(pid: int) -> bool:
-    found = stat(pid)
-    return found is not None and found[0] != "Z"  # a zombie has ended, only not been reaped
-
-
-def descendants(pid: int) -> list[int]:
-    parents = {int(p.name): stat(int(p.name)) for p in Path("/proc").iterdir() if p.name.isdigit()}
-    children = [child for child, found in parents.items() if found and found[1] == pid]
-    return children + [d for child in children for d in descendants(child)]
-
-
-def cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
-def wait_for(condition, timeout: float, every: float = 0.2) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(every)
-    return False
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from .public import hide_paths
 from .settings import MAX_UPLOAD_MB
 
 THUMBNAIL = 96          # px, a face's crop in the gallery
+PHOTO_TYPES = ("jpg", "jpeg", "png", "webp", "bmp")
 SHOWN_SIDE = 1600       # px, the longest side of the annotated image kept and shown (the page is narrower)
 CROP_MARGIN = 0.2       # of the face's size, around its box
 MAX_CAPTIONED = 6       # photos with more faces get only their numbers drawn (long captions would overlap)
@@ -72,9 +73,22 @@ class UploadResult:
         return self.error is None
 
 
+def unsupported_type(name: str) -> str | None:
+    """Why a file is not taken as a photo by its name (the uploader takes any file, so that the page, not only a
+    tooltip, says so), or None for a photo type."""
+    suffix = name.rsplit(".", 1)[1].lower() if "." in name else ""
+    if suffix in PHOTO_TYPES:
+        return None
+    kind = {"svg": "an SVG drawing", "gif": "a GIF (often an animation)", "": "a file without an extension"}.get(
+        suffix, f"a .{suffix} file")
+    return f"{name}: {kind}, not a photo this page reads; upload JPEG, PNG, WebP or BMP photos"
+
+
 def analyse_upload(recognizer, name: str, data: bytes, max_bytes: int = MAX_UPLOAD_MB * 2**20) -> UploadResult:
     """Faces in one uploaded file. Never raises: a bad file becomes a result with a one-line `error`. The decoded
     photo and its full-size annotated copy are dropped before it returns (memory goes back to the system)."""
+    if (problem := unsupported_type(name)) is not None:
+        return UploadResult(name, error=problem)
     try:
         bgr = read_image(data, name=name, max_bytes=max_bytes, max_pixels=recognizer.max_pixels)
     except ImageError as e:
