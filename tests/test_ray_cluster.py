@@ -2,11 +2,13 @@
 then `ray start --address` with its own resources), here both on this machine: the rows equal the local engine's,
 and when the worker node is killed mid-run the job still finishes: Ray restarts the lost actor on a node that
 joins afterwards and runs its task again (max_restarts / max_task_retries in fer.batch.engines.run_ray). The
-cluster's processes are found by this test's own temporary folder and port, and killed by pid at the end."""
+cluster's processes are found by this test's own temporary folder and port, and killed by pid at the end. The
+cluster runs with Ray's token authentication (RAY_AUTH_MODE=token), as a cluster should."""
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -88,7 +90,8 @@ def test_analyze_on_a_two_node_cluster_survives_losing_its_worker_node(tiny_vers
                          *SETTINGS]) == 0  # also exports the ONNX file, before any node reads it
 
     cluster = Path(f"/tmp/fer-ray-{os.getpid()}")  # Ray's socket paths must stay short
-    env = {**os.environ, "PYTHONPATH": str(REPO), "RAY_USAGE_STATS_ENABLED": "0"}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "RAY_USAGE_STATS_ENABLED": "0",  # the cluster's own token:
+           "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}  # nodes and driver must present it
     port = free_port()
     head, worker = Node(cluster, "head"), Node(cluster, "worker", head_port=port)
     nodes = [head, worker]
@@ -100,9 +103,9 @@ def test_analyze_on_a_two_node_cluster_survives_losing_its_worker_node(tiny_vers
         driver = analyze_on(f"127.0.0.1:{port}", photos, out, model, env)
         assert wait_for(lambda: done_files(out) >= 16 or driver.poll() is not None, timeout=240), "no task finished"
         assert driver.poll() is None and done_files(out) < PHOTOS, "the job ended before the node could be killed"
-        killed = worker.raylet()
-        assert killed, "the worker node's raylet was not found"
-        kill_all(killed)  # the node is gone: its raylet, and with it the actor it ran
+        node = [pid for raylet in worker.raylet() for pid in (raylet, *descendants(raylet))]
+        assert node, "the worker node's raylet was not found"
+        kill_all(node)  # the host is gone: its raylet, its agents and the actor it ran
         replacement = Node(cluster, "replacement", head_port=port)
         nodes.append(replacement)
         replacement.start(port, env)  # as an autoscaler would: the lost actor restarts there
