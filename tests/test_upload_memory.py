@@ -80,5 +80,5 @@ def test_a_sessions_temporary_files_are_in_its_own_folder_removed_with_it():
     assert folder.parent.parent == tempfiles.process_temp_root()
     assert tempfiles.remove_session_files("1f0c-4a2b") and not folder.parent.exists()
     assert not tempfiles.remove_session_files("1f0c-4a2b")
-    with pytest.raises(ValueError, match="not a session id"):
-        tempfiles.session_temp_dir("../x")
+    assert tempfiles.session_temp_dir("../x").parent == tempfiles.process_temp_root()
+    assert tempfiles.session_temp_dir("test session id").name == "session-test_session_id"

@@ -33,9 +33,9 @@ def new_temp_dir(prefix: str, session_id: str = "") -> Path:
 
 
 def session_temp_dir(session_id: str) -> Path:
-    if not session_id or not all(c.isalnum() or c == "-" for c in session_id):
-        raise ValueError(f"not a session id: {session_id!r}")
-    return process_temp_root() / f"session-{session_id}"
+    """The session's folder under this process's root (the id's characters other than letters, digits and "-"
+    become "_", so that no id names a path elsewhere)."""
+    return process_temp_root() / ("session-" + "".join(c if c.isalnum() or c == "-" else "_" for c in session_id))
 
 
 def remove_session_files(session_id: str) -> bool:
