@@ -23,10 +23,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-from tests.e2e import harness  # noqa: E402
+from tests.e2e import harness
 
+REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 DOWNLOAD = "Download the annotated image"
 

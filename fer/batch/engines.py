@@ -6,6 +6,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -44,11 +45,12 @@ def windowed(tasks: Iterable[Task], submit: Callable, wait_one: Callable, window
 
 
 def set_threads(threads: int) -> None:
+    """OpenCV's threads, and torch's where the model runs on PyTorch (the ONNX backend never loads torch)."""
     import cv2
-    import torch
 
-    torch.set_num_threads(threads)
     cv2.setNumThreads(threads)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
 
 
 # --- local processes ---------------------------------------------------------------------------------------
@@ -76,8 +78,8 @@ def end_with_parent(parent: int, every_s: float = PARENT_CHECK_S) -> threading.T
 def _start_worker(settings: JobSettings, threads: int, parent: int) -> None:
     global _runner
     end_with_parent(parent)
-    set_threads(threads)
     _runner = TaskRunner(settings, threads=threads)
+    set_threads(threads)
 
 
 def _run_task(task: Task, out: str) -> list[dict]:
@@ -135,8 +137,8 @@ class RayWorker:
     """A Ray actor: one TaskRunner (the model loaded once) per CPU it holds."""
 
     def __init__(self, settings: JobSettings):
-        set_threads(1)
         self.runner = TaskRunner(settings, threads=1)
+        set_threads(1)
 
     def run(self, task: Task, out: str) -> list[dict]:
         return self.runner.run(task, out)

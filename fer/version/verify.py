@@ -3,16 +3,16 @@
 load() (the app's version check, fer.load) and load_classifier() (the CLI, fer.Recognizer, analyze workers, the
 app's recognizer) both call it, so a changed file gets the same one-line VersionError everywhere: the weights
 (an ensemble: each member's, which must be the weights it was built with) and every ONNX export the card vouches
-for, wherever classifiers.current_export finds it. A missing export is not an error: it is exported on first use.
+for, wherever layout.current_export finds it. A missing export is not an error: it is exported on first use.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..checksum import verify_file
-from .card import WEIGHTS_FILE, Card
-from .classifiers import current_export
+from .card import Card
 from .errors import VersionError
+from .layout import WEIGHTS_FILE, current_export
 from .store import resolve
 
 
