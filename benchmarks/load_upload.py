@@ -131,7 +131,8 @@ async def run_sessions(url: str, photos: list[Path], warm_up_photo: Path, sessio
             await asyncio.sleep(5)
             memory["fresh_mb"] = sampler.rss_mb()
             started = time.monotonic()
-            outcomes = await asyncio.gather(*(one_session(browser, url, photos, i, timeout_ms) for i in range(sessions)))
+            outcomes = await asyncio.gather(*(one_session(browser, url, photos, i, timeout_ms)
+                                              for i in range(sessions)))
             memory["sessions_s"] = round(time.monotonic() - started, 1)
             memory["open_mb"] = sampler.rss_mb()
             for _, context in outcomes:
@@ -217,7 +218,8 @@ def report(results: list[dict], record: dict) -> None:
             print(f"session {r['session']}: FAILED {r['error']}")
     times = [r["result_s"] for r in results if r["ok"]]
     if times:
-        print(f"time to results: min {min(times):.1f} s, median {statistics.median(times):.1f} s, max {max(times):.1f} s")
+        print(f"time to results: min {min(times):.1f} s, median {statistics.median(times):.1f} s, "
+              f"max {max(times):.1f} s")
     print(f"server RSS: fresh {record['fresh_mb']} MB, peak {record['peak_mb']} MB, with the sessions open "
           f"{record['open_mb']} MB, settled {record['settled_mb']} MB ({record['settled_minus_fresh_mb']:+} MB) "
           f"{record['settle_s']} s after they closed; upload cache {record['upload_cache_mb']} MB")

@@ -136,7 +136,8 @@ def verify_model_file(path, sha256: str, what: str = "model file") -> Path:
                f"fer/inference/models/` in the repository (or download face_detection_yunet_2023mar.onnx from "
                f"OpenCV's model zoo, https://github.com/opencv/opencv_zoo), or choose another detector "
                f"(detector='mtcnn' or 'haar', --detector mtcnn).")
-    return verify_file(path, sha256, ModelFileError, recorded_in=f"the bundled file's (sha256 {sha256})", advice=restore)
+    return verify_file(path, sha256, ModelFileError, recorded_in=f"the bundled file's (sha256 {sha256})",
+                       advice=restore)
 
 
 class YuNetDetector:
