@@ -75,9 +75,11 @@ def end_with_parent(parent: int, every_s: float = PARENT_CHECK_S) -> threading.T
     return thread
 
 
-def _start_worker(settings: JobSettings, threads: int, parent: int) -> None:
+def _start_worker(settings: JobSettings, threads: int, parent: int | None = None) -> None:
+    """A worker process's start: the watchdog on its driver (`parent`), then the model, loaded once."""
     global _runner
-    end_with_parent(parent)
+    if parent is not None:
+        end_with_parent(parent)
     _runner = TaskRunner(settings, threads=threads)
     set_threads(threads)
 
