@@ -214,9 +214,9 @@ def run_lines(run: dict) -> list[str]:
     where += f", {run['cores']} cores" if run.get("cores") else ""
     where += f", load average {num(run['load_average'])}" if run.get("load_average") is not None else ""
     head = f"`{run['command']}`" if run.get("command") else "(command not recorded)"
-    lines = [f"{head}: {run.get('measured') or 'date not recorded'}, {where}"
-             + (f"; {run['conditions']}" if run.get("conditions") else "") + ".", ""]
-    extra = {k: v for k, v in run.items() if k not in RUN_KEYS}
+    when = run.get("measured") or run.get("date") or "date not recorded"
+    lines = [f"{head}: {when}, {where}" + (f"; {run['conditions']}" if run.get("conditions") else "") + ".", ""]
+    extra = {k: v for k, v in run.items() if k not in RUN_KEYS and k != "date"}
     lines += render_value(extra)
     rows = run.get("rows") or []
     if rows:
