@@ -6,6 +6,7 @@ import json
 import signal
 
 from ..data import LABEL_SOURCES
+from ..data.transforms import AUGMENT_PRESETS
 from ..defaults import TTA_MODES
 from ..training import PRESETS, make_config, train
 
@@ -33,7 +34,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "continues the schedule where it stopped")
     p.add_argument("--optimizer", choices=["sgd", "adamw"])
     p.add_argument("--scheduler", choices=["onecycle", "cosine", "plateau", "none"])
-    p.add_argument("--augment", choices=["none", "standard", "strong"])
+    p.add_argument("--augment", choices=AUGMENT_PRESETS)
     p.add_argument("--aug-backend", choices=["batch", "v2"])
     p.add_argument("--eval-tta", choices=TTA_MODES)
     p.add_argument("--device", choices=["auto", "cpu", "cuda"])

@@ -30,7 +30,7 @@ class TrainConfig:
     label_smoothing: float = 0.1
     mixup: float = 0.0               # Beta(alpha) for mixup; 0 = off
     cutmix: float = 0.0              # Beta(alpha) for cutmix; 0 = off
-    augment: str = "standard"        # none | standard | strong
+    augment: str = "standard"        # none | standard | strong | shift (fer.data.transforms.AUGMENT_PRESETS)
     aug_backend: str = "batch"       # batch: per-sample draws applied batch-wise on device; v2: torchvision per sample
     class_weighted: bool = False     # loss weighted by inverse class frequency
     balanced_sampler: bool = False   # sample classes equally often
