@@ -2,6 +2,8 @@
 says it changes, and the identity shift scores exactly what `evaluate` scores; the `shift` training augmentation."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -145,3 +147,25 @@ def test_shift_augmentation_changes_faces_within_range_and_is_seeded():
     assert torch.isfinite(a).all()
     with pytest.raises(ValueError, match="unknown augmentation"):
         batch_augment(x, "heavy")
+
+
+def test_a_face_under_40_px_is_marked_small_in_its_result():
+    from fer.defaults import SMALL_FACE_PX
+    from fer.inference.results import Detection, Face
+
+    probs = np.full(len(EMOTIONS), 1 / len(EMOTIONS))
+    faces = {box: Face.from_probabilities(Detection(box, 0.9), probs, list(EMOTIONS))
+             for box in [(5, 5, SMALL_FACE_PX - 1, 80), (5, 5, 80, SMALL_FACE_PX - 1), (5, 5, SMALL_FACE_PX, SMALL_FACE_PX)]}
+    assert [f.small_face for f in faces.values()] == [True, True, False]
+    assert [f.to_dict()["small_face"] for f in faces.values()] == [True, True, False]
+
+
+def test_evaluate_shift_prints_each_shift_and_refuses_an_unknown_one_before_scoring(fer_small_csv, capsys):
+    from fer.cli import main as cli
+
+    argv = ["evaluate", "--model", fer.default_version("realtime"), "--data", str(fer_small_csv), "--backend", "torch"]
+    assert cli([*argv, "--shift", "clean,eyes-bar", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert list(printed["shifts"]) == ["clean", "eyes-bar"] and printed["faces"] == 120
+    with pytest.raises(ValueError, match="unknown shift 'sepia'"):
+        shift_benchmark(None, None, shifts=("clean", "sepia"))

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..defaults import SMALL_FACE_PX
+
 LANDMARK_NAMES = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")  # left/right as seen in the image
 
 
@@ -54,10 +56,17 @@ class Face:
         return cls(detection.box, detection.score, labels[best], float(probs[best]), as_dict(probs),
                    detection.landmarks, face_id, None if raw is None else as_dict(raw))
 
+    @property
+    def small_face(self) -> bool:
+        """Under SMALL_FACE_PX in the photo: its emotion is read less reliably (the shift benchmark's low-resolution
+        rows, benchmarks/results/shift/)."""
+        return min(self.box[2], self.box[3]) < SMALL_FACE_PX
+
     def to_dict(self) -> dict:
         """A JSON-ready dict (plain ints, floats, lists)."""
         out = {"box": {"x": self.box[0], "y": self.box[1], "w": self.box[2], "h": self.box[3]},
                "score": round(self.score, 4), "label": self.label, "confidence": round(self.confidence, 4),
+               "small_face": self.small_face,
                "probabilities": {k: round(v, 4) for k, v in self.probabilities.items()}}
         if self.landmarks is not None:
             out["landmarks"] = {name: [round(float(x), 1), round(float(y), 1)]

@@ -73,6 +73,9 @@ def shift_benchmark(classifier, data: FaceData, split: str = "PrivateTest", tta:
     """Every shift of `shifts` applied to a split's faces (or a fixed seeded subset of `subset` of them), each
     scored with the version's calibrated probabilities and TTA (default: the card's). `progress(name, figures)`
     is called after each shift."""
+    unknown = [name for name in shifts if name not in SHIFTS]
+    if unknown:  # refused before minutes are spent on the others
+        raise ValueError(f"unknown shift {unknown[0]!r}; use one of {', '.join(SHIFTS)}")
     tta = tta or classifier.card.tta
     faces = data.split(split)[0]
     rows = subset_rows(len(faces), subset, seed)
