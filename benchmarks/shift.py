@@ -5,6 +5,7 @@ version's calibrated probabilities and its own TTA. Writes benchmarks/results/sh
 
     python benchmarks/shift.py VERSION... [--split PrivateTest] [--subset N --seed S] [--tta flip]
                                [--backend torch] [--threads 1] [--shifts clean,blur,...]
+    python benchmarks/shift.py VERSION... --into-card     (the result files' figures into each version's card)
 
 --subset scores a fixed seeded subset of the split's faces (the same faces for every shift and version with the
 same seed); the JSON says so.
@@ -27,7 +28,8 @@ from fer.data.shifts import SHIFTS  # noqa: E402
 from fer.defaults import CHOOSABLE_BACKENDS, TTA_MODES, default_data  # noqa: E402
 from fer.labels import EMOTIONS  # noqa: E402
 from fer.version.classifiers import load_classifier  # noqa: E402
-from fer.version.robustness import shift_benchmark  # noqa: E402
+from fer.version.robustness import card_shift_block, shift_benchmark  # noqa: E402
+from fer.version.store import resolve  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "shift"
 
@@ -63,6 +65,16 @@ def print_progress(name: str, figures: dict) -> None:
     print(f"  {name:13s} {shown}", flush=True)
 
 
+def into_card(name: str, results: Path) -> None:
+    """The card of version `name` gets the shift block of its result file (card_shift_block)."""
+    result = json.loads((results / f"{name}.json").read_text())
+    folder = resolve(name)
+    card = fer.version.Card.read(folder)
+    card.shift = card_shift_block(result)
+    card.write(folder)
+    print(f"{folder / 'card.json'}: shift block from {results / f'{name}.json'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("versions", nargs="+")
@@ -76,7 +88,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--shifts", default=",".join(SHIFTS), help="comma-separated (default: all)")
     parser.add_argument("--out-dir", type=Path, default=RESULTS)
+    parser.add_argument("--into-card", action="store_true", help="measure nothing: write each version's result file "
+                        "(from --out-dir) into its card's shift block")
     args = parser.parse_args()
+    if args.into_card:
+        for name in args.versions:
+            into_card(name, args.out_dir)
+        return
     import torch
     torch.set_num_threads(args.threads)
     data = fer.load_dataset(args.data)

@@ -111,3 +111,13 @@ def shift_summary(results: dict) -> dict:
                        "lowest_recall": None if lowest is None else {"recall": lowest[0], "shift": lowest[1],
                                                                       "emotion": lowest[2]}}
     return out
+
+
+def card_shift_block(result: dict) -> dict:
+    """What a card keeps of a shift benchmark result: per shift, the accuracy on each label set; the summary
+    (mean and worst drop, lowest recall); how it was measured. The full per-emotion figures stay in the result file."""
+    keep = ("split", "tta", "faces", "subset", "complete", "command", "cpu", "measured")
+    accuracy = {name: {labels: f[labels]["accuracy"] for labels in ("fer2013", "ferplus") if labels in f}
+                for name, f in result["shifts"].items()}
+    return {**{k: result[k] for k in keep if k in result}, "accuracy": accuracy,
+            "summary": result.get("summary") or shift_summary(result["shifts"])}
