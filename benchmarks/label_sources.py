@@ -18,14 +18,13 @@ import shlex
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import numpy as np  # noqa: E402
+import numpy as np
 
-import fer  # noqa: E402
-from fer.defaults import TTA_MODES, default_data  # noqa: E402
-from fer.version.evaluation import benchmark_reports, per_emotion_recall, reports_by_labels  # noqa: E402
-from fer.version.robustness import disagreement_shares  # noqa: E402
-from fer.labels import EMOTIONS  # noqa: E402
+import fer
+from fer.defaults import TTA_MODES, default_data
+from fer.version.evaluation import benchmark_reports, per_emotion_recall, reports_by_labels
+from fer.version.robustness import disagreement_shares
+from fer.labels import EMOTIONS
 
 
 def recalls(report: dict) -> tuple[str, float, float]:

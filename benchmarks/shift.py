@@ -22,14 +22,14 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import fer  # noqa: E402
-from fer.data.shifts import SHIFTS  # noqa: E402
-from fer.defaults import CHOOSABLE_BACKENDS, TTA_MODES, default_data  # noqa: E402
-from fer.labels import EMOTIONS  # noqa: E402
-from fer.version.classifiers import load_classifier  # noqa: E402
-from fer.version.robustness import card_shift_block, shift_benchmark  # noqa: E402
-from fer.version.store import resolve  # noqa: E402
+import fer
+from fer.data.shifts import SHIFTS
+from fer.defaults import CHOOSABLE_BACKENDS, TTA_MODES, default_data
+from fer.labels import EMOTIONS
+from fer.version import Card
+from fer.version.classifiers import load_classifier
+from fer.version.robustness import card_shift_block, shift_benchmark
+from fer.version.store import resolve
 
 RESULTS = Path(__file__).resolve().parent / "results" / "shift"
 
@@ -69,7 +69,7 @@ def into_card(name: str, results: Path) -> None:
     """The card of version `name` gets the shift block of its result file (card_shift_block)."""
     result = json.loads((results / f"{name}.json").read_text())
     folder = resolve(name)
-    card = fer.version.Card.read(folder)
+    card = Card.read(folder)
     card.shift = card_shift_block(result)
     card.write(folder)
     print(f"{folder / 'card.json'}: shift block from {results / f'{name}.json'}")

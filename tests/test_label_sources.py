@@ -1,19 +1,12 @@
 """benchmarks/label_sources.py's figures on both label sets: each emotion's recall is what `evaluate` reports on
 that label set, and the FER2013-angry / FER+-neutral faces are counted from the data."""
-import importlib.util
-from pathlib import Path
-
+import label_sources  # benchmarks/ is on the tests' path (pytest.ini)
 import numpy as np
 import pytest
 
 import fer
 from fer.labels import EMOTIONS
 from fer.version.evaluation import benchmark_reports, evaluate, reports_by_labels
-
-spec = importlib.util.spec_from_file_location(
-    "label_sources", Path(__file__).resolve().parents[1] / "benchmarks" / "label_sources.py")
-label_sources = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(label_sources)
 
 
 def test_each_emotions_recall_on_both_label_sets_and_the_angry_neutral_faces(fer_small_csv):

@@ -53,9 +53,7 @@ def face_gallery(result: recognition.UploadResult) -> None:
 
 def face_table(result: recognition.UploadResult, key: str) -> None:
     """The faces as a table (click a header to sort) filtered by emotion and confidence."""
-    table = recognition.results_table([result])
-    table.insert(0, "number", table.pop("face") + 1)
-    table = table.drop(columns=["input", "x", "y", "w", "h", "score"])
+    table = recognition.results_table([result])[["face", "label", "confidence", *EMOTIONS]]
     emotions_col, confidence_col = st.columns([3, 1])
     present = sorted(set(table["label"]), key=EMOTIONS.index)
     chosen = emotions_col.multiselect("Emotions", present, default=present, key=f"emotions_{key}")
@@ -97,7 +95,7 @@ def photo_results(result: recognition.UploadResult, version, data: bytes, key: s
         summary_metrics(group_summary(table))
     image_col, summary_col = st.columns([3, 2])
     image_col.image(result.annotated, width="stretch")
-    image_col.download_button("Download the annotated image", recognition.png_bytes(result.annotated),
+    image_col.download_button("Download the annotated image", lambda: recognition.annotated_png(result, data),
                               recognition.annotated_file_name(result.name), "image/png", on_click="ignore",
                               key=f"png_{key}")
     if not result.faces:

@@ -6,6 +6,9 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import sys
+import threading
+import time
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -42,11 +45,12 @@ def windowed(tasks: Iterable[Task], submit: Callable, wait_one: Callable, window
 
 
 def set_threads(threads: int) -> None:
+    """OpenCV's threads, and torch's where the model runs on PyTorch (the ONNX backend never loads torch)."""
     import cv2
-    import torch
 
-    torch.set_num_threads(threads)
     cv2.setNumThreads(threads)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
 
 
 # --- local processes ---------------------------------------------------------------------------------------
@@ -54,10 +58,30 @@ def set_threads(threads: int) -> None:
 _runner: TaskRunner | None = None
 
 
-def _start_worker(settings: JobSettings, threads: int) -> None:
+PARENT_CHECK_S = 0.5  # how often a worker process looks whether its driver is still there
+
+
+def end_with_parent(parent: int, every_s: float = PARENT_CHECK_S) -> threading.Thread:
+    """A worker process's watchdog: the process exits as soon as `parent` (the driver) is no longer its parent.
+    A driver killed by SIGKILL cannot stop its workers, and they would otherwise wait for tasks forever (and keep
+    multiprocessing's resource tracker alive with them)."""
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os._exit(1)
+
+    thread = threading.Thread(target=watch, name="fer-parent-watchdog", daemon=True)
+    thread.start()
+    return thread
+
+
+def _start_worker(settings: JobSettings, threads: int, parent: int | None = None) -> None:
+    """A worker process's start: the watchdog on its driver (`parent`), then the model, loaded once."""
     global _runner
-    set_threads(threads)
+    if parent is not None:
+        end_with_parent(parent)
     _runner = TaskRunner(settings, threads=threads)
+    set_threads(threads)
 
 
 def _run_task(task: Task, out: str) -> list[dict]:
@@ -87,7 +111,7 @@ class ProcessPools:
     def __init__(self, workers: int, settings: JobSettings, threads: int):
         self.context = multiprocessing.get_context("spawn")  # fork would copy torch's thread pools in any state
         self.options = dict(max_workers=workers, mp_context=self.context, initializer=_start_worker,
-                            initargs=(settings, threads))
+                            initargs=(settings, threads, os.getpid()))
         self.pool = cf.ProcessPoolExecutor(**self.options)
         self.owner: dict[cf.Future, cf.ProcessPoolExecutor] = {}
 
@@ -115,8 +139,8 @@ class RayWorker:
     """A Ray actor: one TaskRunner (the model loaded once) per CPU it holds."""
 
     def __init__(self, settings: JobSettings):
-        set_threads(1)
         self.runner = TaskRunner(settings, threads=1)
+        set_threads(1)
 
     def run(self, task: Task, out: str) -> list[dict]:
         return self.runner.run(task, out)

@@ -9,10 +9,9 @@ import torch
 import torch.nn.functional as F
 from torchvision.transforms import v2
 
-from ..defaults import FACE_SIZE, NORMALIZATION
+from ..defaults import AUGMENT_PRESETS, FACE_SIZE, NORMALIZATION
 from .faces import normalize
 
-AUGMENT_PRESETS = ("none", "standard", "strong", "shift")  # shift: strong + the shift benchmark's kinds of change
 
 
 def to_tensor(faces: np.ndarray, normalization: dict = NORMALIZATION) -> torch.Tensor:

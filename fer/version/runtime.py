@@ -5,26 +5,17 @@ axis is dynamic). The file is run only when its sha256 is the one its card recor
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
 
-from ..checksum import sha256_of
-from .card import INT8_FILE, Card
+from ..checksum import verify_file
+from .card import Card
 from .errors import VersionError
+from .layout import INT8_FILE
 from .predict import CardClassifier
 
 INPUT_NAME, OUTPUT_NAME = "faces", "logits"
-
-
-def verify_file(path: Path, expected: str | None) -> None:
-    """Refuse a file whose sha256 is not the one its card records, in one line naming the file."""
-    if expected is None:
-        raise VersionError(f"{path}: no sha256 for it in its card, refusing to run it")
-    if sha256_of(path) != expected:
-        raise VersionError(f"{path}: sha256 does not match its card; the file was changed or corrupted, "
-                           "refusing to run it")
 
 
 class OnnxClassifier(CardClassifier):
@@ -36,7 +27,7 @@ class OnnxClassifier(CardClassifier):
 
         self.path, self.card, self.name, self.threads = Path(path), card, name or card.name, threads
         if verify:
-            verify_file(self.path, card.onnx_sha256(self.path.name))
+            verify_file(self.path, card.onnx_sha256(self.path.name), VersionError)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads  # 0: onnxruntime's default (one per physical core)
         options.inter_op_num_threads = 1
@@ -50,16 +41,3 @@ class OnnxClassifier(CardClassifier):
     def logits(self, x: np.ndarray) -> np.ndarray:
         """Raw outputs for normalised float inputs [N,1,48,48]."""
         return self.session.run([OUTPUT_NAME], {INPUT_NAME: np.ascontiguousarray(x, dtype=np.float32)})[0]
-
-
-def stopwatch_ms_per_view(logits_fn, batch: int, warmup: int = 5, min_seconds: float = 0.5) -> float:
-    """Milliseconds per view of a logits function at a batch size (a measurement; the card's figure that the
-    app and the CLI show is Card.ms_per_face)."""
-    x = np.random.default_rng(0).standard_normal((batch, 1, 48, 48)).astype(np.float32)
-    for _ in range(warmup):
-        logits_fn(x)
-    runs, start = 0, time.perf_counter()
-    while runs < 5 or time.perf_counter() - start < min_seconds:
-        logits_fn(x)
-        runs += 1
-    return 1000 * (time.perf_counter() - start) / (runs * batch)
