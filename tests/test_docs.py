@@ -53,12 +53,12 @@ def test_a_new_benchmark_record_appears_with_its_command_and_cpu(repo_copy):
            "rows": [{"kind": "video", "workers": 1, "frames/s per worker": 12.75}]}
     (results / "analyze_throughput.json").write_text(json.dumps({"title": "Collections", "runs": [run]}))
     (results / "other_shape.json").write_text(json.dumps({"cost": {"core_hours": 1234.5}, "model": "m-v1"}))
-    (results / "shift").mkdir()
+    (results / "made_up").mkdir()
     nested = {"shifts": {"blur": {"fer2013": {"accuracy": 0.5, "n": 10, "recall": {"fear": 0.25}}}}}
-    (results / "shift" / "v1.json").write_text(json.dumps(nested))
-    (results / "shift" / "v1.csv").write_text("shift,accuracy\nblur,0.5\n")  # the same figures: not twice
+    (results / "made_up" / "v1.json").write_text(json.dumps(nested))
+    (results / "made_up" / "v1.csv").write_text("shift,accuracy\nblur,0.5\n")  # the same figures: not twice
     text = make_results.expected(repo_copy)[repo_copy / "docs" / "results.md"]
-    assert "### shift/v1\n" in text and "| blur | fer2013 | 0.5 | 10 | 0.25 |" in text
+    assert "### made_up/v1\n" in text and "| blur | fer2013 | 0.5 | 10 | 0.25 |" in text
     assert "| blur | 0.5 |" not in text
     assert "`python benchmarks/analyze_throughput.py --photos 8`: 2026-12-07 10:00 UTC, CPU Some CPU 9000" in text
     assert "| video | 1 | 12.75 |" in text
