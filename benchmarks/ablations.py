@@ -23,6 +23,7 @@ from fer.data import load_dataset
 from fer.training import train
 from fer.defaults import default_data
 from fer.training.config import make_config
+from record import append_run, new_run
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -89,6 +90,11 @@ def main() -> int:
             print(json.dumps(rows[-1]), flush=True)
             args.out.write_text(table(rows, args))  # after each run: a stopped job keeps what it measured
     print(table(rows, args))
+    append_run("ablations", "What each training lever gave", new_run(
+        [{"lever": r["lever"], "change": LEVERS[r["lever"]][0], **{k: v for k, v in r.items() if k != "lever"}}
+         for r in rows], f"{args.minutes} min a run, {'all' if not args.subset else args.subset} training faces"),
+        about="fernet_tiny, one lever changed at a time, the epoch chosen on PublicTest (val); PrivateTest with each "
+              "TTA.")
     return 0
 
 

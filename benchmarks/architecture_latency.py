@@ -20,6 +20,7 @@ from fer.stopwatch import stopwatch_ms_per_view
 from fer.version.card import Card
 from fer.version.export import write_onnx
 from fer.version.runtime import OnnxClassifier
+from record import append_run, new_run
 
 FERNETS = ["fernet_tiny", "fernet_small", "fernet_small_plus", "fernet_small_deep", "fernet_medium"]
 INPUT_SIZE = (1, 48, 48)
@@ -40,11 +41,16 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     print("| architecture | params | MACs a view | ms a view (ONNX, batch 1, 1 thread) |")
     print("|---|---|---|---|")
+    rows = []
     for name in args.models:
         model = create_model(name)
         ms = ms_per_view(model, args.seconds, args.repeats)
+        rows.append({"architecture": name, "params": count_params(model), "MACs a view": count_macs(model, INPUT_SIZE),
+                     "ms a view (ONNX, batch 1, 1 thread)": round(ms, 3)})
         print(f"| {name} | {count_params(model) / 1e6:.2f} M | {count_macs(model, INPUT_SIZE) / 1e6:.1f} M | "
               f"{ms:.3f} |", flush=True)
+    append_run("architecture_latency", "Architectures before training: latency", new_run(
+        rows, f"random weights, best of {args.repeats} runs of {args.seconds} s"))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import fer
 from fer.defaults import default_data
 from fer.inference.align import FACE_SIZE, alignment_matrix, face_crop
 from fer.inference.detect import create_detector
+from record import append_run, new_run
 
 UPSCALE, MARGIN = 4, 96  # the face is 192 px at (96, 96) in a 384 px picture
 
@@ -68,8 +69,11 @@ def main() -> None:
     geometry, crops, originals, labels = np.array(geometry), np.stack(crops), np.stack(originals), np.array(labels)
     found_share = len(labels) / len(pick)
     print(f"{args.detector}: found {len(labels)} of {len(pick)} {args.split} faces ({found_share:.1%})")
+    rows = []
     for name, column in zip(("crop side / true side", "centre offset x (sides)", "centre offset y (sides)"), geometry.T):
         q1, median, q3 = np.percentile(column, [25, 50, 75])
+        rows.append({"measure": name, "median": round(median, 3),
+                     "quartile 1": round(q1, 3), "quartile 3": round(q3, 3)})
         print(f"  {name:26s} median {median:+.3f}  (quartiles {q1:+.3f} .. {q3:+.3f})")
     difference = np.abs(crops.astype(float) - originals.astype(float)).mean((1, 2))
     print(f"  mean absolute pixel difference, crop vs original: median {np.median(difference):.1f} of 255")
@@ -79,6 +83,13 @@ def main() -> None:
     on_crops = (version.predict_proba(crops, tta=tta).argmax(1) == labels).mean()
     print(f"  {version.name} (TTA {tta}) FER2013 accuracy on these faces: originals {on_originals:.2%}, "
           f"pipeline crops {on_crops:.2%}")
+    append_run("crop_framing", "Is the crop framed like the faces the models learned from?", new_run(
+        rows, f"{args.detector} found {len(labels)} of {len(pick)} {args.split} faces",
+        accuracy={"version": version.name, "tta": tta, "FER2013 on the originals": round(float(on_originals), 4),
+                  "FER2013 on the pipeline's crops": round(float(on_crops), 4)},
+        pixel_difference_median=round(float(np.median(difference)), 1)),
+        about="PrivateTest faces put back into a picture (upscaled x4, edges repeated, so the true 48x48 frame is "
+              "known), run through the photo pipeline's detector and alignment, and compared.")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from fer.data.transforms import batch_augment
 from fer.models import create_model
 from fer.training.trainer import autocast_for, cpu_has_fast_bf16
+from record import append_run, new_run
 
 
 def images_per_second(model_name: str, bf16: bool, compiled: bool, steps: int, batch_size: int) -> float:
@@ -58,13 +59,20 @@ def main() -> None:
           f"batch {args.batch_size}, {args.steps} steps")
     print("| model | fp32 img/s | bf16 img/s | bf16 / fp32 |" + (" fp32 compiled | bf16 compiled |" if args.compile else ""))
     print("|---|---|---|---|" + ("---|---|" if args.compile else ""))
+    rows = []
     for name in args.models:
         fp32 = images_per_second(name, False, False, args.steps, args.batch_size)
         bf16 = images_per_second(name, True, False, args.steps, args.batch_size)
-        row = f"| {name} | {fp32:.0f} | {bf16:.0f} | {bf16 / fp32:.2f}x |"
+        rows.append({"model": name, "fp32 img/s": round(fp32), "bf16 img/s": round(bf16),
+                     "bf16 / fp32": round(bf16 / fp32, 2)})
         if args.compile:
-            row += "".join(f" {images_per_second(name, b, True, args.steps, args.batch_size):.0f} |" for b in (False, True))
-        print(row, flush=True)
+            rows[-1].update({f"{kind} compiled": round(images_per_second(name, bf16_on, True, args.steps,
+                                                                         args.batch_size))
+                             for kind, bf16_on in (("fp32", False), ("bf16", True))})
+        print("| " + " | ".join(str(v) for v in rows[-1].values()) + " |", flush=True)
+    append_run("train_throughput", "Training throughput (images/s)", new_run(
+        rows, f"torch {torch.__version__}, {torch.get_num_threads()} threads, native bf16: {cpu_has_fast_bf16()}, "
+              f"batch {args.batch_size}, {args.steps} steps"))
 
 
 if __name__ == "__main__":

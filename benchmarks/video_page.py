@@ -26,6 +26,7 @@ from fer.app import video as clips
 from fer.inference import Recognizer
 from fer.inference.detector_policy import DEFAULT_DETECTOR
 from fer.inference.video import video_writer
+from benchmarks.record import append_run, new_run
 from tests.e2e import harness
 
 SIZE = (640, 480)
@@ -91,15 +92,18 @@ def main() -> None:
         started = time.perf_counter()
         fer.explain(version, face)
         times.append((time.perf_counter() - started) * 1000)
-    print(f"why this label: Grad-CAM of one face with {name} (PyTorch, {torch.get_num_threads()} threads): "
-          f"median {np.median(times):.1f} ms, best {min(times):.1f} ms")
+    grad_cam = (f"Grad-CAM of one face with {name} (PyTorch, {torch.get_num_threads()} threads): "
+                f"median {np.median(times):.1f} ms, best {min(times):.1f} ms")
+    print("why this label:", grad_cam)
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         h264 = writer_ms_per_frame(tmp / "w.mp4", True)
         vp9 = writer_ms_per_frame(tmp / "w.webm", True)
         mp4v = writer_ms_per_frame(tmp / "w_cv.mp4", False)
-        print(f"annotated copy, writing only: H.264 (PyAV libx264 veryfast) {h264:.1f} ms/frame, VP9 (PyAV libvpx "
-              f"realtime) {vp9:.1f} ms/frame, OpenCV mp4v (not browser-playable) {mp4v:.1f} ms/frame")
+        writing = (f"H.264 (PyAV libx264 veryfast) {h264:.1f} ms/frame, VP9 (PyAV libvpx realtime) {vp9:.1f} "
+                   f"ms/frame, OpenCV mp4v (not browser-playable) {mp4v:.1f} ms/frame")
+        print("annotated copy, writing only:", writing)
         for every in args.detect_every:
             for n in args.frames:
                 clip = write_clip(tmp / f"clip{n}.mp4", n)
@@ -109,10 +113,16 @@ def main() -> None:
                 result = clips.analyse_video(recognizer, clip.name, clip, detect_every=every)
                 seconds = time.perf_counter() - started
                 assert result.ok, result.error
-                print(f"detect every {every}, {n} frames ({n / 30:.0f} s of video): {n / seconds:.1f} frames/s, "
-                      f"{len(result.tracks)} track(s), peak RSS +{peak_rss_mb() - before:.0f} MB "
-                      f"(from {before:.0f} MB), annotated {result.annotated_path.stat().st_size / 2**20:.1f} MB")
+                rows.append({"detect every": every, "frames": n, "video s": round(n / 30),
+                             "frames/s": round(n / seconds, 1),
+                             "tracks": len(result.tracks), "peak RSS growth MB": round(peak_rss_mb() - before),
+                             "RSS before MB": round(before),
+                             "annotated MB": round(result.annotated_path.stat().st_size / 2**20, 1)})
+                print(rows[-1], flush=True)
                 del result
+    append_run("video_page", "Video page processing", new_run(
+        rows, f"version {name} (ONNX, TTA {card.tta}), detector {args.detector}, {SIZE[0]}x{SIZE[1]} clips at 30 "
+              "frames/s", grad_cam=grad_cam, annotated_copy=writing))
 
 
 if __name__ == "__main__":
