@@ -3,8 +3,9 @@
     clf = load_classifier("V", backend="auto")   # ONNX Runtime (exported first when needed), else PyTorch
     clf.predict_proba(faces_uint8)               # the version's own TTA and calibration
 
-"torch" gives the ModelVersion itself; "onnx" / "onnx-int8" an OnnxClassifier of the file the card vouches for
-(exported from the verified weights, with the parity check, when it is missing or from other weights); "auto"
+"torch" gives the ModelVersion itself; "onnx" / "onnx-int8" an OnnxClassifier of the file the card vouches for in
+the version's folder, else of the export in the cache folder (fer.version.export_cache; exported there from the
+verified weights, with the parity check, when missing: checkpoints/ is never written); "auto"
 (the default of the app, the CLI and the API) is "onnx", or "torch" where the version cannot be exported.
 A file that fails its checksum is refused (VersionError), never replaced behind the user's back.
 """
@@ -14,24 +15,13 @@ import logging
 from pathlib import Path
 
 from ..defaults import BACKENDS, CHOOSABLE_BACKENDS, DEFAULT_BACKEND
-from .card import INT8_FILE, ONNX_FILE, Card
+from .card import Card
 from .errors import VersionError
+from .export_cache import find_export, open_export
 from .runtime import OnnxClassifier
 from .store import resolve
 
 log = logging.getLogger(__name__)
-
-
-def onnx_file(int8: bool) -> str:
-    return INT8_FILE if int8 else ONNX_FILE
-
-
-def current_export(directory: Path, card: Card, int8: bool) -> Path | None:
-    """The version's exported file when its card vouches for it (a sha256, and the weights it came from are
-    the version's); None when it must be exported first."""
-    path = directory / onnx_file(int8)
-    current = card.onnx.get("weights_sha256") == card.weights_sha256 and card.onnx_sha256(path.name)
-    return path if current and path.is_file() else None
 
 
 def load_classifier(version=None, backend: str = DEFAULT_BACKEND, threads: int = 0, root: str | Path | None = None):
@@ -57,13 +47,13 @@ def load_classifier(version=None, backend: str = DEFAULT_BACKEND, threads: int =
     if not isinstance(version, ModelVersion):
         directory = resolve(version, root)
         card = Card.read(directory)
-        path = current_export(directory, card, int8)
-        if path is not None:
-            return OnnxClassifier(path, card, directory.name, threads=threads)
+        found = find_export(directory, card, int8)
+        if found is not None:
+            return open_export(found, card, directory.name, threads)
         version = load(directory)
     from .export import ensure_exported  # exporting needs torch.onnx and onnx; running needs only onnxruntime
 
-    return OnnxClassifier(ensure_exported(version, int8=int8), version.card, version.name, threads=threads)
+    return open_export(ensure_exported(version, int8=int8), version.card, version.name, threads)
 
 
 __all__ = ["load_classifier", "BACKENDS", "OnnxClassifier"]
