@@ -77,8 +77,9 @@ def main() -> int:
     from false_faces import cpu_name
 
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "FER_CHECKPOINTS": str(served_copy(Path(tmp) / "checkpoints")),
-               "PYTHONPATH": str(args.code.resolve())}
+        served = served_copy(Path(tmp) / "checkpoints")
+        shipped = set(served.rglob("*"))
+        env = {**os.environ, "FER_CHECKPOINTS": str(served), "PYTHONPATH": str(args.code.resolve())}
         if args.fresh_cache:
             env["FER_CACHE_DIR"] = str(Path(tmp) / "cache")
         start = time.perf_counter()
@@ -89,10 +90,10 @@ def main() -> int:
             return 1
         figures = json.loads(done.stdout.strip().splitlines()[-1])
         figures["process_s"] = round(time.perf_counter() - start, 2)
-        written = sorted(str(p.relative_to(tmp)) for p in (Path(tmp) / "checkpoints").rglob("*.onnx"))
+        written = sorted(str(p.relative_to(served)) for p in set(served.rglob("*")) - shipped)
     entry = {"command": "python " + " ".join([f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]]),
              "code": str(args.code.resolve()), "cpu": cpu_name(), "date": time.strftime("%Y-%m-%d"),
-             "think_s": args.think, "fresh_cache": args.fresh_cache, "onnx_written_under_checkpoints": written,
+             "think_s": args.think, "fresh_cache": args.fresh_cache, "files_written_under_checkpoints": written,
              **figures}
     print(json.dumps(entry, indent=1))
     results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
