@@ -2,10 +2,10 @@
 import streamlit as st
 
 from fer import viz
-from fer.app import settings, summaries, training_tab, ui
+from fer.app import predictions, settings, summaries, training_tab, ui
 from fer.app.public import public_card
 from fer.labels import EMOTIONS
-from fer.version import predictions, read_history
+from fer.version import read_history
 from fer.version.card import locate_data
 
 ui.page_header("Training explorer")
@@ -23,24 +23,8 @@ except settings.SettingError as e:
     limits = settings.TrainingLimits(read_only=True)
 
 
-def test_predictions(name: str, data_path) -> predictions.StoredPredictions:
-    """Each test face's prediction: stored with the version (or computed before), else computed now, once, with
-    a progress bar, and stored in the cache folder for every later visit."""
-    stored = predictions.find_predictions(ui.version_dir(name, root), card)
-    if stored is not None:
-        return stored
-    data = ui.cached_dataset(str(data_path))
-    total = len(data.split("test")[1])
-    bar = st.progress(0.0, text=f"Running {name} over the {total} test faces (once: stored for next time)…")
-    stored = predictions.compute_predictions(
-        ui.cached_version(name, root), data,
-        progress=lambda done, n: bar.progress(done / n, text=f"Running {name} over the test faces: {done} of {n}…"))
-    bar.empty()
-    return stored
-
-
 def show_mistakes(name: str, true_class: str, predicted: str, data_path) -> None:
-    stored = test_predictions(name, data_path)
+    stored = predictions.test_predictions(name, root, card, data_path)
     images, labels = ui.cached_dataset(str(data_path)).split("test")
     cell = summaries.confusion_cell(labels, stored.predicted, EMOTIONS.index(true_class), EMOTIONS.index(predicted))
     if len(stored.misclassified(labels)) != len(report.get("misclassified", stored.misclassified(labels))):
@@ -99,7 +83,7 @@ with mistakes:
         predicted = pred_col.selectbox("Predicted emotion", others, index=default_predicted, key="mistake_pred")
         cell_count = report["confusion"][EMOTIONS.index(true_class)][EMOTIONS.index(predicted)]
         st.caption(f"The card counts {cell_count} test faces of {true_class} predicted as {predicted}.")
-        stored = predictions.find_predictions(ui.version_dir(name, root), card) is not None
+        stored = predictions.is_stored(name, root, card)
         if st.toggle("Show these faces" if stored else "Show these faces (runs the model over the test split once, "
                      "with a progress bar; stored for next time)", key="show_mistakes"):
             with ui.errors_in_one_line(f"The faces of {name} cannot be shown"):
