@@ -9,7 +9,8 @@ first (behind a spinner); now it reads each face's stored prediction (fer.versio
 times the run the tab used to make a visitor wait through (PyTorch, the card's TTA and calibration, as the
 card's evaluation) and checks that its misclassified faces are the card's. The default run opens the page in
 a fresh AppTest per version, turns on "Show these faces" and times that rerun (the dataset already read, as
-on a server that showed any test-split page before). Writes benchmarks/results/misclassified_tab.json.
+on a server that showed any test-split page before; the first version opened also reads the dataset). Writes
+benchmarks/results/misclassified_tab.json.
 """
 from __future__ import annotations
 
