@@ -1,7 +1,7 @@
 """False faces per 100 photos and recall on true faces, for the product's photo detector setting.
 
-    python benchmarks/false_faces.py --label after                           # this checkout's fer
-    python benchmarks/false_faces.py --label before --code /path/to/main    # another checkout's fer, same photos
+    python benchmarks/false_faces.py --label after                              # the fer it imports
+    PYTHONPATH=/path/to/other python benchmarks/false_faces.py --label before   # another checkout's fer
 
 Photos (all built offline, the same on every run):
 - the false-face set (benchmarks/false_face_set.py): animals, drawn faces, smiley posters, figurines beside a
@@ -98,14 +98,11 @@ def cpu_name() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--label", default="current", help="the entry's name in the results file (before, after)")
-    parser.add_argument("--code", type=Path, help="a checkout whose fer package is measured (default: this one)")
     parser.add_argument("--small-faces", default="normal", choices=("fewer", "normal", "more"))
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--verbose", action="store_true", help="list every photo with a miss, a duplicate or a false face")
     args = parser.parse_args()
-    sys.path.insert(0, str(HERE))
-    items = all_items()  # imports small_faces, which puts this checkout on the path; --code goes before it
-    sys.path.insert(0, str((args.code or HERE.parent).resolve()))
+    items = all_items()
     import fer
     from fer.inference import detector_for, detector_settings
 

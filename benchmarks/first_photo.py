@@ -54,7 +54,6 @@ print(json.dumps({"home_page_s": round(home_s, 2), "first_photo_s": round(first,
 
 def served_copy(target: Path) -> Path:
     """The photo default, its members and defaults.json copied into `target` (a checkpoints folder)."""
-    sys.path.insert(0, str(REPO))
     from fer.version import default_version, read_card
 
     root = REPO / "checkpoints"
@@ -73,7 +72,6 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=5.0, help="seconds between the home page and the upload")
     parser.add_argument("--fresh-cache", action="store_true", help="an empty cache folder (no ONNX export yet)")
     args = parser.parse_args()
-    sys.path.insert(0, str(HERE))
     from false_faces import cpu_name
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,7 +1,6 @@
 """No ghost faces: one box per face (nested and head-part detections merged, faces cut by tiles dropped), and
 animals and toys are not people."""
 import json
-import sys
 from pathlib import Path
 
 import cv2
@@ -11,7 +10,6 @@ import pytest
 from fer.inference import Detection, detector_for
 from fer.inference.detect import YuNetDetector, inside_share, merge_nested, same_face
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIGURINES_ALL_REJECTED = (1, 3)  # of benchmarks/false_face_set.py's figurine photos (measured: the others keep one)
 

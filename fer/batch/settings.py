@@ -1,10 +1,8 @@
 """What a batch job is run with: the recognizer's options, picklable so that every worker (a process here or a
-Ray actor on another machine) builds the same Recognizer, and the text that names the detector setting in rows."""
+Ray actor on another machine) builds the same Recognizer."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-
-from ..inference.detector_policy import DetectorSettings
 
 
 @dataclass(frozen=True)
@@ -32,13 +30,11 @@ class JobSettings:
         from ..version.classifiers import load_classifier
 
         options = {} if self.smoothing is None else {"smoothing": self.smoothing}
-        recognizer = Recognizer(self.model, detector=self.detector, backend="torch", tta=self.tta,
-                                min_face_size=self.min_face_size, score_threshold=self.score_threshold,
-                                small_faces=self.small_faces, **options)
-        if self.backend != "torch":  # exported on first use (by the driver, before any worker starts)
-            recognizer.classifier = load_classifier(recognizer.classifier, self.backend, threads=threads)
-            recognizer.backend = self.backend
-        return recognizer
+        # exported on first use (by the driver, before any worker starts)
+        classifier = load_classifier(self.model, self.backend, threads=threads)
+        return Recognizer(classifier, detector=self.detector, backend=self.backend, tta=self.tta,
+                          min_face_size=self.min_face_size, score_threshold=self.score_threshold,
+                          small_faces=self.small_faces, **options)
 
     def resolved(self, recognizer) -> JobSettings:
         """The same settings with the model named as `recognizer` loaded it (the default resolved once, in the
@@ -47,15 +43,3 @@ class JobSettings:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def setting_text(setting: DetectorSettings | None, detect_every: int | None = None) -> str:
-    """"yunet min_face=20px fraction=0.01" (photos), "yunet min_face=48px every=1" (videos)."""
-    if setting is None:
-        return "custom"
-    text = f"{setting.detector} min_face={setting.min_face_size}px"
-    if setting.min_face_fraction:
-        text += f" fraction={setting.min_face_fraction:g}"
-    if setting.score_threshold is not None:
-        text += f" score>={setting.score_threshold:g}"
-    return text if detect_every is None else f"{text} every={detect_every}"

@@ -19,12 +19,13 @@ import torch
 
 from ..checksum import sha256_of
 from ..defaults import default_data
-from .card import INT8_FILE, ONNX_FILE
-from .export_cache import exports_dir, find_export, onnx_file, write_record
+from ..stopwatch import stopwatch_ms_per_view
 from .errors import VersionError
+from .export_cache import exports_dir, find_export, write_record
+from .layout import INT8_FILE, ONNX_FILE, onnx_file
 from .model import ModelVersion, load
 from .predict import normalize
-from .runtime import INPUT_NAME, OUTPUT_NAME, OnnxClassifier, stopwatch_ms_per_view
+from .runtime import INPUT_NAME, OUTPUT_NAME, OnnxClassifier
 
 QUANTIZATION_MODES = ("static", "dynamic")
 OPSET = 17
@@ -163,7 +164,7 @@ def ensure_exported(version: ModelVersion, int8: bool = False, data=None) -> tup
 # ---------------------------------------------------------------- python -m fer export
 def _file_report(path: Path, version: ModelVersion, x: np.ndarray, y: np.ndarray, torch_probs: np.ndarray,
                  torch_accuracy: float, min_seconds: float) -> dict:
-    from .evaluation import classification_report
+    from ..metrics import classification_report
 
     probs = OnnxClassifier(path, version.card, version.name).predict_proba(x, "none", calibrated=False)
     pred = probs.argmax(1)
@@ -196,7 +197,7 @@ def export_version(version, data=None, int8: bool = False, quantization: str = "
     import onnxruntime
 
     from ..data import FaceData, load_dataset
-    from .evaluation import classification_report
+    from ..metrics import classification_report
 
     if not isinstance(version, ModelVersion):
         version = load(version)  # refuses tampered weights (VersionError)

@@ -16,15 +16,11 @@ import os
 from pathlib import Path
 
 from ..data.fer2013 import cache_dir
-from .card import INT8_FILE, ONNX_FILE, Card
+from .card import Card
+from .layout import current_export, onnx_file
 from .runtime import OnnxClassifier, verify_file
 
 RECORD_FILE = "export.json"
-
-
-def onnx_file(int8: bool) -> str:
-    return INT8_FILE if int8 else ONNX_FILE
-
 
 def kind_of(int8: bool) -> str:
     return "int8" if int8 else "fp32"
@@ -57,9 +53,8 @@ def write_record(card: Card, int8: bool, path: Path, sha256: str, figures: dict)
 def shipped_export(directory: Path, card: Card, int8: bool) -> tuple[Path, str] | None:
     """(file, sha256) of the export in the version's folder when its card vouches for it (shipped in git, or
     written by `python -m fer export`), else None."""
-    path = directory / onnx_file(int8)
-    sha256 = card.onnx_sha256(path.name) if card.onnx.get("weights_sha256") == card.weights_sha256 else None
-    return (path, sha256) if sha256 and path.is_file() else None
+    path = current_export(directory, card, int8)
+    return None if path is None else (path, card.onnx_sha256(path.name))
 
 
 def cached_export(card: Card, int8: bool) -> tuple[Path, str] | None:

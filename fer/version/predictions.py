@@ -23,8 +23,7 @@ import numpy as np
 
 from ..data.fer2013 import cache_dir
 from .card import Card
-
-PREDICTIONS_FILE = "test_predictions.npz"
+from .layout import PREDICTIONS_FILE
 SPLIT = "test"
 CHUNK = 256  # faces per step of the progress bar
 
