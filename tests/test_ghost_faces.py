@@ -121,13 +121,14 @@ def test_toys_heads_beside_a_person_are_not_people(photo_detector):
 
 
 def test_the_second_opinion_keeps_the_fixtures_people():
+    from fer.inference.detect import mtcnn_scores
     from fer.inference.second_opinion import SecondOpinion
 
     yunet_alone = YuNetDetector(min_face_size=20, min_face_fraction=0.01)
     for name in ("astronaut", "three_faces", "group_small_faces"):
         image = cv2.imread(str(FIXTURES / f"{name}.jpg"))
         faces = yunet_alone.detect(image)
-        assert faces and SecondOpinion().keep(image, faces) == faces, name
+        assert faces and SecondOpinion(mtcnn_scores).keep(image, faces) == faces, name
 
 
 @pytest.mark.parametrize("name, count", [("astronaut", 1), ("three_faces", 3), ("no_face", 0), ("group_small_faces", 7)])

