@@ -25,14 +25,14 @@ REPO = HERE.parent
 RESULTS = HERE / "results" / "misclassified_tab.json"
 
 
-def write_shipped(root: Path) -> dict:
+def write_shipped(root: Path, only: list[str] | None = None) -> dict:
     from fer.data import load_dataset
     from fer.version import load, scan_versions
     from fer.version.card import locate_data
     from fer.version.predictions import PREDICTIONS_FILE, compute_predictions, find_predictions
 
     out = {}
-    entries = [e for e in scan_versions(root) if e.card is not None]
+    entries = [e for e in scan_versions(root) if e.card is not None and (not only or e.name in only)]
     for entry in sorted(entries, key=lambda e: e.card.ms_per_face or 0):  # the quickest first
         folder, card = root / entry.name, entry.card
         if find_predictions(folder, card) is not None:
@@ -86,14 +86,15 @@ def main() -> int:
     parser.add_argument("--compute-missing", action="store_true", help="open the tab of versions without stored "
                                                                        "predictions too (it computes them)")
     parser.add_argument("--root", type=Path, default=REPO / "checkpoints")
+    parser.add_argument("--versions", nargs="*", help="with --write-shipped: only these versions")
     args = parser.parse_args()
     from false_faces import cpu_name
 
     results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
-    key = "computed" if args.write_shipped else "opened"
+    key = ("computed" + (f" {' '.join(args.versions)}" if args.versions else "")) if args.write_shipped else "opened"
     results[key] = {"command": "python " + " ".join([f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]]),
                     "cpu": cpu_name(), "date": time.strftime("%Y-%m-%d"),
-                    "versions": write_shipped(args.root) if args.write_shipped else open_times(args.root, args.compute_missing)}
+                    "versions": write_shipped(args.root, args.versions) if args.write_shipped else open_times(args.root, args.compute_missing)}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")
     return 0
