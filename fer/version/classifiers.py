@@ -21,6 +21,7 @@ from .export_cache import find_export, open_export
 from .predict import CardClassifier
 from .runtime import OnnxClassifier
 from .store import resolve
+from .verify import verify_version
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ def load_classifier(version=None, backend: str = DEFAULT_BACKEND, threads: int =
     if not loaded:
         directory = resolve(version, root)
         card = Card.read(directory)
+        verify_version(directory, card)  # every file of the version, before anything runs
         found = find_export(directory, card, int8)
         if found is not None:
             return open_export(found, card, directory.name, threads)

@@ -16,9 +16,11 @@ import os
 from pathlib import Path
 
 from ..data.fer2013 import cache_dir
+from ..checksum import verify_file
 from .card import Card
+from .errors import VersionError
 from .layout import current_export, onnx_file
-from .runtime import OnnxClassifier, verify_file
+from .runtime import OnnxClassifier
 
 RECORD_FILE = "export.json"
 
@@ -73,5 +75,7 @@ def open_export(found: tuple[Path, str], card: Card, name: str | None = None, th
     """An OnnxClassifier of an export, once its sha256 is the recorded one (VersionError naming the file
     otherwise). The one place an export is verified before it is run."""
     path, sha256 = found
-    verify_file(path, sha256)
+    cached = path.parent == exports_dir(card)
+    verify_file(path, sha256, VersionError, recorded_in=f"the cache's {RECORD_FILE}" if cached else "its card",
+                advice=f"Delete {path.parent} to export it again" if cached else "")
     return OnnxClassifier(path, card, name, threads=threads, verify=False)
