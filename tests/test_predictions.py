@@ -13,7 +13,7 @@ from fer.version import read_card
 from fer.version.predictions import PREDICTIONS_FILE, cache_file, compute_predictions, find_predictions
 
 from conftest import REPO
-from test_app import app_env, checkpoints  # noqa: F401  (fixtures: tiny, tiny-b, tiny-nodata served)
+from tests.test_app import app_env, checkpoints  # noqa: F401  (fixtures: tiny, tiny-b, tiny-nodata served)
 
 
 @pytest.fixture

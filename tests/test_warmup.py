@@ -6,7 +6,7 @@ from fer import version as versions
 from fer.app import ui, warmup
 from fer.inference.detector_policy import DEFAULT_DETECTOR, DEFAULT_SMALL_FACES
 
-from test_app import app_env, checkpoints  # noqa: F401  (fixtures: tiny, tiny-b, tiny-nodata served)
+from tests.test_app import app_env, checkpoints  # noqa: F401  (fixtures: tiny, tiny-b, tiny-nodata served)
 
 
 def test_the_warm_up_fills_the_upload_pages_recognizer_once_per_process(app_env, tmp_path, monkeypatch):
