@@ -90,11 +90,12 @@ def main() -> int:
     args = parser.parse_args()
     from false_faces import cpu_name
 
-    results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     key = ("computed" + (f" {' '.join(args.versions)}" if args.versions else "")) if args.write_shipped else "opened"
-    results[key] = {"command": "python " + " ".join([f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]]),
-                    "cpu": cpu_name(), "date": time.strftime("%Y-%m-%d"),
-                    "versions": write_shipped(args.root, args.versions) if args.write_shipped else open_times(args.root, args.compute_missing)}
+    entry = {"command": "python " + " ".join([f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]]),
+             "cpu": cpu_name(), "date": time.strftime("%Y-%m-%d"),
+             "versions": write_shipped(args.root, args.versions) if args.write_shipped else open_times(args.root, args.compute_missing)}
+    results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}  # read now: other runs may have written
+    results[key] = entry
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")
     return 0
