@@ -10,6 +10,8 @@ SHARED_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"  # bes
 FER2013_FILE = "fer2013.csv.gz"
 
 FACE_SIZE = 48                                  # faces are FACE_SIZE x FACE_SIZE uint8 grey, FER2013 framing
+AUGMENT_PRESETS = ("none", "standard", "strong", "shift")  # training; shift: the shift benchmark's kinds of change
+SMALL_FACE_PX = 40                              # a face narrower or shorter is read less reliably (shift benchmark)
 NORMALIZATION = {"mean": 0.5, "std": 0.25}      # (pixel / 255 - mean) / std
 TTA_VIEWS = {"none": 1, "flip": 2, "tencrop": 10}  # test-time augmentation -> views averaged per face
 TTA_MODES = tuple(TTA_VIEWS)

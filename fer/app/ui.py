@@ -266,7 +266,9 @@ def sidebar_model_picker(purpose: str = "photo") -> str | None:
         chosen = default
     st.session_state[_PICKER_KEY] = chosen
     st.sidebar.selectbox("Model version", names, key=_PICKER_KEY, on_change=_remember_pick,
-                         help=f"Default for this page: the {purpose} default ({default}).")
+                         format_func=lambda name: f"{name}: {cards[name].summary}" if cards[name].summary else name,
+                         help=f"Default for this page: the {purpose} default ({default}). "
+                              + (cards[chosen].summary or ""))
     return chosen
 
 

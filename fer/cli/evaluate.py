@@ -22,6 +22,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "of the ten raters' columns (contempt/unknown/not-a-face on top and ties left out, close to the "
                         "published protocol), 'ferplus-majority' (one emotion has over half of the votes), or 'agreed' "
                         "(the 'ferplus' faces whose FER2013 label is the same)")
+    p.add_argument("--shift", metavar="NAMES", help="the shift benchmark instead: 'all' or comma-separated names of "
+                   "fer.data.shifts.SHIFTS (the split re-rendered; FER2013 and FER+ accuracy, each emotion's recall)")
+    p.add_argument("--subset", type=int, help="--shift: a fixed seeded subset of this many faces")
+    p.add_argument("--seed", type=int, default=0, help="--shift: the subset's and the random shifts' seed")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -38,8 +42,34 @@ def format_report(r: dict) -> str:
     return "\n".join(lines)
 
 
+def format_shifts(result: dict) -> str:
+    lines = [f"{result['version']} on {result['split']} re-rendered, TTA {result['tta']}, {result['faces']} faces",
+             "", f"{'shift':13s} {'FER2013':>8s} {'FER+':>7s}   FER+ recall " + " ".join(f"{e[:4]:>5s}" for e in EMOTIONS)]
+    for name, f in result["shifts"].items():
+        plus = f.get("ferplus", {})
+        recall = " ".join("    -" if plus.get("recall", {}).get(e) is None else f"{plus['recall'][e]:5.2f}" for e in EMOTIONS)
+        lines.append(f"{name:13s} {f['fer2013']['accuracy']:8.2%} {plus.get('accuracy', float('nan')):7.2%}   "
+                     f"            {recall}")
+    return "\n".join(lines)
+
+
+def run_shifts(classifier, args) -> int:
+    from ..data import load_dataset
+    from ..data.shifts import SHIFTS
+    from ..defaults import default_data
+    from ..version.robustness import shift_benchmark
+
+    names = list(SHIFTS) if args.shift == "all" else args.shift.split(",")
+    result = shift_benchmark(classifier, load_dataset(args.data or default_data()), args.split, args.tta, names,
+                             args.subset, args.seed)
+    print(json.dumps(result) if args.json else format_shifts(result))
+    return 0
+
+
 def run(args) -> int:
     classifier = load_classifier(args.model, args.backend, root=args.root)
+    if args.shift:
+        return run_shifts(classifier, args)
     report = evaluate(classifier, args.data, split=args.split, tta=args.tta, labels=args.labels,
                       show_progress=not args.json)
     print(json.dumps(report) if args.json else format_report(report))

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torchvision.transforms import v2
 
-from ..defaults import FACE_SIZE, NORMALIZATION
+from ..defaults import AUGMENT_PRESETS, FACE_SIZE, NORMALIZATION
 from .faces import normalize
 
 
@@ -66,7 +66,13 @@ def batch_augment(x: torch.Tensor, strength: str = "standard", normalization: di
     Per-sample torchvision transforms cost ~1 ms a face on this CPU, as much as training a small net;
     this costs ~2% of that, so the CPU preset spends its hour on learning rather than on warping images.
     """
+    if strength not in AUGMENT_PRESETS:
+        raise ValueError(f"unknown augmentation {strength!r}; use one of {', '.join(AUGMENT_PRESETS)}")
     x = x.float() / 255.0
+    if strength == "shift":
+        x = shift_augment(x)
+        x = (x - normalization["mean"]) / normalization["std"]
+        return _random_erase(x, p=0.25)
     if strength != "none":
         b, dev = x.shape[0], x.device
         strong = strength == "strong"
@@ -109,3 +115,65 @@ def _random_erase(x: torch.Tensor, p: float, area=(0.02, 0.15)) -> torch.Tensor:
     inside = (rows >= y0.view(b, 1, 1)) & (rows < (y0 + eh).view(b, 1, 1)) & (cols >= x0.view(b, 1, 1)) & (cols < (x0 + ew).view(b, 1, 1))
     chosen = (torch.rand(b, device=dev) < p).view(b, 1, 1)
     return x.masked_fill((inside & chosen).unsqueeze(1), 0.0)
+
+
+def shift_augment(x: torch.Tensor) -> torch.Tensor:
+    """Faces in [0,1], [B,1,H,W] -> the same faces changed the way real faces differ from FER2013's (the kinds of
+    change fer.data.shifts renders for the benchmark, drawn at random per face): framing from tight (a studio
+    detector's eyebrows-to-chin crop) to loose, rotation up to 20 degrees, low resolution and blur, gamma,
+    contrast, sensor noise, and occlusion by a bar over the eyes or a patch over the mouth."""
+    b, dev = x.shape[0], x.device
+
+    def uniform(lo, hi):
+        return torch.empty(b, device=dev).uniform_(lo, hi)
+
+    def chosen(p):
+        return (torch.rand(b, device=dev) < p).view(b, 1, 1, 1)
+
+    angle = uniform(-20, 20) * math.pi / 180
+    scale = uniform(0.7, 1.3)                                  # < 1: tighter crop, > 1: looser (edges repeated)
+    flip = torch.where(torch.rand(b, device=dev) < 0.5, -1.0, 1.0)
+    tx, ty = uniform(-0.2, 0.2), uniform(-0.2, 0.2)            # centre offset up to 10% of the face
+    cos, sin = torch.cos(angle) * scale, torch.sin(angle) * scale
+    theta = torch.stack([torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)], 1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    x = torch.where(chosen(0.3), _low_resolution(x, int(torch.randint(12, 33, (1,)))), x)
+    x = torch.where(chosen(0.15), _box_blur(x), x)
+    gamma = torch.exp(uniform(math.log(0.5), math.log(2.0))).view(b, 1, 1, 1)
+    x = torch.where(chosen(0.3), x.clamp(1e-4, 1) ** gamma, x)
+    contrast = uniform(0.35, 1.3).view(b, 1, 1, 1)
+    brightness = uniform(0.7, 1.3).view(b, 1, 1, 1)
+    mean = x.mean((1, 2, 3), keepdim=True)
+    x = ((x - mean) * contrast + mean) * brightness
+    noise = torch.randn_like(x) * uniform(0.0, 0.08).view(b, 1, 1, 1)
+    x = torch.where(chosen(0.25), x + noise, x)
+    x = _occlude(x, rows=(0.25, 0.5), cols=(0.08, 0.92), p=0.12)      # sunglasses
+    x = _occlude(x, rows=(0.66, 0.96), cols=(0.25, 0.75), p=0.08)     # a hand over the mouth
+    return x.clamp(0, 1)
+
+
+def _low_resolution(x: torch.Tensor, size: int) -> torch.Tensor:
+    """The faces shrunk to size x size pixels and scaled back (one size for the batch)."""
+    small = F.interpolate(x, size=(size, size), mode="area")
+    return F.interpolate(small, size=x.shape[-2:], mode="bilinear", align_corners=False)
+
+
+def _box_blur(x: torch.Tensor) -> torch.Tensor:
+    return F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, stride=1)
+
+
+def _occlude(x: torch.Tensor, rows, cols, p: float) -> torch.Tensor:
+    """A flat band of random grey over a fraction p of the faces; rows/cols are fractions of the face,
+    jittered by up to 5%."""
+    b, _, h, w = x.shape
+    dev = x.device
+    jitter = (torch.rand(b, 2, device=dev) - 0.5) * 0.1
+    top, bottom = (rows[0] + jitter[:, 0]) * h, (rows[1] + jitter[:, 0]) * h
+    left, right = (cols[0] + jitter[:, 1]) * w, (cols[1] + jitter[:, 1]) * w
+    r = torch.arange(h, device=dev).view(1, h, 1)
+    c = torch.arange(w, device=dev).view(1, 1, w)
+    inside = ((r >= top.view(b, 1, 1)) & (r < bottom.view(b, 1, 1)) & (c >= left.view(b, 1, 1))
+              & (c < right.view(b, 1, 1)) & (torch.rand(b, 1, 1, device=dev) < p))
+    shade = torch.rand(b, 1, 1, device=dev).expand(b, h, w)
+    return torch.where(inside.unsqueeze(1), shade.unsqueeze(1), x)

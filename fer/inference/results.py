@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..defaults import SMALL_FACE_PX
 from .rows import LANDMARK_NAMES, face_row, face_rows, face_table
 
 
@@ -54,6 +55,12 @@ class Face:
         as_dict = lambda p: {name: float(v) for name, v in zip(labels, p)}  # noqa: E731
         return cls(detection.box, detection.score, labels[best], float(probs[best]), as_dict(probs),
                    detection.landmarks, face_id, None if raw is None else as_dict(raw))
+
+    @property
+    def small_face(self) -> bool:
+        """Under SMALL_FACE_PX in the photo: its emotion is read less reliably (the shift benchmark's low-resolution
+        rows, benchmarks/results/shift/)."""
+        return min(self.box[2], self.box[3]) < SMALL_FACE_PX
 
     def to_dict(self, number: int = 1, **where) -> dict:
         """The face's row (fer.inference.rows.face_row: JSON-ready, the columns of every face table)."""

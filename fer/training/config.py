@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import MISSING, dataclass, field
 
 from ..data.ferplus import LABEL_SOURCES
-from ..defaults import TTA_MODES, default_data
+from ..defaults import AUGMENT_PRESETS, TTA_MODES, default_data
 
 
 def option(default=MISSING, help: str = "", choices=None, factory=MISSING):
@@ -42,7 +42,8 @@ class TrainConfig:
     label_smoothing: float = option(0.1, "label smoothing of the loss")
     mixup: float = option(0.0, "Beta(alpha) for mixup; 0 = off")
     cutmix: float = option(0.0, "Beta(alpha) for cutmix; 0 = off")
-    augment: str = option("standard", "augmentation strength", ("none", "standard", "strong"))
+    augment: str = option("standard", "augmentation strength (shift: the shift benchmark's kinds of change, "
+                          "fer.data.transforms.shift_augment)", AUGMENT_PRESETS)
     aug_backend: str = option("batch", "batch: per-sample draws applied batch-wise on device; v2: torchvision per "
                               "sample", ("batch", "v2"))
     class_weighted: bool = option(False, "loss weighted by inverse class frequency")

@@ -54,6 +54,8 @@ class Card:
     latency: dict = field(default_factory=dict)      # PyTorch stopwatch: ms_per_view_batch1_1thread, ..._batch64_...
     onnx: dict = field(default_factory=dict)         # export: {fp32: {file, sha256, ...}, int8: {...}, ...}
     created: str | None = None
+    summary: str = ""                        # plain words: what it is good and bad at, from its measurements
+    shift: dict = field(default_factory=dict)  # the shift benchmark (fer.version.robustness.card_shift_block)
     schema: int = SCHEMA
     extra: dict = field(default_factory=dict)        # keys this code does not know, kept as they were
 
