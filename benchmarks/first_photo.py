@@ -72,7 +72,7 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=5.0, help="seconds between the home page and the upload")
     parser.add_argument("--fresh-cache", action="store_true", help="an empty cache folder (no ONNX export yet)")
     args = parser.parse_args()
-    from false_faces import cpu_name
+    from import_cost import cpu_name
 
     with tempfile.TemporaryDirectory() as tmp:
         served = served_copy(Path(tmp) / "checkpoints")

@@ -88,7 +88,7 @@ def main() -> int:
     parser.add_argument("--root", type=Path, default=REPO / "checkpoints")
     parser.add_argument("--versions", nargs="*", help="with --write-shipped: only these versions")
     args = parser.parse_args()
-    from false_faces import cpu_name
+    from import_cost import cpu_name
 
     key = ("computed" + (f" {' '.join(args.versions)}" if args.versions else "")) if args.write_shipped else "opened"
     entry = {"command": "python " + " ".join([f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]]),
