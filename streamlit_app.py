@@ -2,7 +2,7 @@
 and the navigation to the four pages under pages/."""
 import streamlit as st
 
-from fer.app import summaries, ui
+from fer.app import summaries, ui, warmup
 
 
 def home() -> None:
@@ -38,4 +38,5 @@ def home() -> None:
 
 pages = [st.Page(home, title="Home", icon=ui.HOME_ICON, default=True)]
 pages += [st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path) for p in ui.PAGES]
+warmup.start(ui.checkpoints_root())  # the photo default loads while the visitor finds a photo
 st.navigation(pages).run()

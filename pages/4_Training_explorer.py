@@ -2,7 +2,7 @@
 import streamlit as st
 
 from fer import viz
-from fer.app import settings, summaries, training_tab, ui
+from fer.app import predictions, settings, summaries, training_tab, ui
 from fer.app.public import public_card
 from fer.labels import EMOTIONS
 from fer.version import read_history
@@ -24,19 +24,17 @@ except settings.SettingError as e:
 
 
 def show_mistakes(name: str, true_class: str, predicted: str, data_path) -> None:
-    evaluation = ui.cached_evaluation(name, root, str(data_path), "test", card.tta)
+    stored = predictions.test_predictions(name, root, card, data_path)
     images, labels = ui.cached_dataset(str(data_path)).split("test")
-    cell = summaries.confusion_cell(labels, evaluation["predictions"], EMOTIONS.index(true_class),
-                                    EMOTIONS.index(predicted))
-    if len(evaluation["misclassified"]) != len(report.get("misclassified", evaluation["misclassified"])):
+    cell = summaries.confusion_cell(labels, stored.predicted, EMOTIONS.index(true_class), EMOTIONS.index(predicted))
+    if len(stored.misclassified(labels)) != len(report.get("misclassified", stored.misclassified(labels))):
         st.warning("The recomputed predictions differ from the card's; the data file may have changed.")
     if len(cell) == 0:
         st.info(f"No test face of {true_class} was predicted as {predicted}.")
         return
     shown = cell[:60]
     st.write(f"{len(cell)} faces; showing {len(shown)}.")
-    st.image([images[i] for i in shown], width=96,
-             caption=[f"#{i} · {evaluation['probabilities'][i][EMOTIONS.index(predicted)]:.0%}" for i in shown])
+    st.image([images[i] for i in shown], width=96, caption=[f"#{i} · {stored.confidence[i]:.0%}" for i in shown])
 
 
 tab_names = ["Learning curves", "Confusion matrix", "Per class", "Misclassified faces", "Hyper-parameters"]
@@ -85,7 +83,9 @@ with mistakes:
         predicted = pred_col.selectbox("Predicted emotion", others, index=default_predicted, key="mistake_pred")
         cell_count = report["confusion"][EMOTIONS.index(true_class)][EMOTIONS.index(predicted)]
         st.caption(f"The card counts {cell_count} test faces of {true_class} predicted as {predicted}.")
-        if st.toggle("Show these faces (runs the model on the test split once, then cached)", key="show_mistakes"):
+        stored = predictions.is_stored(name, root, card)
+        if st.toggle("Show these faces" if stored else "Show these faces (runs the model over the test split once, "
+                     "with a progress bar; stored for next time)", key="show_mistakes"):
             with ui.errors_in_one_line(f"The faces of {name} cannot be shown"):
                 show_mistakes(name, true_class, predicted, data_path)
 

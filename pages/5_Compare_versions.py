@@ -5,7 +5,7 @@ import hashlib
 import streamlit as st
 
 from fer import viz
-from fer.app import own_faces, summaries, ui
+from fer.app import own_faces, predictions, summaries, ui
 from fer.data import DataError
 from fer.version.card import locate_data
 
@@ -61,17 +61,17 @@ def show_own_faces(own_zip) -> None:
 
 def show_agreement(name_a: str, name_b: str, data_path) -> None:
     card_a, card_b = cards[name_a], cards[name_b]
-    eval_a = ui.cached_evaluation(name_a, root, str(data_path), "test", card_a.tta)
-    eval_b = ui.cached_evaluation(name_b, root, str(data_path), "test", card_b.tta)
+    pred_a = predictions.test_predictions(name_a, root, card_a, data_path).predicted  # stored, else computed once
+    pred_b = predictions.test_predictions(name_b, root, card_b, data_path).predicted
     _, labels = ui.cached_dataset(str(data_path)).split("test")
-    agree = summaries.agreement(labels, eval_a["predictions"], eval_b["predictions"])
+    agree = summaries.agreement(labels, pred_a, pred_b)
     cols = st.columns(5)
     cols[0].metric("They agree on", f"{agree['agree']:.1%}")
     cols[1].metric("Both right", agree["both right"])
     cols[2].metric(f"Only {name_a} right", agree["only A right"])
     cols[3].metric(f"Only {name_b} right", agree["only B right"])
     cols[4].metric("Both wrong", agree["both wrong"])
-    st.dataframe(summaries.disagreement_by_class(labels, eval_a["predictions"], eval_b["predictions"], name_a, name_b),
+    st.dataframe(summaries.disagreement_by_class(labels, pred_a, pred_b, name_a, name_b),
                  hide_index=True, width="stretch")
 
 
@@ -112,7 +112,8 @@ if not summaries.same_test_data([card_a, card_b]):
 elif data_path is None:
     st.info(f"The test data ({card_a.data_file}) is not on this machine, "
             "so agreement cannot be computed.")
-elif st.toggle("Compare their predictions face by face (runs both models on the test split once, then cached)",
+elif st.toggle("Compare their predictions face by face (stored test predictions; a version without them runs once, "
+               "with a progress bar)",
                key="compare_predictions"):
     with ui.errors_in_one_line(f"{name_a} and {name_b} cannot be compared face by face"):
         show_agreement(name_a, name_b, data_path)

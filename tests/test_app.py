@@ -200,12 +200,14 @@ def test_webcam_page_renders_with_an_empty_ice_server_list(app_env, monkeypatch)
 
 def test_app_classifies_with_onnx_and_falls_back_to_torch(checkpoints, tmp_path, monkeypatch):
     from fer.app import ui
+    from fer.version import export_cache
 
     root = tmp_path / "ckpt"
     shutil.copytree(checkpoints / "tiny", root / "tiny")
     recognizer = ui.cached_recognizer("tiny", "haar", str(root))
     assert recognizer.backend == "onnx" and recognizer.tta == versions.read_card("tiny", root).tta
-    assert (root / "tiny" / "model.onnx").is_file()  # exported on first use
+    assert recognizer.classifier.path.parent == export_cache.exports_dir(versions.read_card("tiny", root))
+    assert not (root / "tiny" / "model.onnx").exists()  # exported on first use into the cache folder, not the version
 
     def refuse(*args, **kwargs):
         raise RuntimeError("no exporter for this architecture")

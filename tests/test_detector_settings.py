@@ -32,7 +32,7 @@ def boxes(faces) -> list[tuple]:
 
 
 def test_the_settings_of_each_use():
-    assert detector_settings("photo") == DetectorSettings("yunet", 20, None, 0.01)
+    assert detector_settings("photo") == DetectorSettings("yunet", 20, None, 0.01, second_opinion=True)
     assert detector_settings("stream") == DetectorSettings("yunet", 48, None, 0.0)
     assert [detector_settings("photo", small_faces=s).min_face_size for s in SMALL_FACES] == [40, 20, 12]
     assert [detector_settings("stream", small_faces=s).min_face_size for s in SMALL_FACES] == [80, 48, 24]

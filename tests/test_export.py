@@ -12,7 +12,7 @@ import fer
 from fer.checksum import sha256_of
 from fer.cli import main
 from fer.version import INT8_FILE, ONNX_FILE, OnnxClassifier, load_classifier, read_card
-from fer.version import VersionError, export
+from fer.version import VersionError, export, export_cache
 from fer.version.ensemble import build_ensemble
 
 
@@ -101,33 +101,79 @@ def test_tta_modes_with_onnx_match_pytorch(exported, private_test, tta):
     assert not np.allclose(onnx_probs, plain, atol=1e-4)  # the views really were averaged
 
 
-def test_load_classifier_exports_on_the_fly_with_its_parity_and_redoes_stale_exports(tiny_version, tmp_path):
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """An empty cache folder (FER_CACHE_DIR, the one cache-folder setting)."""
+    monkeypatch.setenv("FER_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def files_of(folder):
+    """Every file under `folder` with its size and modification time."""
+    return {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_first_use_exports_into_the_cache_folder_keyed_by_the_weights_never_into_the_version(tiny_version,
+                                                                                               tmp_path, cache):
     path = copy_version(tiny_version, tmp_path / "tiny")
-    load_classifier(str(path), "onnx")
+    before = files_of(path)
+    classifier = load_classifier(str(path), "onnx")
     card = read_card(path)
-    assert card.onnx["weights_sha256"] == card.weights_sha256
-    assert card.onnx_sha256(ONNX_FILE) == sha256_of(path / ONNX_FILE)
-    assert card.onnx["fp32"]["max_abs_prob_diff"] <= export.MAX_FP32_PROB_DIFF
-    raw = json.loads((path / "card.json").read_text())
-    raw["onnx"]["weights_sha256"] = "0" * 64  # as if exported from other weights
-    (path / ONNX_FILE).write_bytes(b"stale")
-    (path / "card.json").write_text(json.dumps(raw))
-    load_classifier(str(path), "onnx")  # exported again from the verified weights, not refused
-    assert read_card(path).onnx["weights_sha256"] == card.weights_sha256
-    assert read_card(path).onnx_sha256(ONNX_FILE) == sha256_of(path / ONNX_FILE)
+    folder = cache / "exports" / card.weights_sha256
+    assert classifier.path == folder / ONNX_FILE
+    assert files_of(path) == before  # no model.onnx, the card as it was
+    record = json.loads((folder / export_cache.RECORD_FILE).read_text())
+    assert record["weights_sha256"] == card.weights_sha256
+    assert record["fp32"]["sha256"] == sha256_of(folder / ONNX_FILE)
+    assert record["fp32"]["max_abs_prob_diff"] <= export.MAX_FP32_PROB_DIFF
+    exported_once = files_of(folder)
+    assert load_classifier(str(path), "onnx").path == classifier.path
+    assert files_of(folder) == exported_once  # found again, not exported again
 
 
-def test_a_version_shipped_without_its_onnx_file_keeps_its_card_when_the_export_gives_the_same_bytes(exported, tmp_path):
-    """The photo default ships without its .onnx file (too big for git); the first use exports it again, and the
-    card, which vouches for those bytes and holds the latency measured at the export, is left as shipped."""
+def test_a_changed_export_in_the_cache_is_refused_naming_it(tiny_version, tmp_path, cache):
+    path = copy_version(tiny_version, tmp_path / "tiny")
+    exported = load_classifier(str(path), "onnx").path
+    swap_last_layer_rows(exported)
+    with pytest.raises(VersionError, match="sha256 does not match") as refused:
+        load_classifier(str(path), "onnx")
+    assert str(exported) in str(refused.value)
+
+
+def test_a_read_only_checkpoints_folder_runs_every_backend_and_nothing_is_written_under_it(tiny_version, tmp_path,
+                                                                                          cache):
+    root = tmp_path / "checkpoints"
+    copy_version(tiny_version, root / "tiny")
+    before = files_of(root)
+    for folder in [root, *root.rglob("*")]:
+        folder.chmod(0o555 if folder.is_dir() else 0o444)
+    try:
+        recognizer = fer.Recognizer(str(root / "tiny"), detector="haar")
+        assert recognizer.backend == "onnx"
+        assert load_classifier("tiny", "onnx-int8", root=root).path.parent == cache / "exports" / read_card(
+            root / "tiny").weights_sha256
+    finally:
+        for folder in [root, *root.rglob("*")]:
+            folder.chmod(0o755 if folder.is_dir() else 0o644)
+    assert files_of(root) == before
+
+
+def test_a_version_shipped_with_its_onnx_file_runs_it_from_its_folder(exported, tmp_path, cache):
+    path = shutil.copytree(exported[0], tmp_path / "tiny")
+    assert load_classifier(str(path), "onnx").path == path / ONNX_FILE
+    assert load_classifier(str(path), "onnx-int8").path == path / INT8_FILE
+    assert not cache.exists()
+
+
+def test_a_version_shipped_without_its_onnx_file_keeps_its_folder_as_shipped(exported, tmp_path, cache):
+    """The photo default ships without its .onnx file (too big for git); the first use exports it into the
+    cache folder, and the version's folder (its card with the latency measured at the export) stays as shipped."""
     path = tmp_path / "tiny"
     shutil.copytree(exported[0], path)
-    card_text = (path / "card.json").read_text()
-    shipped_sha = read_card(path).onnx_sha256(ONNX_FILE)
     (path / ONNX_FILE).unlink()
-    load_classifier(str(path), "onnx")
-    assert sha256_of(path / ONNX_FILE) == shipped_sha
-    assert (path / "card.json").read_text() == card_text
+    before = files_of(path)
+    assert load_classifier(str(path), "onnx").path.parent == cache / "exports" / read_card(path).weights_sha256
+    assert files_of(path) == before
     assert read_card(path).onnx["fp32"]["ms_per_view_batch1_1thread"] > 0
 
 

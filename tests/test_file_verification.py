@@ -11,7 +11,7 @@ import fer
 from fer.checksum import FileCheckError, sha256_of, verify_file
 from fer.inference import ModelFileError
 from fer.inference import detect as detect_module
-from fer.version import ONNX_FILE, VersionError
+from fer.version import ONNX_FILE, VersionError, export_version
 from fer.version.classifiers import load_classifier
 from tests.test_app import run_page
 from tests.test_app_video import app_env, clip  # noqa: F401 (fixtures, serving this module's checkpoints)
@@ -27,12 +27,13 @@ def flip_a_byte(path: Path, at: int = -1) -> Path:
 
 
 @pytest.fixture(scope="module")
-def checkpoints(tiny_version, tmp_path_factory) -> Path:
+def checkpoints(tiny_version, fer_small_csv, tmp_path_factory) -> Path:
     """tiny (exported to ONNX, recorded in its card), altered-onnx (one byte of model.onnx changed) and
     altered-weights (one byte of the weights changed, model.onnx intact)."""
     root = tmp_path_factory.mktemp("altered")
     shutil.copytree(tiny_version, root / "tiny")
-    load_classifier(str(root / "tiny"), "onnx")  # exports on first use and records the file's sha256
+    export_version(str(root / "tiny"), fer_small_csv, min_seconds=0.02)  # as `fer export` ships it: in the folder,
+    # its sha256 in the card (a first use exports into the cache folder instead)
     assert (root / "tiny" / ONNX_FILE).is_file()
     for name in ("altered-onnx", "altered-weights", "later-altered"):
         shutil.copytree(root / "tiny", root / name)

@@ -90,7 +90,8 @@ def test_two_epochs_lower_the_training_loss(two_epoch_version):
 
 
 def test_version_directory_is_complete(two_epoch_version, fer_small_csv):
-    assert {p.name for p in two_epoch_version.iterdir()} == {"weights.safetensors", "card.json", "history.csv"}
+    assert {p.name for p in two_epoch_version.iterdir()} == {"weights.safetensors", "card.json", "history.csv",
+                                                            "test_predictions.npz"}  # each test face's prediction
     card = fer.load(str(two_epoch_version)).card
     assert CARD_KEYS <= set(card.to_dict())
     assert set(card.normalization) == {"mean", "std"}

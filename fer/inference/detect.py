@@ -20,6 +20,7 @@ import numpy as np
 
 from ..checksum import verify_file
 from .results import Detection
+from .second_opinion import SecondOpinion
 
 DEFAULT_MIN_FACE_SIZE = 60  # MTCNN's and Haar's own default; the product's uses set theirs
 DEFAULT_SCORE_THRESHOLD = 0.95
@@ -37,6 +38,7 @@ LEVEL_SHORT_SIDE = 400     # px: pyramid levels go on until the short side is un
 LEVEL_STEP = 3             # each pyramid level is the previous one shrunk by this factor
 TILE, TILE_OVERLAP = 640, 96  # levels over TILE_OVER px are searched in tiles (faces < 96 px fit in one tile)
 TILE_OVER = 1280
+TILE_EDGE = 2           # px: a box this close to a tile's inner edge may be a face cut by it
 SAME_FACE_SHARE = 0.5   # a box with this share of its area inside a better-scored box is the same face
 GHOST_SIZE = 0.6        # a box at most this fraction of a better-scored face's width, lying mostly in that
 HEAD_MARGIN = 0.3       # face's head (its box widened by this fraction on every side), is a part of it (an ear)
@@ -124,6 +126,11 @@ class HaarDetector:
         return sorted((Detection(tuple(b), 1.0) for b in boxes), key=lambda d: (d.box[0], d.box[1]))
 
 
+def mtcnn_scores(min_face_size: int) -> MTCNNDetector:
+    """MTCNN keeping every face it finds with its confidence (the second opinion judges the scores itself)."""
+    return MTCNNDetector(min_face_size=min_face_size, score_threshold=0.0)
+
+
 class ModelFileError(RuntimeError):
     """A detector's bundled model file is missing or is not the expected file; the message names the path and
     what to do about it."""
@@ -154,7 +161,9 @@ class YuNetDetector:
     YUNET_CANDIDATE_SCORE and `score_threshold` gets a second look: its surroundings, scaled so that the face
     is YUNET_VERIFY_FACE px wide, and the face is kept when that look scores it at least `score_threshold`
     (YuNet's score of a small face varies with the scale it is seen at). `min_face_fraction` raises the
-    minimum on big images: faces under that fraction of the short side are not looked for.
+    minimum on big images: faces under that fraction of the short side are not looked for. With
+    `second_opinion`, MTCNN must agree that each face is one (fer.inference.second_opinion: toys' heads and
+    drawn faces score as high as people with YuNet).
     """
 
     name = "yunet"
@@ -162,7 +171,7 @@ class YuNetDetector:
 
     def __init__(self, min_face_size: float = 20, score_threshold: float = YUNET_SCORE_THRESHOLD,
                  nms_threshold: float = 0.3, min_face_fraction: float = 0.0, max_upscale: float = 3.0,
-                 model_path=None, model_sha256: str = YUNET_SHA256):
+                 model_path=None, model_sha256: str = YUNET_SHA256, second_opinion: bool = False):
         if min_face_size <= 0:
             raise ValueError(f"min_face_size must be positive, not {min_face_size}")
         path = verify_model_file(model_path or YUNET_MODEL, model_sha256, "YuNet face-detector model file")
@@ -171,6 +180,7 @@ class YuNetDetector:
         self.candidate_score = min(YUNET_CANDIDATE_SCORE, self.score_threshold)
         self._net = cv2.FaceDetectorYN.create(str(path), "", (320, 320), self.candidate_score, nms_threshold, 5000)
         self._input_size: tuple[int, int] | None = None
+        self.second_opinion = SecondOpinion(mtcnn_scores) if second_opinion else None
 
     def smallest_face(self, width: int, height: int) -> float:
         return max(self.min_face_size, self.min_face_fraction * min(width, height))
@@ -191,8 +201,11 @@ class YuNetDetector:
         _, found = self._net.detect(bgr)
         return np.zeros((0, 15), np.float32) if found is None else found
 
-    def _run_level(self, bgr: np.ndarray, scale: float) -> np.ndarray:
-        """YuNet's rows (x, y, w, h, 5 landmarks, score) at `scale`, in the coordinates of `bgr`."""
+    def _run_level(self, bgr: np.ndarray, scale: float, drop_cut: bool = False) -> np.ndarray:
+        """YuNet's rows (x, y, w, h, 5 landmarks, score) at `scale`, in the coordinates of `bgr`. With `drop_cut`,
+        a tile's rows that reach one of its inner edges are dropped: such a face is either whole in the
+        neighbouring tile (faces under TILE_OVERLAP px) or a part of a larger face, which the next, smaller level
+        finds whole (a face cut in two by a tile edge came back as two boxes, each part of one face)."""
         height, width = bgr.shape[:2]
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         if size != (width, height):
@@ -203,7 +216,10 @@ class YuNetDetector:
             rows = []
             for y in _tile_starts(size[1]):
                 for x in _tile_starts(size[0]):
-                    found = self._run(np.ascontiguousarray(bgr[y:y + TILE, x:x + TILE])).copy()
+                    tile = np.ascontiguousarray(bgr[y:y + TILE, x:x + TILE])
+                    found = self._run(tile).copy()
+                    if drop_cut:
+                        found = found[~_reaches_inner_edge(found, (x, y), tile.shape[1::-1], size)]
                     found[:, [0, 4, 6, 8, 10, 12]] += x  # columns 2, 3 are the box's width and height
                     found[:, [1, 5, 7, 9, 11, 13]] += y
                     rows.append(found)
@@ -216,7 +232,8 @@ class YuNetDetector:
         height, width = bgr.shape[:2]
         if min(height, width) < 8:
             return []
-        found = np.concatenate([self._run_level(bgr, s) for s in self.levels(width, height)])
+        scales = self.levels(width, height)
+        found = np.concatenate([self._run_level(bgr, s, drop_cut=s != scales[-1]) for s in scales])
         if len(found) > 1:
             keep = cv2.dnn.NMSBoxes(found[:, :4].tolist(), found[:, 14].tolist(), self.candidate_score,
                                     self.nms_threshold)
@@ -233,7 +250,10 @@ class YuNetDetector:
                 if score < self.score_threshold:
                     continue
             detections.append(Detection(box, score, row[4:14].reshape(5, 2)))
-        return sorted(merge_nested(detections), key=lambda d: (d.box[0], d.box[1]))
+        detections = merge_nested(detections)
+        if self.second_opinion is not None:
+            detections = self.second_opinion.keep(bgr, detections)
+        return sorted(detections, key=lambda d: (d.box[0], d.box[1]))
 
     def _second_look(self, bgr: np.ndarray, row: np.ndarray) -> float:
         """The best score of a face found in the surroundings of detection `row` (3x its size), scaled so that
@@ -288,6 +308,15 @@ def merge_nested(detections: list[Detection]) -> list[Detection]:
         if not any(same_face(detection.box, k.box) for k in kept):
             kept.append(detection)
     return kept
+
+
+def _reaches_inner_edge(rows: np.ndarray, start, tile_size, level_size, margin: float = TILE_EDGE) -> np.ndarray:
+    """Which of a tile's rows (boxes in tile pixels) come within `margin` px of an edge of the tile that is not
+    an edge of the level's image."""
+    (x, y), (w, h), (width, height) = start, tile_size, level_size
+    x0, y0, x1, y1 = rows[:, 0], rows[:, 1], rows[:, 0] + rows[:, 2], rows[:, 1] + rows[:, 3]
+    return (((x > 0) & (x0 < margin)) | ((y > 0) & (y0 < margin))
+            | ((x + w < width) & (x1 > w - margin)) | ((y + h < height) & (y1 > h - margin)))
 
 
 def _tile_starts(length: int) -> list[int]:

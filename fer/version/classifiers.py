@@ -3,8 +3,9 @@
     clf = load_classifier("V", backend="auto")   # ONNX Runtime (exported first when needed), else PyTorch
     clf.predict_proba(faces_uint8)               # the version's own TTA and calibration
 
-"torch" gives the ModelVersion itself; "onnx" / "onnx-int8" an OnnxClassifier of the file the card vouches for
-(exported from the verified weights, with the parity check, when it is missing or from other weights); "auto"
+"torch" gives the ModelVersion itself; "onnx" / "onnx-int8" an OnnxClassifier of the file the card vouches for in
+the version's folder, else of the export in the cache folder (fer.version.export_cache; exported there from the
+verified weights, with the parity check, when missing: checkpoints/ is never written); "auto"
 (the default of the app, the CLI and the API) is "onnx", or "torch" where the version cannot be exported.
 A file that fails its checksum is refused (VersionError), never replaced behind the user's back.
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 from ..defaults import BACKENDS, CHOOSABLE_BACKENDS, DEFAULT_BACKEND
 from .card import Card
 from .errors import VersionError
-from .layout import current_export
+from .export_cache import find_export, open_export
 from .predict import CardClassifier
 from .runtime import OnnxClassifier
 from .store import resolve
@@ -48,13 +49,13 @@ def load_classifier(version=None, backend: str = DEFAULT_BACKEND, threads: int =
         directory = resolve(version, root)
         card = Card.read(directory)
         verify_version(directory, card)  # every file of the version, before anything runs
-        path = current_export(directory, card, int8)
-        if path is not None:
-            return OnnxClassifier(path, card, directory.name, threads=threads, verify=False)
+        found = find_export(directory, card, int8)
+        if found is not None:
+            return open_export(found, card, directory.name, threads)
         version = load_version(directory)
     from .export import ensure_exported  # exporting needs torch.onnx and onnx; running needs only onnxruntime
 
-    return OnnxClassifier(ensure_exported(version, int8=int8), version.card, version.name, threads=threads)
+    return open_export(ensure_exported(version, int8=int8), version.card, version.name, threads)
 
 
 def load_version(version, root=None):

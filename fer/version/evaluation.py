@@ -17,6 +17,7 @@ from ..defaults import DEFAULT_BACKEND, default_data
 from ..labels import EMOTIONS
 from ..metrics import classification_report, expected_calibration_error
 from .card import FERPLUS_SUFFIX, data_identity
+from .predictions import PREDICTIONS_FILE, write_predictions
 
 EVALUATION_LABELS = (*BENCHMARK_LABELS, "agreed")
 # card.metrics keys per label set of the FER+ votes: "<split>_ferplus", "<split>_ferplus_majority", "<split>_agreed"
@@ -116,17 +117,21 @@ def network_probabilities(version, data: FaceData, calibrated: bool = True):
 
 def evaluate_into_card(version, data: FaceData, tta: str, probs_of=None, **card_fields) -> None:
     """Evaluate the version in memory on `data` with `tta` and complete its card: metrics (FER2013 and FER+),
-    the data it saw (by name and sha256), PyTorch latency, `card_fields`; then write the card once.
+    the data it saw (by name and sha256), PyTorch latency, `card_fields`; then write the card once, and each
+    test face's prediction beside it (fer.version.predictions).
     `probs_of` (default: the version's calibrated probabilities) lets calibration reuse what it computed."""
     card = version.card
     card.tta = tta
-    card.metrics = card_metrics(probs_of or network_probabilities(version, data), data, tta)
+    probs_of = probs_of or network_probabilities(version, data)
+    card.metrics = card_metrics(probs_of, data, tta)
     card.data = data_identity(data.source, data.layout, data.sizes(), data.notes)
     card.latency = {f"ms_per_view_batch{b}_1thread": round(version.measure_ms_per_view(batch=b, threads=1), 3) for b in (1, 64)}
     card.created = dt.datetime.now().isoformat(timespec="seconds")
     for name, value in card_fields.items():
         setattr(card, name, value)
     version.save_card()
+    if "missing" not in card.metrics["test"]:  # each test face's prediction, for the app's misclassified faces
+        write_predictions(version.path / PREDICTIONS_FILE, card, probs_of("test", tta))
 
 
 def finish_training(folder, card, data: FaceData) -> None:

@@ -2,9 +2,11 @@
 
     python -m fer export --model V --format onnx --int8
 
-checkpoints/<V>/model.onnx (and model.int8.onnx) take float32 faces [N,1,48,48] normalised as in training and
-return logits [N,7]; the batch axis is dynamic. card.onnx records the weights each file was exported from and
-the file's sha256, which the runtime (fer.version.runtime) checks before it runs the file.
+`python -m fer export` writes checkpoints/<V>/model.onnx (and model.int8.onnx), made at build time; a first use
+of a version without one exports into the cache folder instead (ensure_exported, fer.version.export_cache).
+The files take float32 faces [N,1,48,48] normalised as in training and return logits [N,7]; the batch axis is
+dynamic. card.onnx (or the cache's export.json) records the weights each file was exported from and the file's
+sha256, which is checked before the file is run.
 """
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ from ..checksum import sha256_of
 from ..defaults import default_data
 from ..stopwatch import stopwatch_ms_per_view
 from .errors import VersionError
-from .layout import INT8_FILE, ONNX_FILE, current_export
+from .export_cache import exports_dir, find_export, write_record
+from .layout import INT8_FILE, ONNX_FILE, onnx_file
 from .model import ModelVersion, load
 from .predict import normalize
 from .runtime import INPUT_NAME, OUTPUT_NAME, OnnxClassifier
@@ -124,37 +127,38 @@ def _parity(version: ModelVersion, path: Path, faces: np.ndarray) -> dict:
             "top1_agreement_with_torch": round(float((exported.argmax(1) == reference.argmax(1)).mean()), 5)}
 
 
-def _record_first_use(version: ModelVersion, int8: bool, path: Path, figures: dict) -> None:
-    """Record an export made on first use, unless the card already vouches for these very bytes (a version shipped
-    without its .onnx file: its card and the figures measured at its export stay as shipped)."""
-    if current_export(version.path, version.card, int8) is None:
-        _record(version, "int8" if int8 else "fp32", path, figures)
+def _export_to_cache(version: ModelVersion, int8: bool, write, facts: dict | None = None) -> tuple[Path, str]:
+    """Export into the cache folder with `write(path)` (never into checkpoints/), check its parity with
+    PyTorch, record its sha256 and figures there; (file, sha256)."""
+    folder = exports_dir(version.card)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = write(folder / onnx_file(int8))
+    figures = {**(facts or {}), **_parity(version, path, parity_faces())}
+    if not int8 and figures["max_abs_prob_diff"] > MAX_FP32_PROB_DIFF:
+        path.unlink(missing_ok=True)
+        raise VersionError(f"{path}: the export's probabilities differ from PyTorch's by up to "
+                           f"{figures['max_abs_prob_diff']}; export discarded")
+    sha256 = sha256_of(path)
+    write_record(version.card, int8, path, sha256, figures)
+    return path, sha256
 
 
-def ensure_exported(version: ModelVersion, int8: bool = False, data=None) -> Path:
-    """The version's .onnx file: the one its card vouches for, else exported now from the verified weights,
-    checked against PyTorch (fp32: every probability within 1e-3 on fixed faces) and recorded in the card
-    (`_record_first_use`).
+def ensure_exported(version: ModelVersion, int8: bool = False, data=None) -> tuple[Path, str]:
+    """(file, sha256) of the version's export: the one its card vouches for in its folder, else the one in the
+    cache folder (fer.version.export_cache), else exported now from the verified weights into the cache folder,
+    checked against PyTorch (fp32: every probability within 1e-3 on fixed faces).
     The int8 file is calibrated on Training faces of `data` (default: the default data)."""
-    fp32 = current_export(version.path, version.card, False)
+    fp32 = find_export(version.path, version.card, False)
     if fp32 is None:
-        fp32 = export_fp32(version, version.path / ONNX_FILE)
-        parity = _parity(version, fp32, parity_faces())
-        if parity["max_abs_prob_diff"] > MAX_FP32_PROB_DIFF:
-            fp32.unlink(missing_ok=True)
-            raise VersionError(f"{fp32}: the export's probabilities differ from PyTorch's by up to "
-                               f"{parity['max_abs_prob_diff']}; export discarded")
-        _record_first_use(version, False, fp32, parity)
+        fp32 = _export_to_cache(version, False, lambda path: export_fp32(version, path))
     if not int8:
         return fp32
-    path = current_export(version.path, version.card, True)
-    if path is None:
-        faces = quantization_faces(data or default_data())
-        path = quantize_int8(fp32, version.path / INT8_FILE, "static", normalize(faces, version.normalization))
-        _record_first_use(version, True, path, {"quantization": "static",
-                                                "quantization_faces": {"split": "Training", "n": len(faces)},
-                                                **_parity(version, path, parity_faces())})
-    return path
+    found = find_export(version.path, version.card, True)
+    if found is None:
+        faces = normalize(quantization_faces(data or default_data()), version.normalization)
+        found = _export_to_cache(version, True, lambda path: quantize_int8(fp32[0], path, "static", faces),
+                                 {"quantization": "static", "quantization_faces": {"split": "Training", "n": len(faces)}})
+    return found
 
 
 # ---------------------------------------------------------------- python -m fer export

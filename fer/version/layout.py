@@ -4,6 +4,7 @@
     weights.safetensors  the weights (none for an ensemble, whose members are sibling versions)
     history.csv          one row per training epoch
     model.onnx, model.int8.onnx   the ONNX exports, vouched for by the card's sha256
+    test_predictions.npz each test face's predicted class and its probability (fer.version.predictions)
     last.pt              while training: the last completed epoch, what --resume continues from
     training.pid         while training: the process training it (a second one is refused while it lives)
 """
@@ -18,6 +19,7 @@ WEIGHTS_FILE = "weights.safetensors"
 HISTORY_FILE = "history.csv"
 ONNX_FILE = "model.onnx"
 INT8_FILE = "model.int8.onnx"
+PREDICTIONS_FILE = "test_predictions.npz"
 RESUME_FILE = "last.pt"
 LOCK_FILE = "training.pid"
 
