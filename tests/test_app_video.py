@@ -132,9 +132,22 @@ def test_compare_page_evaluates_the_versions_on_an_uploaded_zip(app_env, own_zip
     assert confusions == [expected["tiny"]["confusion"], expected["tiny-b"]["confusion"]]
     differ = np.flatnonzero(np.array(expected["tiny"]["predictions"]) != np.array(expected["tiny-b"]["predictions"]))
     assert any(f"disagree on {len(differ)} of your {len(y)} faces" in m.value for m in at.markdown)
+    assert [t.label for t in at.tabs] == ["tiny", "tiny-b"]  # the matrices one at a time, at full width
+    drawn = {}  # each version's bar colour in every chart that draws versions as traces
+    for chart in charts:
+        for trace in chart["data"]:
+            if trace.get("name") in ("tiny", "tiny-b"):
+                drawn.setdefault(trace["name"], set()).add(trace["marker"]["color"])
+    assert all(len(c) == 1 for c in drawn.values()) and drawn["tiny"] != drawn["tiny-b"], drawn
     if len(differ):
         shown = at.get("image")[0].proto.imgs
-        assert len(shown) == min(len(differ), 60) and shown[0].caption.startswith(f"true {EMOTIONS[y[differ[0]]]}")
+        first = differ[0]
+        assert len(shown) == min(len(differ), 60)
+        right = sum(expected[n]["predictions"][first] == y[first] for n in expected)
+        assert shown[0].caption == f"#{first} · {EMOTIONS[y[first]]} · {right} of 2 right"  # one line, no names
+        answers = at.dataframe[-1].value
+        assert answers.columns.tolist() == ["face", "true", "tiny", "tiny-b"] and len(answers) == len(shown)
+        assert answers.iloc[0]["tiny"].split()[0] == EMOTIONS[expected["tiny"]["predictions"][first]]
 
 
 def test_compare_page_explains_a_bad_zip(app_env):

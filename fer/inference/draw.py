@@ -4,20 +4,22 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..labels import EMOTION_HEX
 from .results import Face
 
-# BGR colours per emotion, readable on photos and distinct from each other
-EMOTION_COLORS = {
-    "angry": (40, 40, 220), "disgust": (40, 140, 40), "fear": (160, 60, 160), "happy": (0, 200, 255),
-    "sad": (200, 120, 40), "surprise": (0, 140, 255), "neutral": (200, 200, 200),
-}
+
+def _bgr(hex_color: str) -> tuple[int, int, int]:
+    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    return b, g, r
+
+
+EMOTION_COLORS = {label: _bgr(color) for label, color in EMOTION_HEX.items()}  # BGR, for OpenCV
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
 def emotion_hex(label: str) -> str:
-    """The emotion's colour on annotated images, as #rrggbb for charts (the drawing colours are BGR)."""
-    b, g, r = EMOTION_COLORS.get(label, (0, 255, 0))
-    return f"#{r:02x}{g:02x}{b:02x}"
+    """The emotion's colour on annotated images, as #rrggbb for charts."""
+    return EMOTION_HEX.get(label, "#00ff00")
 
 
 def face_caption(face: Face, number: int | None = None, short: bool = False) -> str:
