@@ -2,6 +2,7 @@
 (AppTest on copies of the tiny trained version), and the helpers behind them."""
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -84,6 +85,10 @@ def test_video_page_timeline_scrubber_saliency_and_downloads(app_env, clip):
     labels = [r["label"] for r in rows]
     assert list(people["person"]) == [1] and people.loc[0, "seconds on screen"] == pytest.approx(CLIP_FRAMES / 8)
     assert people.loc[0, "dominant share"] == pytest.approx(max(labels.count(e) for e in EMOTIONS) / CLIP_FRAMES)
+    assert people.columns[0] == "face"  # each person's face picture, so #1 and #2 are told apart at a glance
+    picture = cv2.imdecode(np.frombuffer(base64.b64decode(people.loc[0, "face"].split(",", 1)[1]), np.uint8),
+                           cv2.IMREAD_COLOR)
+    assert picture.shape == (64, 64, 3) and picture.std() > 20  # a face, not the clip's flat grey background
     shares = {bar["name"]: bar["x"][0] for bar in charts[0]["data"]}
     assert shares == pytest.approx({e: labels.count(e) / CLIP_FRAMES for e in EMOTIONS})
     assert list(csv.DictReader(io.StringIO(analysis.people_csv())))[0]["dominant"] == people.loc[0, "dominant"]
