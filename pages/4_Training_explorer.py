@@ -17,7 +17,8 @@ except settings.SettingError as e:
     st.error(f"Training from the app is off: the server's setting {e}")
     limits = settings.TrainingLimits(read_only=True)
 if not limits.read_only:  # or a run this visitor trained here, once it has finished
-    name, root = training_tab.version_shown(name, root, settings.runs_dir(), ui.session_id())
+    with st.container():  # always there: the box appearing inside must not move the tabs (they would reset)
+        name, root = training_tab.version_shown(name, root, settings.runs_dir(), ui.session_id())
 card = ui.read_cards(root)[name]
 report = card.report("test")
 st.caption(f"Version **{name}** · {card.architecture} · {card.protocol}")
