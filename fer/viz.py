@@ -186,7 +186,7 @@ def emotion_share_bars(shares: Mapping[str, Mapping[str, float]], colors: Mappin
     fig.update_layout(barmode="stack")
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
     fig.update_yaxes(autorange="reversed", type="category")
-    return _layout(fig, title, height or max(240, 130 + 28 * len(names)), bottom=40)  # tall enough for the legend
+    return _layout(fig, title, height or max(280, 130 + 28 * len(names)), bottom=40)  # the legend unscrolled
 
 
 def version_accuracy_bars(reports: Mapping[str, Mapping], title: str = "Accuracy and macro-F1 by version",

@@ -9,6 +9,7 @@ import io
 import itertools
 import json
 import re
+import shutil
 from pathlib import Path
 
 import cv2
@@ -26,6 +27,7 @@ SLOW_MS = 300_000  # the first page load imports torch, OpenCV and the detector;
 VIEWPORT = {"width": 1366, "height": 900}
 README_IMAGES = harness.REPO / "docs" / "images"
 README_WIDTH = 1100  # px: the README's screenshots, scaled down and reduced to 256 colours (small files)
+SHIPPED = "fernet_small_deep-distil-rt-v1"  # a small shipped version: real answers in the README's screenshots
 RUN = "browser-run"
 
 # every plotly figure of the page: its traces' (name, colour) and, where it has a legend, the legend's box and
@@ -70,7 +72,7 @@ def save_readme_image(png: bytes, name: str) -> Path:
     image = image.resize((README_WIDTH, round(image.height * README_WIDTH / image.width)), Image.LANCZOS)
     README_IMAGES.mkdir(parents=True, exist_ok=True)
     path = README_IMAGES / name
-    image.quantize(256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+    image.quantize(256, method=Image.Quantize.FASTOCTREE).save(path, optimize=True)
     return path
 
 
@@ -104,6 +106,15 @@ def app_url(two_versions, fer_small_csv, artifacts, tmp_path_factory):
         yield url
 
 
+@pytest.fixture(scope="module")
+def shipped_url(artifacts, tmp_path_factory):
+    """The app serving a copy of a small shipped version (its ONNX export is written to the copy, if at all)."""
+    root = tmp_path_factory.mktemp("shipped")
+    shutil.copytree(harness.REPO / "checkpoints" / SHIPPED, root / SHIPPED)
+    with harness.app_server(root, tmp_path_factory.mktemp("runs"), artifacts / "app-ui-shipped-streamlit.log") as url:
+        yield url
+
+
 @pytest.fixture
 def wide_page(playwright_instance):
     browser = playwright_instance.chromium.launch(executable_path=harness.CHROMIUM, headless=True,
@@ -133,18 +144,19 @@ def test_training_stops_before_its_first_epoch_resumes_refreshes_by_itself_and_o
     page.get_by_text(f"Started {RUN} again from the beginning").wait_for(timeout=SLOW_MS)
     page.get_by_text(re.compile(rf"{RUN}: running")).wait_for(timeout=SLOW_MS)
     page.get_by_text(re.compile(rf"{RUN}: finished, epoch 2/2")).wait_for(timeout=SLOW_MS)  # no click since Resume
-    page.get_by_text(f"Log of {RUN}").click()
-    log = page.get_by_test_id("stCode").last.inner_text()
+    page.locator(f"text=Log of {RUN} >> visible=true").first.click()
+    log = page.locator("[data-testid=stCode] >> visible=true").last.inner_text()
     assert "epoch   2/2" in log and "%|" not in log and "\r" not in log, log  # clean lines, no progress bars
     page.screenshot(path=str(artifacts / "training-finished.png"), full_page=True)
 
     page.get_by_role("button", name=f"Open {RUN} in the explorer").click(timeout=SLOW_MS)
-    page.get_by_text(f"{RUN} (your training run)").wait_for(timeout=SLOW_MS)  # the "Version shown" box
+    page.get_by_text(re.compile(rf"^Version {RUN} ·")).wait_for(timeout=SLOW_MS)  # the page now shows the run
+    page.screenshot(path=str(artifacts / "training-opened.png"), full_page=True)
     page.get_by_role("tab", name="Learning curves").click()
     page.get_by_text(f"Learning curves of {RUN}").wait_for(timeout=SLOW_MS)
     page.get_by_role("tab", name="Confusion matrix").click()
     page.get_by_text(f"Test confusion of {RUN}").wait_for(timeout=SLOW_MS)
-    page.screenshot(path=str(artifacts / "training-opened.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "training-opened-confusion.png"), full_page=True)
     assert page.get_by_test_id("stException").count() == 0
 
 
@@ -180,14 +192,15 @@ def test_compare_page_one_colour_per_version_and_legends_clear_of_axes(app_url, 
     assert page.get_by_test_id("stException").count() == 0
 
 
-def test_group_photo_labels_never_overlap_and_readme_screenshot(app_url, wide_page, artifacts, tmp_path):
+def test_group_photo_labels_never_overlap_and_readme_screenshot(shipped_url, wide_page, artifacts, tmp_path):
     page = wide_page
     photo = group_photo(tmp_path / "group.jpg")
-    page.goto(app_url + "/Upload_photos")
+    page.goto(shipped_url + "/Upload_photos")
     page.get_by_role("heading", name="Upload photos").wait_for(timeout=SLOW_MS)
     page.locator("input[type='file']").set_input_files(str(photo), timeout=SLOW_MS)
     page.get_by_text("Share of each emotion").first.wait_for(timeout=SLOW_MS)
-    page.wait_for_timeout(1500)
+    page.locator(".js-plotly-plot .legend").first.wait_for(timeout=SLOW_MS)
+    page.wait_for_timeout(1000)
     assert assert_legends_clear_of_axes(page.evaluate(PLOTS)) >= 1  # the emotion shares' legend
 
     with page.expect_download(timeout=SLOW_MS) as info:
@@ -208,22 +221,25 @@ def test_group_photo_labels_never_overlap_and_readme_screenshot(app_url, wide_pa
         patch = annotated[y:y + h, x:x + w].reshape(-1, 3).astype(int)
         assert (np.abs(patch - draw.EMOTION_COLORS[face.label]).max(1) < 40).mean() > 0.5
     page.screenshot(path=str(artifacts / "upload-group.png"), full_page=True)
-    page.get_by_role("heading", name=photo.name).scroll_into_view_if_needed()
+    page.get_by_role("heading", name=photo.name).evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(800)  # scrolled, the images below it drawn
     save_readme_image(page.screenshot(), "upload-group.png")
     assert page.get_by_test_id("stException").count() == 0
 
 
-def test_video_page_readme_screenshot(app_url, wide_page, artifacts, tmp_path):
+def test_video_page_readme_screenshot(shipped_url, wide_page, artifacts, tmp_path):
     page = wide_page
     clip = media.write_face_clip(tmp_path / "walk.mp4", 24)
-    page.goto(app_url + "/Video")
+    page.goto(shipped_url + "/Video")
     page.get_by_role("heading", name="Video").first.wait_for(timeout=SLOW_MS)
     page.locator("input[type='file']").set_input_files(str(clip), timeout=SLOW_MS)
     page.get_by_role("heading", name="Per person").wait_for(timeout=SLOW_MS)
     page.get_by_role("heading", name="Emotions over time").wait_for(timeout=SLOW_MS)
-    page.wait_for_timeout(2000)
+    page.locator(".js-plotly-plot .legend").nth(1).wait_for(timeout=SLOW_MS)  # the shares' and the timeline's
+    page.wait_for_timeout(1000)
     assert assert_legends_clear_of_axes(page.evaluate(PLOTS)) >= 2  # the shares' and the timeline's
     page.screenshot(path=str(artifacts / "video-page.png"), full_page=True)
-    page.get_by_role("heading", name="Per person").scroll_into_view_if_needed()
+    page.get_by_role("heading", name="Per person").evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(800)  # scrolled, the images below it drawn
     save_readme_image(page.screenshot(), "video.png")
     assert page.get_by_test_id("stException").count() == 0
