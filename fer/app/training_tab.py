@@ -98,7 +98,9 @@ def _job_row(job: jobs.TrainingJob, status: str, limits: TrainingLimits, runs, s
     try:
         if status == "running" and job.session == session and st.button(f"Stop {job.name}", key=f"stop_{job.name}"):
             jobs.stop_training(job, session)
-            st.info(f"Stopping {job.name}: its completed epochs are kept, and it can be resumed here.")
+            st.info(f"Stopping {job.name}: its completed epochs are kept, and it can be resumed here."
+                    if jobs.saved_epoch(job) else f"Stopping {job.name} before its first epoch ends: Resume will "
+                    "start it again from the beginning.")
         if status == "stopped" and st.button(f"Resume {job.name}", key=f"resume_{job.name}"):
             from_start = not jobs.saved_epoch(job)
             jobs.resume_training(job, runs, limits, session)
