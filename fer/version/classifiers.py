@@ -16,7 +16,6 @@ from pathlib import Path
 from ..defaults import BACKENDS, CHOOSABLE_BACKENDS, DEFAULT_BACKEND
 from .card import INT8_FILE, ONNX_FILE, Card
 from .errors import VersionError
-from .predict import CardClassifier
 from .runtime import OnnxClassifier
 from .store import resolve
 
@@ -42,7 +41,8 @@ def load_classifier(version=None, backend: str = DEFAULT_BACKEND, threads: int =
         return version
     if backend not in CHOOSABLE_BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; use one of {', '.join(CHOOSABLE_BACKENDS)}")
-    loaded = isinstance(version, CardClassifier) and version.backend == "torch"  # a ModelVersion, without torch
+    from .model import ModelVersion, load  # torch: only where the weights are run or exported
+
     if backend == DEFAULT_BACKEND:
         try:
             return load_classifier(version, "onnx", threads, root)
@@ -52,24 +52,18 @@ def load_classifier(version=None, backend: str = DEFAULT_BACKEND, threads: int =
             log.warning("ONNX export unavailable for %s (%s); classifying with PyTorch", version, e)
             backend = "torch"
     if backend == "torch":
-        return version if loaded else load_version(version, root)
+        return version if isinstance(version, ModelVersion) else load(version, root)
     int8 = backend == "onnx-int8"
-    if not loaded:
+    if not isinstance(version, ModelVersion):
         directory = resolve(version, root)
         card = Card.read(directory)
         path = current_export(directory, card, int8)
         if path is not None:
             return OnnxClassifier(path, card, directory.name, threads=threads)
-        version = load_version(directory)
+        version = load(directory)
     from .export import ensure_exported  # exporting needs torch.onnx and onnx; running needs only onnxruntime
 
     return OnnxClassifier(ensure_exported(version, int8=int8), version.card, version.name, threads=threads)
-
-
-def load_version(version, root=None):
-    from .model import load  # torch: only where the weights are run or exported
-
-    return load(version, root)
 
 
 __all__ = ["load_classifier", "BACKENDS", "OnnxClassifier"]
