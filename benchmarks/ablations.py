@@ -17,14 +17,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from fer import evaluate
+from fer.version import Card
+from fer.data import load_dataset
+from fer.training import train
+from fer.defaults import default_data
+from fer.training.config import make_config
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-from fer import evaluate  # noqa: E402
-from fer.version import Card  # noqa: E402
-from fer.data import load_dataset  # noqa: E402
-from fer.training import train  # noqa: E402
-from fer.defaults import default_data  # noqa: E402
-from fer.training.config import make_config  # noqa: E402
 
 REFERENCE = dict(model="fernet_tiny", batch_size=128, optimizer="sgd", lr=0.1, scheduler="onecycle",
                  label_smoothing=0.1, augment="standard", eval_tta="none")

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from fer import version as versions  # noqa: E402
-from fer.version import Card  # noqa: E402
+from fer import version as versions
+from fer.version import Card
 
 
 def cores(hardware: str | None) -> int:

@@ -21,9 +21,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+import fer
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-import fer  # noqa: E402
 
 FIXTURE_PHOTOS = ["three_faces.jpg", "astronaut.jpg", "group_small_faces.jpg", "no_face.jpg"]
 SIZE, FPS = (640, 360), 30

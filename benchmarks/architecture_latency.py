@@ -11,16 +11,14 @@ with nothing else running. A trained version's own figure is in its card (`pytho
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from fer.models import create_model  # noqa: E402
-from fer.models.profile import count_macs, count_params  # noqa: E402
-from fer.version.card import Card  # noqa: E402
-from fer.version.export import write_onnx  # noqa: E402
-from fer.version.runtime import OnnxClassifier, stopwatch_ms_per_view  # noqa: E402
+from fer.models import create_model
+from fer.models.profile import count_macs, count_params
+from fer.version.card import Card
+from fer.version.export import write_onnx
+from fer.version.runtime import OnnxClassifier, stopwatch_ms_per_view
 
 FERNETS = ["fernet_tiny", "fernet_small", "fernet_small_plus", "fernet_small_deep", "fernet_medium"]
 INPUT_SIZE = (1, 48, 48)

@@ -32,18 +32,15 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import sys
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import fer  # noqa: E402
-from fer.defaults import TTA_MODES, TTA_VIEWS, default_data  # noqa: E402
-from fer.labels import EMOTIONS  # noqa: E402
-from fer.version.calibration import prior_bias  # noqa: E402
-from fer.version.evaluation import per_emotion_recall, reports_by_labels  # noqa: E402
-from fer.version.predict import temper  # noqa: E402
+import fer
+from fer.defaults import TTA_MODES, TTA_VIEWS, default_data
+from fer.labels import EMOTIONS
+from fer.version.calibration import prior_bias
+from fer.version.evaluation import per_emotion_recall, reports_by_labels
+from fer.version.predict import temper
 
 MEAN_RECALL, MIN_RECALL = 0.80, 0.50                  # the condition
 MARGIN_MEAN_RECALL, MARGIN_MIN_RECALL = 0.85, 0.65    # the `margin` rule's PublicTest bar

@@ -10,13 +10,11 @@ cannot see it (the per-emotion recall in benchmarks/label_sources.py says the sa
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from fer import version as versions  # noqa: E402
-from fer.labels import EMOTIONS  # noqa: E402
-from fer.metrics import label_shares  # noqa: E402
+from fer import version as versions
+from fer.labels import EMOTIONS
+from fer.metrics import label_shares
 
 BENCHMARKS = {"FER+": "test_ferplus", "FER2013": "test"}  # card.metrics keys of PrivateTest
 

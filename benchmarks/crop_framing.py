@@ -9,17 +9,14 @@ against on the pipeline's crops of the same faces.
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import fer  # noqa: E402
-from fer.defaults import default_data  # noqa: E402
-from fer.inference.align import FACE_SIZE, alignment_matrix, face_crop  # noqa: E402
-from fer.inference.detect import create_detector  # noqa: E402
+import fer
+from fer.defaults import default_data
+from fer.inference.align import FACE_SIZE, alignment_matrix, face_crop
+from fer.inference.detect import create_detector
 
 UPSCALE, MARGIN = 4, 96  # the face is 192 px at (96, 96) in a 384 px picture
 

@@ -9,14 +9,11 @@ contempt, unknown or not-a-face on top, ties and non-faces left out): `python -m
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import fer  # noqa: E402
-from fer.defaults import TTA_MODES, default_data  # noqa: E402
-from fer.version.evaluation import benchmark_reports, per_emotion_recall  # noqa: E402
-from fer.labels import EMOTIONS  # noqa: E402
+import fer
+from fer.defaults import TTA_MODES, default_data
+from fer.version.evaluation import benchmark_reports, per_emotion_recall
+from fer.labels import EMOTIONS
 
 
 def recalls(report: dict) -> tuple[str, float, float]:

@@ -18,10 +18,8 @@ import urllib.request
 from contextlib import nullcontext
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-from fer.labels import EMOTIONS  # noqa: E402
-from tests.e2e import harness  # noqa: E402
+from fer.labels import EMOTIONS
+from tests.e2e import harness
 
 FACE_TITLE = re.compile(rf"Face 1: ({'|'.join(EMOTIONS)}) \(\d+%\)")
 

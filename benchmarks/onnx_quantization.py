@@ -12,10 +12,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import fer  # noqa: E402
-from fer.defaults import default_data  # noqa: E402
+import fer
+from fer.defaults import default_data
 
 
 def main() -> int:

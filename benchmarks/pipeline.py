@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fer.bench import run_bench  # noqa: E402
+from fer.bench import run_bench
 
 
 def main() -> int:

@@ -32,8 +32,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 # (picture, head crop rows/cols, face box inside the crop measured with YuNet: x, y, w, h)
 HEADS = {"astronaut": ((20, 220, 130, 320), (51, 46, 86, 109)),

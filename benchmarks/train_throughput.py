@@ -9,17 +9,14 @@ loss, backward, SGD step. Random 48x48 faces; the figure is steps after a warm-u
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from fer.data.transforms import batch_augment  # noqa: E402
-from fer.models import create_model  # noqa: E402
-from fer.training.trainer import autocast_for, cpu_has_fast_bf16  # noqa: E402
+from fer.data.transforms import batch_augment
+from fer.models import create_model
+from fer.training.trainer import autocast_for, cpu_has_fast_bf16
 
 
 def images_per_second(model_name: str, bf16: bool, compiled: bool, steps: int, batch_size: int) -> float:

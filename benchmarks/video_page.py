@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,15 +20,13 @@ import cv2
 import numpy as np
 import torch
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-import fer  # noqa: E402
-from fer import version as versions  # noqa: E402
-from fer.app import video as clips  # noqa: E402
-from fer.inference import Recognizer  # noqa: E402
-from fer.inference.detector_policy import DEFAULT_DETECTOR  # noqa: E402
-from fer.inference.video import video_writer  # noqa: E402
-from tests.e2e import harness  # noqa: E402
+import fer
+from fer import version as versions
+from fer.app import video as clips
+from fer.inference import Recognizer
+from fer.inference.detector_policy import DEFAULT_DETECTOR
+from fer.inference.video import video_writer
+from tests.e2e import harness
 
 SIZE = (640, 480)
 

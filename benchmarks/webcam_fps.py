@@ -3,8 +3,8 @@ frames/s) streams over WebRTC on loopback to `streamlit run`, whose video callba
 run through FaceStream.process_frame (the FER_FRAME_STATS_FILE hook). Needs root (a loopback-only network
 namespace, as in the browser tests) and Debian's /usr/bin/chromium.
 
-    python benchmarks/webcam_fps.py                   # shipped checkpoints, the page's defaults, 30 s
-    python benchmarks/webcam_fps.py --seconds 60 --checkpoints path/to/checkpoints
+    python -m benchmarks.webcam_fps                 # shipped checkpoints, the page's defaults, 30 s
+    python -m benchmarks.webcam_fps --seconds 60 --checkpoints path/to/checkpoints
 """
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.e2e import harness
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-from tests.e2e import harness  # noqa: E402
 
 IFRAME = "iframe[title='streamlit_webrtc.component.webrtc_streamer']"
 

@@ -10,15 +10,12 @@ from __future__ import annotations
 import argparse
 import io
 import resource
-import sys
 import time
 import zipfile
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fer.app import own_faces  # noqa: E402
-from fer.data import DataError  # noqa: E402
+from fer.app import own_faces
+from fer.data import DataError
 
 
 def bomb(megabytes: int) -> bytes:

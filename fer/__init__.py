@@ -2,26 +2,46 @@
 
     import fer
     fer.list_models(); fer.list_versions()
-    version = fer.load()                       # the shipped default model (fer.version.ModelVersion)
-    version.evaluate("fer2013.csv.gz", split="PrivateTest")   # or fer.evaluate(version, ...)
-    version.card.accuracy("test", labels="ferplus")
+    model = fer.load()                         # the shipped default (fer.api.Model: a version with its verbs)
+    model.evaluate("fer2013.csv.gz", split="PrivateTest")   # or fer.evaluate(model, ...)
+    model.card.accuracy("test", labels="ferplus")
     fer.Recognizer().predict("photo.jpg")      # the version's own TTA and calibration, on ONNX Runtime
     fer.train(fer.make_config("cpu"))          # python -m fer train --preset cpu
-    fer.explain(version, faces_uint8)          # Grad-CAM: why each face got its label
+    fer.explain(model, faces_uint8)            # Grad-CAM: why each face got its label
     fer.analyze(["videos/"], out="r.parquet")  # python -m fer analyze: a collection into Parquet
     fer.read_results("r.parquet")              # one row per face per photo or video frame
-"""
-from .batch import analyze, read_results
-from .data import DataError, FaceData, load_dataset
-from .inference import Recognizer
-from .labels import EMOTIONS
-from .models import count_macs, count_params, create_model, list_models
-from .saliency import explain, explain_faces
-from .training import TrainConfig, make_config, train
-from .version import Card, VersionError, default_version, list_versions
-from .version.evaluation import evaluate
-from .version.model import ModelVersion, load
 
-__all__ = ["EMOTIONS", "DataError", "FaceData", "load_dataset", "create_model", "list_models", "count_params",
-           "count_macs", "TrainConfig", "make_config", "train", "evaluate", "Card", "ModelVersion", "VersionError",
-           "load", "list_versions", "default_version", "Recognizer", "explain", "explain_faces", "analyze", "read_results"]
+Every name loads its module on first use (PEP 562), so that `import fer` costs no PyTorch: the ONNX path, the
+CLI's help and the batch workers never load it.
+"""
+from importlib import import_module
+
+_LAZY = {
+    "analyze": "fer.batch", "read_results": "fer.batch",
+    "DataError": "fer.data", "FaceData": "fer.data", "load_dataset": "fer.data",
+    "Recognizer": "fer.inference",
+    "EMOTIONS": "fer.labels",
+    "count_macs": "fer.models", "count_params": "fer.models", "create_model": "fer.models", "list_models": "fer.models",
+    "explain": "fer.saliency", "explain_faces": "fer.saliency",
+    "TrainConfig": "fer.training", "make_config": "fer.training", "train": "fer.training",
+    "Card": "fer.version", "VersionError": "fer.version", "default_version": "fer.version",
+    "list_versions": "fer.version",
+    "evaluate": "fer.version.evaluation",
+    "ModelVersion": "fer.version.model",
+    "Model": "fer.api", "load": "fer.api",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value  # the next lookup is a plain attribute
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = list(_LAZY)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything the tests need (venv, Python packages, Debian's Chromium for the browser tests)
-# and runs the whole test suite. The README's test command; .ci/run calls exactly this.
+# Installs everything the tests need (venv, this package editable with its extras, Debian's Chromium for the
+# browser tests) and runs the whole test suite. The README's test command; .ci/run calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,13 +1,7 @@
 """The chooser's three ranking rules (benchmarks/choose_default.py), on made-up PublicTest figures."""
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-spec = importlib.util.spec_from_file_location(
-    "choose_default", Path(__file__).resolve().parents[1] / "benchmarks" / "choose_default.py")
-choose_default = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(choose_default)
+import choose_default  # benchmarks/ is on the tests' path (pytest.ini)
 
 
 def candidate(ferplus: float, mean_recall: float, min_recall: float, fer2013: float = 0.6) -> dict:

@@ -1,6 +1,4 @@
 """No ghost faces: one box per face (nested and head-part detections merged), and animals are not people."""
-import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -9,7 +7,6 @@ import pytest
 from fer.inference import Detection, detector_for
 from fer.inference.detect import inside_share, merge_nested, same_face
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 
 def boxes(detections):

@@ -21,7 +21,7 @@ from fer.training import trainer
 from fer.training.optim import mix_batch
 from fer.checksum import sha256_of
 from fer.cli import main
-from fer.version import CARD_FILE, read_card, read_history
+from fer.version import CARD_FILE, LOCK_FILE, RESUME_FILE, read_card, read_history
 from fer.version.model import ModelVersion
 
 REPO = Path(__file__).resolve().parents[1]
@@ -143,7 +143,7 @@ def test_resume_after_a_kill_equals_the_uninterrupted_run(small_data, tmp_path, 
         patch.setattr(trainer, "_make_loader", killed_in_epoch_2)
         with pytest.raises(KeyboardInterrupt):
             fer.train(config, data=data, name="killed")
-    assert (tmp_path / "killed" / trainer.RESUME_FILE).is_file()
+    assert (tmp_path / "killed" / RESUME_FILE).is_file()
     assert len(read_history(tmp_path / "killed")) == 1
     resumed = fer.train(config, data=data, name="killed", resume=True)
 
@@ -153,7 +153,7 @@ def test_resume_after_a_kill_equals_the_uninterrupted_run(small_data, tmp_path, 
     assert without_time == [{k: v for k, v in row.items() if k != "seconds"} for row in read_history(resumed)]
     best_whole, best_resumed = load_file(str(whole / "weights.safetensors")), load_file(str(resumed / "weights.safetensors"))
     assert all(torch.equal(best_whole[k], best_resumed[k]) for k in best_whole)
-    assert not (resumed / trainer.RESUME_FILE).exists()
+    assert not (resumed / RESUME_FILE).exists()
 
 
 def test_resume_without_a_saved_epoch_is_explained(small_data, tmp_path):
@@ -413,7 +413,7 @@ def test_sittings_end_cleanly_and_resume_to_the_uninterrupted_run(small_data, tm
     sat = fer.make_config(data=data.source, out_dir=str(tmp_path), epochs=3, max_minutes=1, name="sat", **options)
     out = fer.train(sat, data=data)
     assert len(read_history(out)) == 1 and not (out / CARD_FILE).exists()
-    assert (out / trainer.RESUME_FILE).is_file()
+    assert (out / RESUME_FILE).is_file()
     fer.train(sat, data=data, resume=True)
     assert len(read_history(out)) == 2 and not (out / CARD_FILE).exists()
     fer.train(sat, data=data, resume=True)
@@ -470,8 +470,8 @@ def test_a_run_that_another_living_process_trains_is_refused(small_data, tmp_pat
     other = sp.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         (tmp_path / "busy").mkdir()
-        (tmp_path / "busy" / trainer.LOCK_FILE).write_text(str(other.pid))
-        (tmp_path / "busy" / trainer.RESUME_FILE).write_bytes(b"being written by the other process")
+        (tmp_path / "busy" / LOCK_FILE).write_text(str(other.pid))
+        (tmp_path / "busy" / RESUME_FILE).write_bytes(b"being written by the other process")
         with pytest.raises(FileExistsError, match=f"being trained now by process {other.pid}"):
             fer.train(config, data=data, resume=True)
         with pytest.raises(FileExistsError, match="being trained now"):  # not "already exists": it is in training
@@ -480,10 +480,10 @@ def test_a_run_that_another_living_process_trains_is_refused(small_data, tmp_pat
         other.kill()
         other.wait()
     # the process is gone: its lock is stale, and a new run of the same name goes ahead
-    (tmp_path / "busy" / trainer.RESUME_FILE).unlink()
-    (tmp_path / "busy" / trainer.LOCK_FILE).unlink()
+    (tmp_path / "busy" / RESUME_FILE).unlink()
+    (tmp_path / "busy" / LOCK_FILE).unlink()
     out = fer.train(config, data=data)
-    assert not (out / trainer.LOCK_FILE).exists() and (out / CARD_FILE).is_file()
+    assert not (out / LOCK_FILE).exists() and (out / CARD_FILE).is_file()
 
 
 # ---------------------------------------------------------------- fine-tuning a version

@@ -2,7 +2,6 @@
 import hashlib
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import cv2
@@ -15,7 +14,6 @@ from fer.inference import detector_policy
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FACE_COUNTS = {"astronaut.jpg": 1, "three_faces.jpg": 3, "no_face.jpg": 0, "group_small_faces.jpg": 7}
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..training.trainer import RESUME_FILE
-from ..version import CARD_FILE, read_history
+from ..version import CARD_FILE, RESUME_FILE, read_history
 from .public import hide_paths
 from .settings import REPO, TrainingLimits
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import sys
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -42,11 +43,12 @@ def windowed(tasks: Iterable[Task], submit: Callable, wait_one: Callable, window
 
 
 def set_threads(threads: int) -> None:
+    """OpenCV's threads, and torch's where the model runs on PyTorch (the ONNX backend never loads torch)."""
     import cv2
-    import torch
 
-    torch.set_num_threads(threads)
     cv2.setNumThreads(threads)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
 
 
 # --- local processes ---------------------------------------------------------------------------------------
@@ -56,8 +58,8 @@ _runner: TaskRunner | None = None
 
 def _start_worker(settings: JobSettings, threads: int) -> None:
     global _runner
-    set_threads(threads)
     _runner = TaskRunner(settings, threads=threads)
+    set_threads(threads)
 
 
 def _run_task(task: Task, out: str) -> list[dict]:
@@ -115,8 +117,8 @@ class RayWorker:
     """A Ray actor: one TaskRunner (the model loaded once) per CPU it holds."""
 
     def __init__(self, settings: JobSettings):
-        set_threads(1)
         self.runner = TaskRunner(settings, threads=1)
+        set_threads(1)
 
     def run(self, task: Task, out: str) -> list[dict]:
         return self.runner.run(task, out)

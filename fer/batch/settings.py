@@ -32,13 +32,11 @@ class JobSettings:
         from ..version.classifiers import load_classifier
 
         options = {} if self.smoothing is None else {"smoothing": self.smoothing}
-        recognizer = Recognizer(self.model, detector=self.detector, backend="torch", tta=self.tta,
-                                min_face_size=self.min_face_size, score_threshold=self.score_threshold,
-                                small_faces=self.small_faces, **options)
-        if self.backend != "torch":  # exported on first use (by the driver, before any worker starts)
-            recognizer.classifier = load_classifier(recognizer.classifier, self.backend, threads=threads)
-            recognizer.backend = self.backend
-        return recognizer
+        # exported on first use (by the driver, before any worker starts)
+        classifier = load_classifier(self.model, self.backend, threads=threads)
+        return Recognizer(classifier, detector=self.detector, backend=self.backend, tta=self.tta,
+                          min_face_size=self.min_face_size, score_threshold=self.score_threshold,
+                          small_faces=self.small_faces, **options)
 
     def resolved(self, recognizer) -> JobSettings:
         """The same settings with the model named as `recognizer` loaded it (the default resolved once, in the

@@ -1,5 +1,6 @@
-"""`python -m fer <verb>`: one module per verb, each with add_arguments(parser), run(args) -> exit code, and
-SHARED: which of the options every verb spells alike (--model, --data, --root) it takes, from one parent parser."""
+"""`python -m fer <verb>` (installed: `fer-studio <verb>`): one module per verb, each with add_arguments(parser),
+run(args) -> exit code, and SHARED: which of the options every verb spells alike (--model, --data, --root) it
+takes, from one parent parser. Only the verb that runs is imported (`--help` alone imports none: no PyTorch)."""
 from __future__ import annotations
 
 import argparse
@@ -37,10 +38,15 @@ def shared_options(names: tuple[str, ...]) -> argparse.ArgumentParser:
     return parent
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m fer", description="Facial-emotion recognition: train, evaluate, predict.")
+def build_parser(verbs=VERBS) -> argparse.ArgumentParser:
+    """The parser; the options of `verbs` only (each imports its module), the other verbs by name and help."""
+    parser = argparse.ArgumentParser(prog=program(),
+                                     description="Facial-emotion recognition: train, evaluate, predict.")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     for verb, help_text in VERBS.items():
+        if verb not in verbs:
+            sub.add_parser(verb, help=help_text, description=help_text)
+            continue
         module = importlib.import_module(f"fer.cli.{verb}")
         p = sub.add_parser(verb, help=help_text, description=help_text, parents=[shared_options(module.SHARED)])
         module.add_arguments(p)
@@ -48,15 +54,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def program() -> str:
+    return "fer-studio" if os.path.basename(sys.argv[0]) == "fer-studio" else "python -m fer"
+
+
+def chosen_verb(argv: list[str]) -> tuple[str, ...]:
+    """The verb the command line names (its first word, after any top-level option), or none."""
+    words = [a for a in argv if not a.startswith("-")]
+    return (words[0],) if words and words[0] in VERBS else ()
+
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """What a user's input can cause: printed as one line, never a traceback."""
     from ..data import DataError
     from ..inference.detect import ModelFileError
     from ..version import VersionError
 
-    args = build_parser().parse_args(argv)
+    return DataError, VersionError, ModelFileError, FileNotFoundError, FileExistsError, ValueError
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(chosen_verb(argv)).parse_args(argv)
     try:
         return int(args.run(args) or 0)
-    except (DataError, VersionError, ModelFileError, FileNotFoundError, FileExistsError, ValueError) as e:
+    except Exception as e:
+        if not isinstance(e, user_errors()):
+            raise
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

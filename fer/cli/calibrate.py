@@ -13,7 +13,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from ..version.model import load
+    from ..api import load
 
     version = load(args.model, args.root)
     c = version.calibrate(args.data, prior_tau=args.prior_tau)

@@ -43,7 +43,7 @@ def format_entry(entry: dict) -> str:
 
 def run(args) -> int:
     from ..data import load_dataset
-    from ..version.model import load
+    from ..api import load
 
     if args.quantization_faces < 1:
         raise ValueError(f"--quantization-faces must be positive, got {args.quantization_faces}")

@@ -24,22 +24,18 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler, WeightedRandomSampler
 from tqdm.auto import tqdm
 
-from ..checksum import sha256_of
 from ..data import FaceData, load_dataset
 from ..data.fer2013 import cache_dir
 from ..data.transforms import AugmentedFaces, batch_augment, to_tensor, train_augmentation
 from ..labels import EMOTIONS
 from ..models import count_macs, count_params, create_model
-from ..version import WEIGHTS_FILE, Card, checkpoints_root, write_history
+from ..version import Card, VersionFolder, checkpoints_root, write_history
 from ..version.card import portable_hyperparameters
-from ..version.evaluation import evaluate_into_card
-from ..version.model import from_weights, load, save_weights
+from ..version.evaluation import finish_training
+from ..version.model import load, save_weights
 from .config import TrainConfig
 from .losses import TrainingLoss
 from .optim import make_optimizer, make_scheduler, mix_batch
-
-RESUME_FILE = "last.pt"
-LOCK_FILE = "training.pid"  # the process training this run; a second one is refused while it lives
 
 
 class TrainingClock:
@@ -277,25 +273,6 @@ def _version_dir(config: TrainConfig) -> Path:
     return root / name
 
 
-def refuse_if_in_training(out: Path) -> None:
-    """Refuse to train a run that another living process is training (both would write the same files)."""
-    try:
-        pid = int((out / LOCK_FILE).read_text())
-        os.kill(pid, 0)
-    except (FileNotFoundError, NotADirectoryError, ValueError, ProcessLookupError):
-        pid = None  # no lock, or the process that left it is gone
-    except PermissionError:
-        pass  # alive, owned by someone else
-    if pid is not None and pid != os.getpid():
-        raise FileExistsError(f"{out.name} is being trained now by process {pid}; wait for it, or stop it first "
-                              f"(its completed epochs are saved, and --resume continues from the last one)")
-
-
-def claim_run(out: Path) -> None:
-    refuse_if_in_training(out)
-    (out / LOCK_FILE).write_text(str(os.getpid()))
-
-
 @contextlib.contextmanager
 def _signals_held():
     """SIGTERM and SIGINT wait until an epoch's files are all written, and arrive right after."""
@@ -353,9 +330,10 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
         counts = np.bincount(hard_labels(y_train), minlength=len(EMOTIONS)).astype(float)
         class_weights = torch.tensor(len(y_train) / (len(EMOTIONS) * np.maximum(counts, 1)), dtype=torch.float32, device=device)
     out = _version_dir(config)
-    resume_path = out / RESUME_FILE
+    folder = VersionFolder(out)
+    resume_path = folder.resume
     if main:
-        refuse_if_in_training(out)  # before the checks below: a second start says the run is in training now
+        folder.refuse_if_in_training()  # before the checks below: a second start says the run is in training now
     if config.resume and not resume_path.is_file():
         raise FileNotFoundError(f"{resume_path}: nothing to resume (no completed epoch saved for {out.name})")
     if main and not config.resume and out.exists() and any(out.iterdir()):
@@ -368,7 +346,7 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     steps_done, seconds_done, sittings = 0, 0.0, []
     if main:
         out.mkdir(parents=True, exist_ok=True)
-        claim_run(out)
+        folder.claim()
     if config.resume:
         state = torch.load(resume_path, map_location=device, weights_only=True)
         model.load_state_dict(state["model"])
@@ -437,7 +415,7 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     if world > 1:
         dist.barrier()
     if main:
-        (out / LOCK_FILE).unlink(missing_ok=True)
+        folder.release()
     if sitting_ended:
         if main:
             print(f"sitting ended after epoch {len(history)}/{config.epochs} ({config.max_minutes:g}-minute limit); "
@@ -445,8 +423,8 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     elif main:
         sitting["seconds"] = round(time.time() - started, 1)
         wall_time = sum(s["seconds"] for s in sittings)  # a resumed run counts its earlier sittings too
-        finish_version(out, config, data, params, macs, best, history, wall_time, hardware_description(device, world),
-                       sittings)
+        finish_version(folder, config, data, params, macs, best, history, wall_time,
+                       hardware_description(device, world), sittings)
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()
@@ -467,19 +445,18 @@ def _sitting_over(max_minutes: float, started: float, last_epoch_s: float) -> bo
     return bool(max_minutes) and time.time() - started + last_epoch_s > max_minutes * 60
 
 
-def finish_version(out: Path, config: TrainConfig, data: FaceData, params: int, macs: int, best: dict,
+def finish_version(folder: VersionFolder, config: TrainConfig, data: FaceData, params: int, macs: int, best: dict,
                    history: list[dict], wall_time: float, hardware: str, sittings: list[dict] | None = None) -> Card:
-    """The best epoch's weights as a model version: evaluated on validation and (once) on test, card written."""
-    weights = out / WEIGHTS_FILE
+    """The best epoch's weights as a model version: the run's card, handed to the version's side in one piece
+    (fer.version.evaluation.finish_training evaluates it on validation and once on test, and writes it)."""
+    out = folder.path
     card = Card(name=out.name, architecture=config.model, model_kwargs=config.model_kwargs, params=params, macs=macs,
-                weights_sha256=sha256_of(weights))
-    version = from_weights(out, card, weights)
-    evaluate_into_card(
-        version, data, config.eval_tta,
-        protocol=f"trained on train, best epoch chosen on val ({SELECTION[config.labels]}), test reported once",
-        hyperparameters=portable_hyperparameters(config.to_dict()), seed=config.seed, wall_time_s=round(wall_time, 1), hardware=hardware,
-        sittings=sittings or [], best_epoch=best["epoch"], epochs_run=len(history))
-    (out / RESUME_FILE).unlink(missing_ok=True)
+                tta=config.eval_tta,
+                protocol=f"trained on train, best epoch chosen on val ({SELECTION[config.labels]}), test reported once",
+                hyperparameters=portable_hyperparameters(config.to_dict()), seed=config.seed,
+                wall_time_s=round(wall_time, 1), hardware=hardware, sittings=sittings or [], best_epoch=best["epoch"],
+                epochs_run=len(history))
+    finish_training(folder, card, data)
     if card.accuracy("test") is not None:
         print(f"{out.name}: val accuracy {card.accuracy('val'):.4f}, test accuracy {card.accuracy('test'):.4f} "
               f"(macro-F1 {card.macro_f1('test'):.4f}, TTA {config.eval_tta}) -> {out}")

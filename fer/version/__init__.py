@@ -1,7 +1,10 @@
-"""The model version: its card, its files (sha256-verified), the store, loading, prediction, evaluation into
-the card, export, calibration and ensembles.
+"""The model version, a noun: its card, its files (sha256-verified), the store, loading, prediction, evaluation
+into the card, export, calibration and ensembles. The verbs that need training or inference (train, recognizer)
+are fer.api.Model's, a floor above this package and fer.training / fer.inference.
 
-    card.py        Card (the schema, file names, read/write, migration of schema-1 cards)
+    layout.py      VersionFolder: the files of checkpoints/<version>/ (card, weights, history, ONNX exports,
+                   and while training the resume file last.pt and the lock training.pid)
+    card.py        Card (the schema, read/write, migration of schema-1 cards)
     store.py       checkpoints_root, scan_versions / list_versions, default_version, resolve, history
     predict.py     the numpy prediction path: normalise, TTA views, softmax average, temperature
     runtime.py     OnnxClassifier (ONNX Runtime; no torch), the files' checksum check, a stopwatch
@@ -15,8 +18,10 @@ Modules that need torch load on first use, so that running an exported version n
 """
 from importlib import import_module
 
-from .card import CARD_FILE, ENSEMBLE, HISTORY_FILE, INT8_FILE, ONNX_FILE, WEIGHTS_FILE, Card
+from .card import ENSEMBLE, Card
 from .errors import VersionError
+from .layout import (CARD_FILE, HISTORY_FILE, INT8_FILE, LOCK_FILE, ONNX_FILE, RESUME_FILE, WEIGHTS_FILE,
+                     VersionFolder)
 from .runtime import OnnxClassifier
 from .store import (DEFAULTS_FILE, VersionEntry, checkpoints_root, default_version, list_versions, read_card,
                     read_history, resolve, scan_versions, write_history)
@@ -32,6 +37,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Card", "VersionError", "VersionEntry", "OnnxClassifier", "CARD_FILE", "WEIGHTS_FILE", "HISTORY_FILE",
-           "ONNX_FILE", "INT8_FILE", "ENSEMBLE", "DEFAULTS_FILE", "checkpoints_root", "scan_versions",
-           "list_versions", "default_version", "resolve", "read_card", "read_history", "write_history", *_LAZY]
+__all__ = ["Card", "VersionError", "VersionEntry", "VersionFolder", "OnnxClassifier", "CARD_FILE", "WEIGHTS_FILE",
+           "HISTORY_FILE", "ONNX_FILE", "INT8_FILE", "RESUME_FILE", "LOCK_FILE", "ENSEMBLE", "DEFAULTS_FILE",
+           "checkpoints_root", "scan_versions", "list_versions", "default_version", "resolve", "read_card", "read_history", "write_history", *_LAZY]

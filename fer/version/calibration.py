@@ -19,6 +19,7 @@ import numpy as np
 from ..data import FaceData
 from ..metrics import expected_calibration_error
 from .evaluation import as_data, evaluate_into_card, network_probabilities
+from .layout import WEIGHTS_FILE
 from .predict import temper
 
 TEMPERATURES = np.exp(np.linspace(np.log(0.2), np.log(5.0), 241))  # 1.3% apart, 1.0 included
@@ -90,3 +91,23 @@ def calibrate(version, data: str | FaceData | None = None, root: str | Path | No
     evaluate_into_card(version, data, tta,
                        probs_of=lambda split, mode: temper(raw(split, mode), *version.card.calibration_map()))
     return version.card.calibration
+
+
+def halve_weights(version, data: str | FaceData | None = None) -> dict:
+    """Store the weights in fp16 (save_weights(half=True)), run the network on the rounded values, and
+    re-measure the card with them: calibration refitted under the same prior correction, every metric again,
+    the record of the ONNX files of the old weights dropped (they are exported again on first use).
+    Ensembles built with this version must be rebuilt (they refuse a member whose weights changed).
+    Returns card.calibration."""
+    from safetensors.torch import load_file
+
+    from .errors import VersionError
+    from .model import save_weights
+
+    if version.card.is_ensemble:
+        raise VersionError(f"{version.name}: an ensemble stores no weights of its own; halve its members")
+    version.card.weights_sha256 = save_weights(version.path, version.model, half=True)
+    version.model.load_state_dict(load_file(str(version.path / WEIGHTS_FILE)))
+    version.card.onnx = {}
+    tau = (version.card.calibration or {}).get("prior_correction", {}).get("tau", 0.0)
+    return calibrate(version, data, prior_tau=tau)

@@ -1,7 +1,7 @@
 """The model card: what a version is, what it learned from, how it scores, and the sha256 of every file it runs from.
 
-checkpoints/<version>/ holds card.json (this), weights.safetensors (none for an ensemble, whose members are
-sibling versions), history.csv, and the ONNX exports model.onnx / model.int8.onnx. Cards written before the
+checkpoints/<version>/ holds card.json (this) beside the version's other files (fer.version.layout names
+them all). Cards written before the
 typed card (schema 1) are migrated when read; the migration is one-way (a card is written back in schema 2).
 """
 from __future__ import annotations
@@ -17,12 +17,8 @@ from ..checksum import sha256_of
 from ..defaults import NORMALIZATION, TTA_VIEWS
 from ..labels import EMOTIONS
 from .errors import VersionError
+from .layout import CARD_FILE, WEIGHTS_FILE
 
-CARD_FILE = "card.json"
-WEIGHTS_FILE = "weights.safetensors"
-HISTORY_FILE = "history.csv"
-ONNX_FILE = "model.onnx"
-INT8_FILE = "model.int8.onnx"
 ENSEMBLE = "ensemble"  # the architecture of an ensemble version
 SCHEMA = 2
 LABEL_SETS = ("fer2013", "ferplus")

@@ -14,24 +14,14 @@ import logging
 from pathlib import Path
 
 from ..defaults import BACKENDS, CHOOSABLE_BACKENDS, DEFAULT_BACKEND
-from .card import INT8_FILE, ONNX_FILE, Card
+from .card import Card
 from .errors import VersionError
+from .layout import current_export
+from .predict import CardClassifier
 from .runtime import OnnxClassifier
 from .store import resolve
 
 log = logging.getLogger(__name__)
-
-
-def onnx_file(int8: bool) -> str:
-    return INT8_FILE if int8 else ONNX_FILE
-
-
-def current_export(directory: Path, card: Card, int8: bool) -> Path | None:
-    """The version's exported file when its card vouches for it (a sha256, and the weights it came from are
-    the version's); None when it must be exported first."""
-    path = directory / onnx_file(int8)
-    current = card.onnx.get("weights_sha256") == card.weights_sha256 and card.onnx_sha256(path.name)
-    return path if current and path.is_file() else None
 
 
 def load_classifier(version=None, backend: str = DEFAULT_BACKEND, threads: int = 0, root: str | Path | None = None):
@@ -41,8 +31,7 @@ def load_classifier(version=None, backend: str = DEFAULT_BACKEND, threads: int =
         return version
     if backend not in CHOOSABLE_BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; use one of {', '.join(CHOOSABLE_BACKENDS)}")
-    from .model import ModelVersion, load  # torch: only where the weights are run or exported
-
+    loaded = isinstance(version, CardClassifier) and version.backend == "torch"  # a ModelVersion, without torch
     if backend == DEFAULT_BACKEND:
         try:
             return load_classifier(version, "onnx", threads, root)
@@ -52,18 +41,24 @@ def load_classifier(version=None, backend: str = DEFAULT_BACKEND, threads: int =
             log.warning("ONNX export unavailable for %s (%s); classifying with PyTorch", version, e)
             backend = "torch"
     if backend == "torch":
-        return version if isinstance(version, ModelVersion) else load(version, root)
+        return version if loaded else load_version(version, root)
     int8 = backend == "onnx-int8"
-    if not isinstance(version, ModelVersion):
+    if not loaded:
         directory = resolve(version, root)
         card = Card.read(directory)
         path = current_export(directory, card, int8)
         if path is not None:
             return OnnxClassifier(path, card, directory.name, threads=threads)
-        version = load(directory)
+        version = load_version(directory)
     from .export import ensure_exported  # exporting needs torch.onnx and onnx; running needs only onnxruntime
 
     return OnnxClassifier(ensure_exported(version, int8=int8), version.card, version.name, threads=threads)
+
+
+def load_version(version, root=None):
+    from .model import load  # torch: only where the weights are run or exported
+
+    return load(version, root)
 
 
 __all__ = ["load_classifier", "BACKENDS", "OnnxClassifier"]

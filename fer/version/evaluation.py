@@ -10,6 +10,7 @@ import datetime as dt
 
 import numpy as np
 
+from ..checksum import sha256_of
 from ..data import DataError, FaceData, load_dataset, split_role
 from ..data.ferplus import BENCHMARK_LABELS
 from ..defaults import DEFAULT_BACKEND, default_data
@@ -128,5 +129,16 @@ def evaluate_into_card(version, data: FaceData, tta: str, probs_of=None, **card_
     version.save_card()
 
 
-__all__ = ["evaluate", "evaluate_into_card", "benchmark_reports", "report_from_probs", "card_metrics",
-           "classification_report"]
+def finish_training(folder, card, data: FaceData) -> None:
+    """A training run's best weights (folder.weights) as a version: the run's `card` (what the run knows:
+    architecture, sizes, TTA, hyperparameters, sittings, ...) completed with the weights' sha256 and the
+    evaluation on validation and once on test, and written; the resume file removed (the run is finished)."""
+    from .model import from_weights
+
+    card.weights_sha256 = sha256_of(folder.weights)
+    evaluate_into_card(from_weights(folder.path, card, folder.weights), data, card.tta)
+    folder.resume.unlink(missing_ok=True)
+
+
+__all__ = ["evaluate", "evaluate_into_card", "finish_training", "benchmark_reports", "report_from_probs",
+           "card_metrics", "classification_report"]

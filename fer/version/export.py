@@ -17,9 +17,8 @@ import torch
 
 from ..checksum import sha256_of
 from ..defaults import default_data
-from .card import INT8_FILE, ONNX_FILE
-from .classifiers import current_export
 from .errors import VersionError
+from .layout import INT8_FILE, ONNX_FILE, current_export
 from .model import ModelVersion, load
 from .predict import normalize
 from .runtime import INPUT_NAME, OUTPUT_NAME, OnnxClassifier, stopwatch_ms_per_view
@@ -160,7 +159,7 @@ def ensure_exported(version: ModelVersion, int8: bool = False, data=None) -> Pat
 # ---------------------------------------------------------------- python -m fer export
 def _file_report(path: Path, version: ModelVersion, x: np.ndarray, y: np.ndarray, torch_probs: np.ndarray,
                  torch_accuracy: float, min_seconds: float) -> dict:
-    from .evaluation import classification_report
+    from ..metrics import classification_report
 
     probs = OnnxClassifier(path, version.card, version.name).predict_proba(x, "none", calibrated=False)
     pred = probs.argmax(1)
@@ -193,7 +192,7 @@ def export_version(version, data=None, int8: bool = False, quantization: str = "
     import onnxruntime
 
     from ..data import FaceData, load_dataset
-    from .evaluation import classification_report
+    from ..metrics import classification_report
 
     if not isinstance(version, ModelVersion):
         version = load(version)  # refuses tampered weights (VersionError)

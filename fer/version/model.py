@@ -1,11 +1,10 @@
-"""ModelVersion: one object for one version, loaded from its verified files.
+"""ModelVersion: one object for one version, loaded from its verified files: its card, its files, its network
+and its predictions. The verbs (evaluate, export, calibrate, train, recognizer) are fer.api.Model's, the object
+fer.load() returns; the modules that do them import this one, never the other way.
 
-    v = fer.load("fernet_small-rt-v3")        # None: the photo default
+    v = fer.version.load("fernet_small-rt-v3")   # None: the photo default
     v.card.accuracy("test", labels="ferplus")
-    v.predict_proba(faces_uint8)              # the version's own TTA and calibration
-    v.evaluate(data, split="PrivateTest")     # a report (fer.version.evaluation)
-    v.export(data, int8=True); v.calibrate(data); v.recognizer(detector="yunet")
-    v.halve_weights(data)                     # fp16 storage: half the file, the card re-measured
+    v.predict_proba(faces_uint8)                 # the version's own TTA and calibration
 """
 from __future__ import annotations
 
@@ -18,8 +17,9 @@ from safetensors.torch import load_file, save_file
 
 from ..checksum import sha256_of
 from ..models import Ensemble, create_model
-from .card import WEIGHTS_FILE, Card
+from .card import Card
 from .errors import VersionError
+from .layout import WEIGHTS_FILE
 from .predict import CardClassifier
 from .runtime import stopwatch_ms_per_view
 from .store import read_history, resolve, verify_weights
@@ -55,54 +55,6 @@ class ModelVersion(CardClassifier):
 
     def save_card(self) -> None:
         self.card.write(self.path)
-
-    # ------------------------------------------------------------ the verbs, one object
-    def classifier(self, backend: str = "auto", threads: int = 0):
-        from .classifiers import load_classifier
-
-        return load_classifier(self, backend, threads)
-
-    def train(self, preset: str | None = None, **options) -> "ModelVersion":
-        """Fine-tune this version (e.g. on your own image folders: data="my_faces/") into a new version, which
-        is returned; options are fer.make_config's (name, epochs, lr, labels, ...)."""
-        from ..training import make_config, train
-
-        config = make_config(preset, **{**options, "init_from": str(self.path)})
-        return load(train(config))
-
-    def evaluate(self, data, split: str = "PrivateTest", **options) -> dict:
-        from .evaluation import evaluate
-
-        return evaluate(self, data, split, **options)
-
-    def export(self, data=None, **options) -> dict:
-        from .export import export_version
-
-        return export_version(self, data, **options)
-
-    def calibrate(self, data=None, prior_tau: float = 0.0) -> dict:
-        from .calibration import calibrate
-
-        return calibrate(self, data, prior_tau=prior_tau)
-
-    def halve_weights(self, data=None) -> dict:
-        """Store the weights in fp16 (save_weights(half=True)), run the network on the rounded values, and
-        re-measure the card with them: calibration refitted under the same prior correction, every metric again,
-        the record of the ONNX files of the old weights dropped (they are exported again on first use).
-        Ensembles built with this version must be rebuilt (they refuse a member whose weights changed).
-        Returns card.calibration."""
-        if self.card.is_ensemble:
-            raise VersionError(f"{self.name}: an ensemble stores no weights of its own; halve its members")
-        self.card.weights_sha256 = save_weights(self.path, self.model, half=True)
-        self.model.load_state_dict(load_file(str(self.path / WEIGHTS_FILE)))
-        self.card.onnx = {}
-        tau = (self.card.calibration or {}).get("prior_correction", {}).get("tau", 0.0)
-        return self.calibrate(data, prior_tau=tau)
-
-    def recognizer(self, **options):
-        from ..inference import Recognizer
-
-        return Recognizer(self, **options)
 
 
 def save_weights(directory: str | Path, model: torch.nn.Module, half: bool = False) -> str:

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from ..checksum import sha256_of
-from .card import INT8_FILE, Card
+from .card import Card
 from .errors import VersionError
+from .layout import INT8_FILE
 from .predict import CardClassifier
 
 INPUT_NAME, OUTPUT_NAME = "faces", "logits"

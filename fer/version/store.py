@@ -8,12 +8,14 @@ from __future__ import annotations
 import csv
 import json
 import os
+import sysconfig
 from pathlib import Path
 from typing import NamedTuple
 
 from ..checksum import sha256_of, sha256_of_text
-from .card import CARD_FILE, HISTORY_FILE, WEIGHTS_FILE, Card
+from .card import Card
 from .errors import VersionError
+from .layout import CARD_FILE, HISTORY_FILE, WEIGHTS_FILE
 
 DEFAULTS_FILE = "defaults.json"
 CHECKPOINTS_ENV = "FER_CHECKPOINTS"
@@ -26,10 +28,23 @@ class VersionEntry(NamedTuple):
     error: str | None
 
 
+SOURCE_CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"  # in a source checkout (or `pip install -e .`)
+INSTALLED_CHECKPOINTS = Path(sysconfig.get_path("data")) / "share" / "fer-studio" / "checkpoints"  # from the wheel
+
+
 def checkpoints_root(root: str | Path | None = None) -> Path:
+    """The folder of model versions: `root` when given, else $FER_CHECKPOINTS, else the source checkout's
+    checkpoints/, else the versions the defaults need, installed with the package (<prefix>/share/fer-studio/
+    checkpoints). Point it at your own checkpoints/ folder (versions you trained, or a clone's every version)
+    with `export FER_CHECKPOINTS=/path/to/checkpoints`, `--root /path/to/checkpoints` on the command line, or
+    `root=` in the API (fer.load(name, root=...)); versions are trained into it too."""
     if root is not None:
         return Path(root)
-    return Path(os.environ.get(CHECKPOINTS_ENV, Path(__file__).resolve().parents[2] / "checkpoints"))
+    if os.environ.get(CHECKPOINTS_ENV):
+        return Path(os.environ[CHECKPOINTS_ENV])
+    if (SOURCE_CHECKPOINTS / DEFAULTS_FILE).is_file() or not (INSTALLED_CHECKPOINTS / DEFAULTS_FILE).is_file():
+        return SOURCE_CHECKPOINTS
+    return INSTALLED_CHECKPOINTS
 
 
 def _runnable(directory: Path, card: Card) -> bool:

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import re
-import sys
 from pathlib import Path
 
 import cv2
@@ -23,7 +22,6 @@ GROUP = FIXTURES / "group_small_faces.jpg"
 TRUTH = json.loads((FIXTURES / "group_small_faces.json").read_text())
 SLOW_MS = 300_000  # the first page load imports torch, OpenCV and the detector; CI machines may be busy
 VIEWPORT_HEIGHT = 1000
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 
 def face_caption(n: int) -> re.Pattern:
