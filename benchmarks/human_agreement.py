@@ -2,7 +2,7 @@
 for the app's accuracy figures (a model that matches the raters' verdict as often as one rater does is as good
 as a person at this).
 
-    PYTHONPATH=. python benchmarks/human_agreement.py [--data ../shared/data/fer2013.csv.gz]
+    python benchmarks/human_agreement.py [--data ../shared/data/fer2013.csv.gz]   (with the package installed)
 
 Writes benchmarks/results/human_agreement.json.
 """
@@ -30,7 +30,7 @@ def main() -> None:
     _, labels = data.split(role)
     figures = {"split": args.split, "data": Path(args.data).name, **rater_agreement(data.votes[role]),
                "fer2013_label_vs_ferplus_majority": agreement(labels, data.votes[role]),
-               "command": "PYTHONPATH=. python benchmarks/human_agreement.py",
+               "command": "python benchmarks/human_agreement.py",
                "measured": time.strftime("%Y-%m-%d")}
     print(f"{args.split}: {figures['faces']} faces kept by the FER+ benchmark, {figures['votes']} votes")
     print(f"  one rater's vote = the other nine's most-voted emotion: {figures['rater_vs_rest']:.2%}")
