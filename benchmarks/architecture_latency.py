@@ -16,9 +16,10 @@ from pathlib import Path
 
 from fer.models import create_model
 from fer.models.profile import count_macs, count_params
+from fer.stopwatch import stopwatch_ms_per_view
 from fer.version.card import Card
 from fer.version.export import write_onnx
-from fer.version.runtime import OnnxClassifier, stopwatch_ms_per_view
+from fer.version.runtime import OnnxClassifier
 
 FERNETS = ["fernet_tiny", "fernet_small", "fernet_small_plus", "fernet_small_deep", "fernet_medium"]
 INPUT_SIZE = (1, 48, 48)

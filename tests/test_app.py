@@ -180,7 +180,7 @@ def test_upload_page_renders_good_photos_and_explains_bad_files(app_env, astrona
     titles = [img.caption for image in at.get("image") for img in image.proto.imgs if img.caption]  # the gallery
     assert titles and all(t.split(" ")[1] in EMOTIONS for t in titles)
     table = at.dataframe[0].value  # the astronaut's faces as a table
-    assert list(table["number"]) == list(range(1, len(titles) + 1))
+    assert list(table["face"]) == list(range(1, len(titles) + 1))
     assert len(at.get("download_button")) == 2 + 3  # annotated astronaut and blank, faces CSV, summary CSV, JSON
 
 

@@ -7,17 +7,17 @@ import shutil
 import numpy as np
 import pytest
 
-from fer import bench
+from fer.bench import frames
 from fer.cli import main
 
 
 @pytest.mark.parametrize("n_faces", [1, 5])
 def test_bench_frames_hold_the_astronaut_head_n_times(n_faces):
-    frame = bench.bench_frame(n_faces)
-    head = bench.astronaut_head()
+    frame = frames.bench_frame(n_faces)
+    head = frames.astronaut_head()
     h, w = head.shape[:2]
     assert frame.shape == (480, 640, 3) and frame.dtype == np.uint8
-    spots = bench.ONE_FACE_SPOT if n_faces == 1 else bench.FIVE_FACE_SPOTS
+    spots = frames.ONE_FACE_SPOT if n_faces == 1 else frames.FIVE_FACE_SPOTS
     assert len(spots) == n_faces
     for x, y in spots:
         np.testing.assert_array_equal(frame[y:y + h, x:x + w], head)
@@ -26,15 +26,15 @@ def test_bench_frames_hold_the_astronaut_head_n_times(n_faces):
 
 def test_bench_frame_refuses_other_face_counts():
     with pytest.raises(ValueError, match="1 or 5"):
-        bench.bench_frame(3)
+        frames.bench_frame(3)
 
 
 def test_haar_finds_the_faces_of_the_bench_frames():
     from fer.inference import create_detector
 
     haar = create_detector("haar")
-    assert len(haar.detect(bench.bench_frame(1))) == 1
-    assert len(haar.detect(bench.bench_frame(5))) == 5
+    assert len(haar.detect(frames.bench_frame(1))) == 1
+    assert len(haar.detect(frames.bench_frame(5))) == 5
 
 
 @pytest.fixture(scope="module")

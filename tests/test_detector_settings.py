@@ -11,6 +11,7 @@ import fer
 from fer.inference import DetectorSettings, FaceStream, Recognizer, detector_settings, process_video
 from fer.inference.detect import YuNetDetector
 from fer.inference.detector_policy import MIN_FACE_BY_SENSITIVITY, SMALL_FACES
+from fer.inference.rows import read_face_csv
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GROUP = FIXTURES / "group_small_faces.jpg"
@@ -64,7 +65,7 @@ def test_api_cli_and_upload_page_find_the_same_faces(recognizer, version_name, t
 
     assert main(["predict", str(GROUP), "--model", version_name, "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
-    cli = [tuple(f["box"][k] for k in "xywh") for f in document["results"][0]["faces"]]
+    cli = [tuple(f[k] for k in "xywh") for f in document["results"][0]["faces"]]
     assert document["detector"] == "yunet"
 
     app_recognizer = ui.cached_recognizer(version_name, ui.DEFAULT_DETECTOR, ui.checkpoints_root())
@@ -76,7 +77,7 @@ def test_api_cli_and_upload_page_find_the_same_faces(recognizer, version_name, t
 
 def test_video_and_webcam_find_the_same_faces_with_the_stream_setting(recognizer, tmp_path):
     from fer.app import live
-    from fer.bench import bench_frame
+    from fer.bench.frames import bench_frame
 
     frame = bench_frame(5)
     expected = sorted(tuple(d.box) for d in recognizer.detect(frame, use="stream"))
@@ -96,8 +97,8 @@ def test_video_and_webcam_find_the_same_faces_with_the_stream_setting(recognizer
     writer.release()
     rows = tmp_path / "rows.csv"
     process_video(recognizer, video, csv_path=rows, progress=False)
-    lines = [line.split(",") for line in rows.read_text().splitlines()[1:]]
-    first = sorted(tuple(int(v) for v in line[3:7]) for line in lines if line[0] == "0")
+    table = read_face_csv(rows)
+    first = sorted(tuple(int(v) for v in row) for row in table[table["frame"] == 0][list("xywh")].to_numpy())
     decoded = cv2.VideoCapture(str(video)).read()[1]  # MJPEG is lossy: compare with the decoded frame
     assert first == sorted(tuple(d.box) for d in recognizer.detect(decoded, use="stream"))
     assert len(first) == 5

@@ -10,6 +10,7 @@ import pytest
 
 import fer
 from fer.cli import main
+from fer.inference.rows import NAMES
 from tests.e2e import media
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -23,10 +24,9 @@ def test_json_lists_each_input_with_its_faces(tiny_version, capsys):
     assert [r["input"] for r in document["results"]] == inputs
     three, none = document["results"]
     assert len(three["faces"]) == 3 and none["faces"] == []
-    for face in three["faces"]:
-        assert set(face) >= {"box", "label", "confidence", "probabilities"}
-        assert set(face["probabilities"]) == set(fer.EMOTIONS)
-        assert face["label"] in fer.EMOTIONS
+    for number, face in enumerate(three["faces"], 1):
+        assert list(face) == NAMES and face["face"] == number and face["source"] == inputs[0]
+        assert face["label"] in fer.EMOTIONS and face["label"] == max(fer.EMOTIONS, key=face.get)
 
 
 def test_a_bad_input_is_named_in_one_line_and_the_rest_still_run(tiny_version, tmp_path, capsys):
@@ -49,7 +49,9 @@ def test_csv_and_annotated_copies_for_images(tiny_version, tmp_path, capsys):
     with open(out, newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 3  # Haar finds both astronauts of three_faces.jpg, not the cameraman, and the astronaut
-    assert {Path(r["input"]).name for r in rows} == {"three_faces.jpg", "astronaut.jpg"}
+    assert {Path(r["source"]).name for r in rows} == {"three_faces.jpg", "astronaut.jpg"}
+    assert list(rows[0]) == NAMES and [r["face"] for r in rows] == ["1", "2", "1"]
+    assert all(r["frame"] == r["time_s"] == r["face_id"] == "" and r["left_eye_x"] == "" for r in rows)  # Haar
     written = sorted(p.name for p in annotated.iterdir())
     assert written == ["astronaut.annotated.jpg", "three_faces.annotated.jpg"]
     assert cv2.imread(str(annotated / written[0])).shape == (512, 512, 3)

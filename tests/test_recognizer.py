@@ -10,6 +10,7 @@ from PIL import Image
 
 import fer
 from fer.inference import ImageError, Recognizer, read_image, to_dataframe
+from fer.inference.rows import NAMES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ASTRONAUT = FIXTURES / "astronaut.jpg"
@@ -167,13 +168,14 @@ def test_results_convert_to_a_dataframe_and_json(recognizer):
     results = recognizer.predict_batch([FIXTURES / "three_faces.jpg", ASTRONAUT])
     frame = to_dataframe(results, inputs=["three", "astro"])
     assert len(frame) == 4
-    assert list(frame["input"]) == ["three"] * 3 + ["astro"]
-    assert set(fer.EMOTIONS) <= set(frame.columns)
+    assert list(frame["source"]) == ["three"] * 3 + ["astro"] and list(frame["face"]) == [1, 2, 3, 1]
+    assert list(frame.columns) == NAMES and frame["frame"].isna().all() and frame["face_id"].isna().all()
     assert np.allclose(frame[list(fer.EMOTIONS)].sum(axis=1), 1.0, atol=1e-3)
     assert len(to_dataframe(results[1])) == 1 and len(to_dataframe([])) == 0
-    document = json.loads(json.dumps([f.to_dict() for f in results[0]]))
-    assert [d["box"]["x"] for d in document] == [f.box[0] for f in results[0]]
-    assert document[0]["label"] == results[0][0].label
+    document = json.loads(json.dumps([f.to_dict(n) for n, f in enumerate(results[0], 1)]))
+    assert [list(d) for d in document] == [NAMES] * 3 and [d["face"] for d in document] == [1, 2, 3]
+    assert [d["x"] for d in document] == [f.box[0] for f in results[0]]
+    assert document[0]["label"] == results[0][0].label and document[0]["time_s"] is None
 
 
 def test_haar_recognizer_and_invalid_options(tiny_version):

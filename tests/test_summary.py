@@ -10,11 +10,11 @@ from fer.labels import EMOTIONS
 
 def faces_table(photo: str, labels, confidences) -> pd.DataFrame:
     rows = []
-    for face, (label, confidence) in enumerate(zip(labels, confidences)):
+    for face, (label, confidence) in enumerate(zip(labels, confidences), 1):
         probabilities = dict.fromkeys(EMOTIONS, (1 - confidence) / 6)
         probabilities[label] = confidence
-        rows.append({"input": photo, "face": face, "label": label, "confidence": confidence, **probabilities})
-    return pd.DataFrame(rows, columns=["input", "face", "label", "confidence", *EMOTIONS])
+        rows.append({"source": photo, "face": face, "label": label, "confidence": confidence, **probabilities})
+    return pd.DataFrame(rows, columns=["source", "face", "label", "confidence", *EMOTIONS])
 
 
 def test_a_group_summary_counts_shares_and_names_the_least_sure_faces():

@@ -8,6 +8,7 @@ import pytest
 
 import fer
 from fer.inference import FaceStream, Recognizer, VideoError, process_video
+from fer.inference.rows import NAMES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FRAMES, STEP = 10, 8
@@ -52,7 +53,7 @@ def test_video_rows_are_frames_times_faces_with_stable_ids(recognizer, clip, tmp
     summary = process_video(recognizer, clip, csv_path=out, detect_every=detect_every, progress=False)
     rows = read_rows(out)
     assert summary["frames"] == FRAMES and summary["rows"] == len(rows) == FRAMES * 2
-    assert list(rows[0]) == ["frame", "time_s", "face_id", "x", "y", "w", "h", *fer.EMOTIONS, "label", "confidence"]
+    assert list(rows[0]) == NAMES and {r["kind"] for r in rows} == {"video"} and rows[0]["source"] == str(clip)
     assert {r["face_id"] for r in rows} == {"1", "2"} and summary["tracks"] == 2
     for face_id in ("1", "2"):
         track = [r for r in rows if r["face_id"] == face_id]
@@ -65,6 +66,10 @@ def test_video_rows_are_frames_times_faces_with_stable_ids(recognizer, clip, tmp
     assert float(rows[-1]["time_s"]) == pytest.approx((FRAMES - 1) / 10, abs=1e-3)
     probabilities = np.array([[float(r[e]) for e in fer.EMOTIONS] for r in rows])
     assert np.allclose(probabilities.sum(1), 1, atol=1e-3)
+    # the label is the argmax of the (smoothed) probability columns; raw_* are the frame's own
+    assert [r["label"] for r in rows] == [fer.EMOTIONS[i] for i in probabilities.argmax(1)]
+    raw = np.array([[float(r[f"raw_{e}"]) for e in fer.EMOTIONS] for r in rows])
+    assert np.allclose(raw.sum(1), 1, atol=1e-3) and not np.allclose(raw, probabilities)
 
 
 def test_annotated_video_has_every_frame(recognizer, clip, tmp_path):

@@ -66,9 +66,7 @@ def face_gallery(result: recognition.UploadResult) -> None:
 
 def face_table(result: recognition.UploadResult, key: str) -> None:
     """The faces as a table (click a header to sort) filtered by emotion and confidence."""
-    table = recognition.results_table([result])
-    table.insert(0, "number", table.pop("face") + 1)
-    table = table.drop(columns=["input", "x", "y", "w", "h", "score"])
+    table = recognition.results_table([result])[["face", "label", "confidence", *EMOTIONS]]
     emotions_col, confidence_col = st.columns([3, 1])
     present = sorted(set(table["label"]), key=EMOTIONS.index)
     chosen = emotions_col.multiselect("Emotions", present, default=present, key=f"emotions_{key}")

@@ -13,9 +13,10 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ..inference import ImageError, draw_faces, read_image, to_dataframe
+from ..inference import ImageError, draw_faces, read_image
 from ..inference.draw import face_caption
 from ..inference.results import Face
+from ..inference.rows import face_rows, face_table, made_by
 from ..inference.summary import group_summaries
 from .public import hide_paths
 from .settings import MAX_UPLOAD_MB
@@ -54,14 +55,19 @@ class SharedRecognizer:
 
 @dataclass
 class UploadResult:
-    """One uploaded file: its faces, the annotated image and each face's crop (RGB, THUMBNAIL px square), or
-    the reason it could not be read."""
+    """One uploaded file: its faces, the annotated image and each face's crop (RGB, THUMBNAIL px square), and
+    what made them (the rows' model and detector fields), or the reason it could not be read."""
 
     name: str
     faces: list[Face] = field(default_factory=list)
     annotated: np.ndarray | None = None
     error: str | None = None
     crops: list[np.ndarray] = field(default_factory=list)
+    made_by: dict = field(default_factory=dict)
+
+    def rows(self) -> list[dict]:
+        """The faces' rows (fer.inference.rows), as in every table and download."""
+        return face_rows(self.faces, source=self.name, **self.made_by)
 
     @property
     def ok(self) -> bool:
@@ -81,7 +87,7 @@ def analyse_upload(recognizer, name: str, data: bytes, max_bytes: int = MAX_UPLO
         return UploadResult(name, error=f"{name}: recognition failed ({type(e).__name__}: {hide_paths(str(e))})")
     annotated = draw_faces(bgr, faces, numbered=True, numbers_only=len(faces) > MAX_CAPTIONED)
     return UploadResult(name, faces, cv2.cvtColor(annotated, cv2.COLOR_BGR2RGB),
-                        crops=[face_thumbnail(bgr, face.box) for face in faces])
+                        crops=[face_thumbnail(bgr, face.box) for face in faces], made_by=made_by(recognizer))
 
 
 def whole_face_box(box, shape) -> tuple[int, int, int, int]:
@@ -158,9 +164,8 @@ def face_title(index: int, face: Face) -> str:
 
 
 def results_table(results: list[UploadResult]):
-    """One row per face of every readable upload (file name, box, label, confidence, 7 probabilities)."""
-    readable = [r for r in results if r.ok]
-    return to_dataframe([r.faces for r in readable], inputs=[r.name for r in readable])
+    """The face rows (fer.inference.rows) of every readable upload."""
+    return face_table([row for result in results if result.ok for row in result.rows()])
 
 
 def results_csv(results: list[UploadResult]) -> str:
@@ -182,9 +187,8 @@ def filter_faces(table, emotions, min_confidence: float = 0.0):
 
 
 def results_json(results: list[UploadResult]) -> str:
-    """Every upload with its faces (Face.to_dict) or its error."""
-    records = [{"file": r.name, "faces": [f.to_dict() for f in r.faces]} if r.ok else {"file": r.name, "error": r.error}
-               for r in results]
+    """Every upload with its faces' rows (fer.inference.rows) or its error."""
+    records = [{"file": r.name, "faces": r.rows()} if r.ok else {"file": r.name, "error": r.error} for r in results]
     return json.dumps(records, indent=2)
 
 

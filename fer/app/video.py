@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..inference import VideoError, process_video
 from ..inference.results import Detection, Face
+from ..inference.rows import read_face_csv
 from ..inference.summary import person_summary
 from .settings import MAX_UPLOAD_MB
 from .tempfiles import new_temp_dir
@@ -173,7 +174,7 @@ class VideoAnalysis:
     @cached_property
     def people(self) -> pd.DataFrame:
         """One row per tracked person (fer.inference.summary.person_summary over the per-frame CSV)."""
-        return person_summary(pd.read_csv(self.csv_path), fps=self.fps)
+        return person_summary(read_face_csv(self.csv_path), fps=self.fps)
 
     def person_pictures(self, size: int = PERSON_PICTURE) -> dict[int, np.ndarray]:
         """Each tracked person's face (RGB, `size` px square), from the frame where the detector was surest."""
@@ -237,7 +238,7 @@ def analyse_video(recognizer, name: str, upload, detect_every: int = 1, on_progr
     collector = TimelineCollector(recognizer.labels, on_progress)
     try:
         summary = process_video(recognizer, source, csv_path=csv_path, annotated_path=annotated_path,
-                                detect_every=detect_every, progress=False, on_frame=collector)
+                                detect_every=detect_every, progress=False, on_frame=collector, source=name)
     except VideoError as e:
         shutil.rmtree(workdir, ignore_errors=True)
         return VideoAnalysis(name, error=str(e).replace(str(source), name))

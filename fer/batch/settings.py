@@ -1,10 +1,8 @@
 """What a batch job is run with: the recognizer's options, picklable so that every worker (a process here or a
-Ray actor on another machine) builds the same Recognizer, and the text that names the detector setting in rows."""
+Ray actor on another machine) builds the same Recognizer."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-
-from ..inference.detector_policy import DetectorSettings
 
 
 @dataclass(frozen=True)
@@ -45,15 +43,3 @@ class JobSettings:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def setting_text(setting: DetectorSettings | None, detect_every: int | None = None) -> str:
-    """"yunet min_face=20px fraction=0.01" (photos), "yunet min_face=48px every=1" (videos)."""
-    if setting is None:
-        return "custom"
-    text = f"{setting.detector} min_face={setting.min_face_size}px"
-    if setting.min_face_fraction:
-        text += f" fraction={setting.min_face_fraction:g}"
-    if setting.score_threshold is not None:
-        text += f" score>={setting.score_threshold:g}"
-    return text if detect_every is None else f"{text} every={detect_every}"

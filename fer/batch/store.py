@@ -5,6 +5,10 @@ record of what is done: a part file counts only once its files are in the table.
 
 A part is written under a dot-name and renamed when complete; parts the table does not name (a run killed
 between the rename and the table line) are removed when the next run starts.
+
+Rows are face rows (fer.inference.rows). Parts written before that schema (face_id holding a photo face's
+place, frame 0 for photos, no `face` and no landmarks) are migrated: read_results converts them as it reads,
+and a resumed run rewrites them in place first, so that the folder stays one dataset with one schema.
 """
 from __future__ import annotations
 
@@ -17,21 +21,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..labels import EMOTIONS
+from ..inference.rows import COLUMNS, face_table
 
 FILE_COLUMNS = ["source", "kind", "status", "faces", "frames", "seconds", "error", "part"]
 STATUSES = ("ok", "failed")
 RUN_FILE = "_job.json"
 ROW_GROUP = 8192
 
-SCHEMA = pa.schema([
-    ("source", pa.string()), ("kind", pa.string()), ("frame", pa.int64()), ("time_s", pa.float64()),
-    ("face_id", pa.int64()), ("x", pa.int32()), ("y", pa.int32()), ("w", pa.int32()), ("h", pa.int32()),
-    ("score", pa.float32()), ("label", pa.string()), ("confidence", pa.float32()),
-    *[(e, pa.float32()) for e in EMOTIONS], *[(f"raw_{e}", pa.float32()) for e in EMOTIONS],
-    ("model", pa.string()), ("detector", pa.string()),
-])
-ROW_ORDER = [("source", "ascending"), ("frame", "ascending"), ("face_id", "ascending")]
+SCHEMA = pa.schema([(c.name, pa.type_for_alias(c.type)) for c in COLUMNS])
+ROW_ORDER = [("source", "ascending"), ("frame", "ascending"), ("face", "ascending")]
 
 
 def files_table_path(out) -> Path:
@@ -70,6 +68,34 @@ class PartWriter:
             self.writer.close()
             self.temporary.unlink(missing_ok=True)
             self.writer, self.rows = None, 0
+
+
+def migrated(table: pa.Table) -> pa.Table:
+    """A part's rows in today's SCHEMA. A part written before the face-row schema: a photo's face_id (its
+    place) becomes `face` and face_id, frame and time_s become empty; a video face's `face` is its place in
+    its frame (rows are written in that order); landmarks are empty (not recorded then)."""
+    if table.schema.equals(SCHEMA):
+        return table
+    frame = table.to_pandas()
+    if "face" not in frame:
+        photo = frame["kind"] == "photo"
+        frame["face"] = frame.groupby(["source", "frame"], sort=False).cumcount() + 1
+        frame.loc[photo, "face"] = frame.loc[photo, "face_id"]
+        for column, empty in (("face_id", "Int64"), ("frame", "Int64"), ("time_s", "float64")):
+            frame[column] = frame[column].astype(empty).mask(photo)
+    for name in SCHEMA.names:
+        if name not in frame:
+            frame[name] = None
+    return pa.Table.from_pandas(frame[SCHEMA.names], schema=SCHEMA, preserve_index=False)
+
+
+def migrate_parts(out: Path) -> None:
+    """Rewrites the parts of an earlier schema in today's (each through a temporary file and a rename)."""
+    for part in sorted(out.glob("part-*.parquet")):
+        if not pq.read_schema(part).equals(SCHEMA):
+            temporary = part.with_name(f".{part.name}.tmp")
+            pq.write_table(migrated(pq.read_table(part)), temporary, compression="zstd", row_group_size=ROW_GROUP)
+            os.replace(temporary, part)
 
 
 def read_file_table(out) -> list[dict]:
@@ -133,6 +159,7 @@ def prepare(out, settings: dict) -> dict[str, dict]:
     named = {entry["part"] for entry in read_file_table(out) if entry["part"]}
     for leftover in [*out.glob(".part-*.parquet.tmp"), *(p for p in out.glob("part-*.parquet") if p.name not in named)]:
         leftover.unlink()
+    migrate_parts(out)
     return done
 
 
@@ -152,20 +179,23 @@ def read_files(out):
 
 def read_results(out, columns: list[str] | None = None):
     """The per-face DataFrame of a job: one row per face per photo or video frame, ordered by source, frame and
-    face id. Columns: source, kind, frame, time_s (videos), face_id (the track in a video, the face's place
-    from 1 in a photo), x, y, w, h, score (detector), label, confidence, the 7 probabilities (smoothed over the
-    frames of a track in videos; the label is their argmax), raw_<emotion> (the frame's own), model, detector."""
+    face number; the face rows of fer.inference.rows (docs/face-rows.md), typed as face_table types them."""
     out = Path(out)
     if not out.is_dir():
         raise FileNotFoundError(f"{out}: no results there (run `python -m fer analyze ... --out {out}`)")
     done = latest_by_source(read_file_table(out)).values()
     parts = sorted({entry["part"] for entry in done if entry["status"] == "ok" and entry["part"]})
     wanted = {entry["source"] for entry in done if entry["status"] == "ok"}
-    tables = [pq.read_table(out / part, columns=columns and sorted(set(columns) | {"source"})) for part in parts]
-    table = pa.concat_tables(tables) if tables else SCHEMA.empty_table()
+    needed = None if columns is None else sorted(set(columns) | {key for key, _ in ROW_ORDER})
+    tables = [read_part(out / part, needed) for part in parts]
+    table = pa.concat_tables(tables) if tables else SCHEMA.empty_table().select(needed or SCHEMA.names)
     table = table.filter(pc.is_in(table["source"], pa.array(sorted(wanted), pa.string())))
-    order = [key for key in ROW_ORDER if key[0] in table.column_names]
-    table = table.sort_by(order)
-    if columns is not None:
-        table = table.select(columns)
-    return table.to_pandas()
+    return face_table(table.sort_by(ROW_ORDER).to_pandas(), columns)
+
+
+def read_part(path: Path, columns: list[str] | None) -> pa.Table:
+    """A part's rows in today's schema (only `columns`, when given)."""
+    if pq.read_schema(path).equals(SCHEMA):
+        return pq.read_table(path, columns=columns)
+    table = migrated(pq.read_table(path))
+    return table if columns is None else table.select(columns)

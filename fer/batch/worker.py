@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 
 from ..inference import process_video
+from ..inference.rows import face_rows, made_by
 from ..inference.video import open_video, video_fps
 from .collection import Task
-from .settings import JobSettings, setting_text
+from .settings import JobSettings
 from .store import SCHEMA, PartWriter
 
 FLUSH_ROWS = 8192
@@ -16,20 +17,15 @@ FLUSH_ROWS = 8192
 class Rows:
     """Column lists of face rows, handed to a PartWriter every FLUSH_ROWS rows."""
 
-    def __init__(self, writer: PartWriter, model: str):
-        self.writer, self.model = writer, model
+    def __init__(self, writer: PartWriter):
+        self.writer = writer
         self.clear()
 
-    def add(self, source: str, kind: str, frame: int, time_s: float | None, faces, detector: str) -> None:
-        for place, face in enumerate(faces, 1):
-            raw = face.raw_probabilities or face.probabilities
-            values = {"source": source, "kind": kind, "frame": frame, "time_s": time_s,
-                      "face_id": face.face_id if face.face_id is not None else place,
-                      **dict(zip("xywh", face.box)), "score": face.score, "label": face.label,
-                      "confidence": face.confidence, **face.probabilities,
-                      **{f"raw_{k}": v for k, v in raw.items()}, "model": self.model, "detector": detector}
+    def add(self, faces, **where) -> None:
+        """One photo's or frame's faces (`where`: fer.inference.rows.face_row's keywords)."""
+        for row in face_rows(faces, **where):
             for name, column in self.columns.items():
-                column.append(values[name])
+                column.append(row[name])
         if len(self.columns["source"]) >= FLUSH_ROWS:
             self.flush()
 
@@ -57,14 +53,13 @@ class TaskRunner:
     def __init__(self, settings: JobSettings, recognizer=None, threads: int = 0):
         self.settings = settings
         self.recognizer = recognizer or settings.recognizer(threads)
-        self.detectors = {"photo": setting_text(self.recognizer.detector_setting("photo")),
-                          "video": setting_text(self.recognizer.detector_setting("stream"), settings.detect_every)}
+        self.made_by = {"photo": made_by(self.recognizer), "video": made_by(self.recognizer, settings.detect_every)}
 
     def run(self, task: Task, out) -> list[dict]:
         """Analyses the task's files into OUT/part-<key>.parquet; one record per file (status ok or failed,
         faces, frames, seconds, error, part). A failing file is recorded and the others go on."""
         writer = PartWriter(out, task.key)
-        rows = Rows(writer, self.recognizer.version)
+        rows = Rows(writer)
         records = []
         try:
             for file in task.files:
@@ -94,7 +89,7 @@ class TaskRunner:
         return record
 
     def photo(self, source: str, rows: Rows) -> int:
-        rows.add(source, "photo", 0, None, self.recognizer.predict(source), self.detectors["photo"])
+        rows.add(self.recognizer.predict(source), source=source, kind="photo", **self.made_by["photo"])
         return 1
 
     def video(self, source: str, rows: Rows) -> int:
@@ -103,7 +98,7 @@ class TaskRunner:
         capture.release()
 
         def on_frame(index, total, faces):
-            rows.add(source, "video", index, round(index / fps, 4), faces, self.detectors["video"])
+            rows.add(faces, source=source, kind="video", frame=index, time_s=index / fps, **self.made_by["video"])
 
         summary = process_video(self.recognizer, source, detect_every=self.settings.detect_every,
                                 smoothing=self.settings.smoothing, progress=False, on_frame=on_frame)

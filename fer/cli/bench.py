@@ -21,7 +21,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--pypi-fer", metavar="PYTHON",
                    help="python of a venv with PyPI's fer, timed side by side on the same frame (default: "
-                        "$FER_PYPI_PYTHON, else /tmp/pypifer/bin/python when it exists)")
+                        "$FER_PYPI_PYTHON, else pypifer/bin/python in the temporary folder, /tmp on Linux, when it "
+                        "exists; fer/bench/pypi_fer.py says how to make it)")
     p.add_argument("--no-pypi-fer", action="store_true", help="do not time PyPI's fer (--quick skips it too)")
 
 

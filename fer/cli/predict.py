@@ -1,6 +1,7 @@
 """python -m fer predict PATH...: faces and their emotions in images and videos.
 
 Images: one line per face, or --json (one document for all inputs), or --csv FILE (one row per face).
+Rows, in the CSVs and the JSON, have the columns of every face table (fer.inference.rows, docs/face-rows.md).
 Videos (.mp4 .avi .mov .mkv .webm): faces tracked over the frames; --csv FILE gets one row per face per
 frame (with several videos, or videos and images together, each video gets FILE_<video name>.csv);
 --summary FILE one row per tracked person (time on screen, share of time in each emotion, dominant emotion,
@@ -11,7 +12,6 @@ A bad input prints a one-line error naming it and makes the exit status 1; the o
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from pathlib import Path
@@ -23,6 +23,7 @@ from ..inference import ImageError, Recognizer, VideoError, draw_faces, is_video
 from ..inference.detect import DEFAULT_SCORE_THRESHOLD, YUNET_SCORE_THRESHOLD
 from ..inference.detector_policy import DEFAULT_DETECTOR, DEFAULT_SMALL_FACES, MIN_FACE_BY_SENSITIVITY, SMALL_FACES
 from ..inference.recognizer import DEFAULT_SMOOTHING
+from ..inference.rows import FaceCsv, face_rows, made_by
 from ..inference.summary import person_summary
 from ..inference.video import FaceRows
 from ..version import resolve
@@ -65,7 +66,7 @@ def run(args) -> int:
     recognizer = Recognizer(resolve(args.model, args.root), detector=args.detector, backend=args.backend, tta=args.tta,
                             smoothing=args.smoothing, min_face_size=args.min_face_size,
                             score_threshold=args.score_threshold, small_faces=args.small_faces)
-    image_rows = ImageCsv(args.csv, recognizer.labels) if args.csv and not all(is_video(p) for p in args.paths) else None
+    image_rows = FaceCsv(args.csv) if args.csv and not all(is_video(p) for p in args.paths) else None
     entries, failures = [], 0
     try:
         for path in args.paths:
@@ -92,14 +93,15 @@ def run(args) -> int:
 def predict_image(recognizer: Recognizer, path: str, args, image_rows) -> dict:
     bgr = recognizer.read(path)
     faces = recognizer.predict(bgr)
-    entry = {"input": str(path), "faces": [face.to_dict() for face in faces]}
+    rows = face_rows(faces, source=str(path), **made_by(recognizer))
+    entry = {"input": str(path), "faces": rows}
     if args.save_annotated:
         target = annotated_path(path, args.save_annotated, len(args.paths))
         if not cv2.imwrite(str(target), draw_faces(bgr, faces)):
             raise OSError(f"cannot write {target}")
         entry["annotated"] = str(target)
     if image_rows:
-        image_rows.write(path, faces)
+        image_rows.write(rows)
     if not args.json and not args.csv:
         print(f"{path}: {len(faces)} face{'s' if len(faces) != 1 else ''}")
         for index, face in enumerate(faces, 1):
@@ -111,7 +113,7 @@ def predict_image(recognizer: Recognizer, path: str, args, image_rows) -> dict:
 def predict_video(recognizer: Recognizer, path: str, args) -> dict:
     csv_path = video_csv_path(args.csv, path, args.paths) if args.csv else None
     target = annotated_path(path, args.save_annotated, len(args.paths)) if args.save_annotated else None
-    rows = FaceRows(recognizer.labels) if args.summary else None
+    rows = FaceRows(source=str(path), **made_by(recognizer, args.detect_every)) if args.summary else None
     summary = process_video(recognizer, path, csv_path=csv_path, annotated_path=target,
                             detect_every=args.detect_every, progress=not args.no_progress and not args.json,
                             on_frame=rows)
@@ -145,20 +147,3 @@ def annotated_path(source: str, target: str, n_inputs: int) -> Path:
     source = Path(source)
     suffix = ".mp4" if video else (source.suffix.lower() if source.suffix.lower() in IMAGE_OUTPUT_SUFFIXES else ".png")
     return target / f"{source.stem}.annotated{suffix}"
-
-
-class ImageCsv:
-    """One row per face of the images: input, face, box, detector score, label, confidence, probabilities."""
-
-    def __init__(self, path: str, labels: list[str]):
-        self.file = open(path, "w", newline="")
-        self.writer = csv.writer(self.file)
-        self.writer.writerow(["input", "face", "x", "y", "w", "h", "score", "label", "confidence", *labels])
-
-    def write(self, path: str, faces) -> None:
-        for index, face in enumerate(faces):
-            self.writer.writerow([path, index, *face.box, round(face.score, 4), face.label, round(face.confidence, 5),
-                                  *(round(v, 5) for v in face.probabilities.values())])
-
-    def close(self) -> None:
-        self.file.close()

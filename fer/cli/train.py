@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import signal
 
-from ..data import LABEL_SOURCES
-from ..defaults import TTA_MODES
-from ..training import PRESETS, make_config, train
+from ..training.config import PRESETS, TrainConfig, make_config
 
 SHARED = ("data",)  # its --model is an architecture, not a version
 
@@ -15,42 +14,33 @@ SHARED = ("data",)  # its --model is an architecture, not a version
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", choices=sorted(PRESETS), help="start from a preset: " + "; ".join(
         f"{k}: {v.get('model')}, {v.get('epochs')} epochs" for k, v in PRESETS.items()))
-    p.add_argument("--labels", choices=LABEL_SOURCES, help="training targets: FER2013's labels (default), or FER+'s "
-                   "majority or soft vote shares (needs FER+'s fer2013new.csv beside the FER2013 csv)")
-    p.add_argument("--model", help="registered model name (python -m fer versions --models lists them)")
-    p.add_argument("--name", help="version name (default <model>-<date>)")
-    p.add_argument("--out-dir", help="where versions are written (default checkpoints/)")
-    p.add_argument("--resume", action="store_true", default=None, help="continue an interrupted run of --name")
-    for name, kind in [("epochs", int), ("batch-size", int), ("lr", float), ("weight-decay", float),
-                       ("label-smoothing", float), ("mixup", float), ("cutmix", float), ("early-stopping", int),
-                       ("seed", int), ("subset", int), ("threads", int), ("num-workers", int),
-                       ("warmup-epochs", float)]:
-        p.add_argument(f"--{name}", type=kind)
-    p.add_argument("--budget-minutes", type=float,
-                   help="wall-clock budget: the LR schedule runs on time and ends within it (default: by epochs)")
-    p.add_argument("--max-minutes", type=float,
-                   help="end this sitting before it runs past this many minutes; the same command with --resume "
-                        "continues the schedule where it stopped")
-    p.add_argument("--optimizer", choices=["sgd", "adamw"])
-    p.add_argument("--scheduler", choices=["onecycle", "cosine", "plateau", "none"])
-    p.add_argument("--augment", choices=["none", "standard", "strong"])
-    p.add_argument("--aug-backend", choices=["batch", "v2"])
-    p.add_argument("--eval-tta", choices=TTA_MODES)
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"])
-    p.add_argument("--class-weighted", action="store_true", default=None)
-    p.add_argument("--balanced-sampler", action="store_true", default=None)
-    p.add_argument("--pretrained", action="store_true", default=None, help="torchvision backbones: ImageNet weights")
-    p.add_argument("--no-amp", dest="amp", action="store_false", default=None,
-                   help="train in fp32 (default: bf16 autocast on GPU and on CPUs with native bf16)")
-    p.add_argument("--init-from", help="fine-tune: start from this version's weights (name or path); --model "
-                   "defaults to its architecture")
-    p.add_argument("--teacher", help="distil from this model version (name or path)")
-    p.add_argument("--distill-alpha", type=float)
-    p.add_argument("--distill-temperature", type=float, help="online distillation's softening temperature")
-    p.add_argument("--distill-mode", choices=["online", "offline"],
-                   help="online: the teacher sees every augmented batch; offline: its answers on the training faces, "
-                        "computed once, become soft targets (a plain epoch's cost)")
-    p.add_argument("--model-kwargs", type=json.loads, help='JSON, e.g. \'{"dropout": 0.3}\'')
+    for option in dataclasses.fields(TrainConfig):
+        if option.name not in SHARED:
+            add_option(p, option)
+
+
+def flag(option: dataclasses.Field) -> str:
+    """--batch-size for batch_size; --no-amp for a switch that is on by default."""
+    name = option.name.replace("_", "-")
+    return f"--no-{name}" if option.default is True else f"--{name}"
+
+
+def add_option(p: argparse.ArgumentParser, option: dataclasses.Field) -> None:
+    """The flag of a TrainConfig field: its type, choices and help from the field; its default None, so that
+    make_config applies the defaults, then the preset, then what was given."""
+    default = option.default if option.default is not dataclasses.MISSING else option.default_factory()
+    help_text = option.metadata["help"]
+    if default is True:
+        help_text = f"turn off: {help_text} (on by default)"
+    elif default is not False and default not in ("", {}) and "default" not in help_text:
+        help_text += f" (default: {default})"
+    if isinstance(default, bool):
+        p.add_argument(flag(option), dest=option.name, action="store_false" if default else "store_true",
+                       default=None, help=help_text)
+        return
+    kind = json.loads if isinstance(default, dict) else type(default)
+    p.add_argument(flag(option), dest=option.name, type=kind, choices=option.metadata.get("choices"), default=None,
+                   metavar="JSON" if kind is json.loads else None, help=help_text)
 
 
 class Terminated(Exception):
@@ -64,6 +54,8 @@ def _raise_terminated(signum, frame):
 def run(args) -> int:
     options = {k: v for k, v in vars(args).items() if k not in ("verb", "run", "preset")}
     config = make_config(args.preset, **options)
+    from ..training import train
+
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         train(config)

@@ -1,11 +1,12 @@
-"""What the pipeline returns: detector output (Detection) and recognised faces (Face), plus a DataFrame view."""
+"""What the pipeline returns: detector output (Detection) and recognised faces (Face), plus a DataFrame view
+(the face rows of fer.inference.rows)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
-LANDMARK_NAMES = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")  # left/right as seen in the image
+from .rows import LANDMARK_NAMES, face_row, face_rows, face_table
 
 
 @dataclass
@@ -54,39 +55,16 @@ class Face:
         return cls(detection.box, detection.score, labels[best], float(probs[best]), as_dict(probs),
                    detection.landmarks, face_id, None if raw is None else as_dict(raw))
 
-    def to_dict(self) -> dict:
-        """A JSON-ready dict (plain ints, floats, lists)."""
-        out = {"box": {"x": self.box[0], "y": self.box[1], "w": self.box[2], "h": self.box[3]},
-               "score": round(self.score, 4), "label": self.label, "confidence": round(self.confidence, 4),
-               "probabilities": {k: round(v, 4) for k, v in self.probabilities.items()}}
-        if self.landmarks is not None:
-            out["landmarks"] = {name: [round(float(x), 1), round(float(y), 1)]
-                                for name, (x, y) in zip(LANDMARK_NAMES, self.landmarks)}
-        if self.face_id is not None:
-            out["face_id"] = self.face_id
-        if self.raw_probabilities is not None:
-            out["raw_probabilities"] = {k: round(v, 4) for k, v in self.raw_probabilities.items()}
-        return out
+    def to_dict(self, number: int = 1, **where) -> dict:
+        """The face's row (fer.inference.rows.face_row: JSON-ready, the columns of every face table)."""
+        return face_row(self, number, **where)
 
 
-def to_dataframe(results, inputs=None):
-    """A pandas DataFrame with one row per face. `results` is a list of Face (one image) or a list of such
-    lists (several images; `inputs` names them, default their index)."""
-    import pandas as pd
-
+def to_dataframe(results, inputs=None, model: str | None = None, detector: str | None = None):
+    """The face rows (fer.inference.rows) of photos as a DataFrame, one row per face. `results` is a list of
+    Face (one photo) or a list of such lists (several; `inputs` names them, default their index)."""
     if results and all(isinstance(r, Face) for r in results):
         results = [results]
     inputs = list(range(len(results))) if inputs is None else list(inputs)
-    rows = []
-    for name, faces in zip(inputs, results):
-        for index, face in enumerate(faces):
-            x, y, w, h = face.box
-            rows.append({"input": name, "face": index, "face_id": face.face_id, "x": x, "y": y, "w": w, "h": h,
-                         "score": face.score, "label": face.label, "confidence": face.confidence,
-                         **face.probabilities})
-    columns = ["input", "face", "face_id", "x", "y", "w", "h", "score", "label", "confidence"]
-    emotions = next((list(face.probabilities) for faces in results for face in faces), [])
-    frame = pd.DataFrame(rows, columns=columns + emotions)
-    if rows and frame["face_id"].isna().all():
-        frame = frame.drop(columns="face_id")
-    return frame
+    return face_table([row for name, faces in zip(inputs, results)
+                       for row in face_rows(faces, source=name, model=model, detector=detector)])

@@ -1,11 +1,11 @@
 """What a group of faces or a tracked person looks like overall, computed from per-face tables (no Streamlit).
 
     group_summary(faces)                  # one photo's faces (to_dataframe): count, emotion shares, least sure
-    group_summaries(faces)                # the same per photo ("input") and over all of them, one row each
+    group_summaries(faces)                # the same per photo ("source") and over all of them, one row each
     person_summary(rows)                  # a video's rows (its CSV, fer.read_results): one row per tracked person
 
-Tables use the column names of `fer.inference.to_dataframe` and of the video CSV: `label`, `confidence`, the seven
-probability columns named by `fer.labels.EMOTIONS`, and for videos `face_id`, `frame`, `time_s`.
+Tables are face rows (fer.inference.rows): `label`, `confidence`, the seven probability columns named by
+`fer.labels.EMOTIONS`, for photos `source` and `face` (its number), for videos `face_id`, `frame`, `time_s`.
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def dominant_emotion(shares: dict[str, float], names=EMOTIONS) -> str:
 def group_summary(faces: pd.DataFrame, least_sure: int = LEAST_SURE) -> dict:
     """One group's faces: how many, the share of each emotion, the mean confidence, the dominant emotion and
     the faces the model is least sure of (1-based face numbers, lowest confidence first)."""
-    numbers = faces["face"] + 1 if "face" in faces else pd.Series(range(1, len(faces) + 1), index=faces.index)
+    numbers = faces["face"] if "face" in faces else pd.Series(range(1, len(faces) + 1), index=faces.index)
     unsure = numbers.loc[faces["confidence"].sort_values(kind="stable").index[:least_sure]]
     shares = emotion_shares(faces["label"])
     return {"faces": len(faces),
@@ -51,13 +51,13 @@ def group_summary(faces: pd.DataFrame, least_sure: int = LEAST_SURE) -> dict:
 
 
 def group_summaries(faces: pd.DataFrame) -> pd.DataFrame:
-    """One row per photo (column `input`, in order of appearance) and, for several photos, one over all of them
+    """One row per photo (column `source`, in order of appearance) and, for several photos, one over all of them
     (`ALL_PHOTOS`; its least-sure faces are named "photo #n")."""
-    rows = [{"photo": name, **group_summary(group)} for name, group in faces.groupby("input", sort=False)]
+    rows = [{"photo": name, **group_summary(group)} for name, group in faces.groupby("source", sort=False)]
     if len(rows) > 1:
         overall = group_summary(faces)
         unsure = faces.loc[faces["confidence"].sort_values(kind="stable").index[:LEAST_SURE]]
-        overall["least sure"] = ", ".join(f"{row.input} #{row.face + 1}" for row in unsure.itertuples())
+        overall["least sure"] = ", ".join(f"{row.source} #{row.face}" for row in unsure.itertuples())
         rows.append({"photo": ALL_PHOTOS, **overall})
     return pd.DataFrame(rows, columns=["photo", "faces", "dominant", "mean confidence", "least sure",
                                        *share_columns()])

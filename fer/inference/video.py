@@ -1,8 +1,7 @@
 """Videos, frame by frame (never all frames in memory): faces tracked and smoothed by a FaceStream, one CSV
-row per face per frame, optionally an annotated copy of the video."""
+row per face per frame (fer.inference.rows), optionally an annotated copy of the video."""
 from __future__ import annotations
 
-import csv
 import time
 from pathlib import Path
 from typing import Iterator
@@ -10,6 +9,7 @@ from typing import Iterator
 import cv2
 import numpy as np
 
+from .rows import FaceCsv, face_rows, face_table, made_by
 from .stream import FaceStream
 
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".webm")
@@ -118,39 +118,27 @@ def video_writer(path, fps: float, size: tuple[int, int], browser: bool = True):
     return writer
 
 
-def csv_columns(labels) -> list[str]:
-    return ["frame", "time_s", "face_id", "x", "y", "w", "h", *labels, "label", "confidence"]
-
-
-def csv_row(frame: int, time_s: float, face) -> list:
-    """The 7 columns of probabilities are this frame's own; label and confidence are the smoothed ones."""
-    raw = face.raw_probabilities or face.probabilities
-    return [frame, round(time_s, 4), face.face_id, *face.box, *(round(raw[k], 5) for k in raw),
-            face.label, round(face.confidence, 5)]
-
-
 class FaceRows:
-    """process_video's on_frame callback keeping every face's CSV row (csv_columns): the video's per-face table
-    without writing the CSV, e.g. for fer.inference.summary.person_summary."""
+    """process_video's on_frame callback keeping every face's row (fer.inference.rows): the video's per-face
+    table without writing the CSV, e.g. for fer.inference.summary.person_summary."""
 
-    def __init__(self, labels):
-        self.labels, self.rows = list(labels), []
+    def __init__(self, **where):
+        self.where, self.rows = where, []
 
     def __call__(self, index: int, total: int | None, faces) -> None:
-        self.rows.extend(csv_row(index, 0.0, face) for face in faces)
+        self.rows.extend(face_rows(faces, kind="video", frame=index, **self.where))
 
     def table(self, fps: float):
         """The rows as a DataFrame, `time_s` from the frame numbers at `fps`."""
-        import pandas as pd
-
-        table = pd.DataFrame(self.rows, columns=csv_columns(self.labels))
-        table["time_s"] = (table["frame"] / fps).round(4)
+        table = face_table(self.rows)
+        table["time_s"] = (table["frame"].astype("float64") / fps).round(4)
         return table
 
 
 def process_video(recognizer, path, csv_path=None, annotated_path=None, detect_every: int = 1,
-                  smoothing: float | None = None, progress: bool = True, on_frame=None) -> dict:
+                  smoothing: float | None = None, progress: bool = True, on_frame=None, source=None) -> dict:
     """Recognise the faces of every frame of a video; returns a summary (frames, rows, tracks, speed).
+    `source`: the video's name in the CSV's rows (default: `path`).
     `on_frame(index, total, faces)`, when given, is called after each frame (total: the container's frame
     count, None when unknown), e.g. to collect the faces or move a progress bar."""
     from tqdm import tqdm
@@ -159,13 +147,11 @@ def process_video(recognizer, path, csv_path=None, annotated_path=None, detect_e
     fps = video_fps(capture)
     total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
     stream = FaceStream(recognizer, detect_every=detect_every, smoothing=smoothing, show_fps=False)
-    csv_file = open(csv_path, "w", newline="") if csv_path else None
+    table = FaceCsv(csv_path) if csv_path else None
+    where = {"source": str(source or path), "kind": "video", **made_by(recognizer, detect_every)}
     writer, frames, rows, ids, labels = None, 0, 0, set(), {}
     started = time.perf_counter()
     try:
-        table = csv.writer(csv_file) if csv_file else None
-        if table:
-            table.writerow(csv_columns(recognizer.labels))
         for frame in tqdm(iter_frames(capture), total=total, unit="frame", desc=Path(path).name, disable=not progress):
             if annotated_path:
                 annotated, faces = stream.process_frame(frame)
@@ -173,9 +159,9 @@ def process_video(recognizer, path, csv_path=None, annotated_path=None, detect_e
                 writer.write(annotated)
             else:
                 faces = stream.recognize_frame(frame)
+            if table:
+                table.write(face_rows(faces, frame=frames, time_s=frames / fps, **where))
             for face in faces:
-                if table:
-                    table.writerow(csv_row(frames, frames / fps, face))
                 ids.add(face.face_id)
                 labels[face.label] = labels.get(face.label, 0) + 1
             rows += len(faces)
@@ -186,8 +172,8 @@ def process_video(recognizer, path, csv_path=None, annotated_path=None, detect_e
         capture.release()
         if writer is not None:
             writer.release()
-        if csv_file:
-            csv_file.close()
+        if table:
+            table.close()
     if frames == 0:
         raise VideoError(f"{path}: no frame could be read (empty, truncated or unsupported video)")
     seconds = time.perf_counter() - started

@@ -1,59 +1,77 @@
-"""Training configuration: one plain dataclass and named presets (nanoGPT-style: read it top to bottom)."""
+"""Training configuration: one plain dataclass and named presets (nanoGPT-style: read it top to bottom). Each
+field carries its help and choices, from which `python -m fer train` derives its flags (fer/cli/train.py)."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field
 
-from ..defaults import default_data
+from ..data.ferplus import LABEL_SOURCES
+from ..defaults import TTA_MODES, default_data
+
+
+def option(default=MISSING, help: str = "", choices=None, factory=MISSING):
+    """A TrainConfig field with its help (and choices): `python -m fer train` derives its flags from these."""
+    metadata = {"help": help} if choices is None else {"help": help, "choices": tuple(choices)}
+    return field(default=default, default_factory=factory, metadata=metadata)
 
 
 @dataclass
 class TrainConfig:
     # data
-    data: str = field(default_factory=default_data)  # $FER_DATA, else FER2013 in shared/data
-    subset: int = 0                  # >0: use this many random faces per split (smoke runs, tests)
-    labels: str = "fer2013"          # training targets: fer2013 | ferplus-majority | ferplus-soft (val/test stay FER2013's)
+    data: str = option(factory=default_data, help="FER2013's csv or an image-folder root "
+                       "(default: $FER_DATA, else FER2013 in shared/data)")
+    subset: int = option(0, "use this many random faces per split (smoke runs, tests); 0 = all")
+    labels: str = option("fer2013", "training targets: FER2013's labels, or FER+'s majority or soft vote shares, or "
+                         "mixed (needs FER+'s fer2013new.csv beside the FER2013 csv); val/test stay FER2013's",
+                         LABEL_SOURCES)
     # model
-    model: str = "fernet_small"
-    model_kwargs: dict = field(default_factory=dict)
-    pretrained: bool = False         # torchvision backbones: load ImageNet weights the user has
-    init_from: str = ""              # fine-tune: start from this version's weights (name or path); "" = from scratch
+    model: str = option("fernet_small", "registered model name (python -m fer versions --models lists them)")
+    model_kwargs: dict = option(factory=dict, help='the model\'s keyword arguments, JSON, e.g. \'{"dropout": 0.3}\'')
+    pretrained: bool = option(False, "torchvision backbones: load ImageNet weights the user has")
+    init_from: str = option("", "fine-tune: start from this version's weights (name or path); --model defaults to "
+                            "its architecture")
     # optimisation
-    epochs: int = 30
-    batch_size: int = 64
-    optimizer: str = "sgd"           # sgd (Nesterov) | adamw
-    lr: float = 0.05
-    momentum: float = 0.9
-    weight_decay: float = 5e-4
-    scheduler: str = "onecycle"      # onecycle | cosine | plateau | none
-    warmup_epochs: float = 1.0       # cosine only
-    label_smoothing: float = 0.1
-    mixup: float = 0.0               # Beta(alpha) for mixup; 0 = off
-    cutmix: float = 0.0              # Beta(alpha) for cutmix; 0 = off
-    augment: str = "standard"        # none | standard | strong
-    aug_backend: str = "batch"       # batch: per-sample draws applied batch-wise on device; v2: torchvision per sample
-    class_weighted: bool = False     # loss weighted by inverse class frequency
-    balanced_sampler: bool = False   # sample classes equally often
-    teacher: str = ""                # distil from this model version (name or path); "" = off
-    distill_alpha: float = 0.5       # weight of the distillation term
-    distill_temperature: float = 4.0  # online only
-    distill_mode: str = "online"     # online: the teacher sees every augmented batch; offline: its answers on the
-                                     # training faces, computed once, become soft targets (a plain epoch's cost)
-    early_stopping: int = 0          # stop after this many epochs without a better val accuracy; 0 = off
+    epochs: int = option(30, "epochs of the schedule")
+    batch_size: int = option(64, "faces per batch")
+    optimizer: str = option("sgd", "sgd (Nesterov) or adamw", ("sgd", "adamw"))
+    lr: float = option(0.05, "peak learning rate")
+    momentum: float = option(0.9, "SGD's momentum")
+    weight_decay: float = option(5e-4, "weight decay")
+    scheduler: str = option("onecycle", "learning-rate schedule", ("onecycle", "cosine", "plateau", "none"))
+    warmup_epochs: float = option(1.0, "cosine only: epochs of linear warm-up")
+    label_smoothing: float = option(0.1, "label smoothing of the loss")
+    mixup: float = option(0.0, "Beta(alpha) for mixup; 0 = off")
+    cutmix: float = option(0.0, "Beta(alpha) for cutmix; 0 = off")
+    augment: str = option("standard", "augmentation strength", ("none", "standard", "strong"))
+    aug_backend: str = option("batch", "batch: per-sample draws applied batch-wise on device; v2: torchvision per "
+                              "sample", ("batch", "v2"))
+    class_weighted: bool = option(False, "loss weighted by inverse class frequency")
+    balanced_sampler: bool = option(False, "sample classes equally often")
+    teacher: str = option("", "distil from this model version (name or path); \"\" = off")
+    distill_alpha: float = option(0.5, "weight of the distillation term")
+    distill_temperature: float = option(4.0, "online distillation's softening temperature")
+    distill_mode: str = option("online", "online: the teacher sees every augmented batch; offline: its answers on the "
+                               "training faces, computed once, become soft targets (a plain epoch's cost)",
+                               ("online", "offline"))
+    early_stopping: int = option(0, "stop after this many epochs without a better val accuracy; 0 = off")
     # evaluation
-    eval_tta: str = "none"           # TTA used for the test report in the card
+    eval_tta: str = option("none", "TTA used for the test report in the card", TTA_MODES)
     # run
-    name: str = ""                   # version name; default: <model>-<date>
-    out_dir: str = ""                # default: the checkpoints folder
-    seed: int = 0
-    device: str = "auto"             # auto | cpu | cuda
-    amp: bool = True                 # bfloat16 autocast on GPU and on CPUs with native bf16 (AVX-512 BF16, AMX); fp32 elsewhere
-    channels_last: bool = True       # faster on GPU and on CPU
-    num_workers: int = -1            # -1: 1 on CPU (augments while the main process trains), 4 on GPU
-    threads: int = 0                 # torch CPU threads; 0 = all cores
-    resume: bool = False
-    budget_minutes: float = 0.0      # wall-clock budget: the LR schedule runs on time and ends within it; 0 = by epochs
-    max_minutes: float = 0.0         # end this sitting before it runs past this many minutes; --resume continues it
+    name: str = option("", "version name (default <model>-<date>)")
+    out_dir: str = option("", "where versions are written (default: the checkpoints folder)")
+    seed: int = option(0, "random seed")
+    device: str = option("auto", "where to train", ("auto", "cpu", "cuda"))
+    amp: bool = option(True, "bfloat16 autocast on GPU and on CPUs with native bf16 (AVX-512 BF16, AMX); "
+                       "fp32 elsewhere")
+    channels_last: bool = option(True, "channels-last memory layout (faster on GPU and on CPU)")
+    num_workers: int = option(-1, "data-loading workers; -1: 1 on CPU (augments while the main process trains), "
+                              "4 on GPU")
+    threads: int = option(0, "torch CPU threads; 0 = all cores")
+    resume: bool = option(False, "continue an interrupted run of --name")
+    budget_minutes: float = option(0.0, "wall-clock budget: the LR schedule runs on time and ends within it; "
+                                   "0 = by epochs")
+    max_minutes: float = option(0.0, "end this sitting before it runs past this many minutes; the same command "
+                                "with --resume continues the schedule where it stopped; 0 = no limit")
 
     def update(self, **changes) -> "TrainConfig":
         known = {f.name for f in dataclasses.fields(self)}

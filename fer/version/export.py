@@ -17,11 +17,12 @@ import torch
 
 from ..checksum import sha256_of
 from ..defaults import default_data
+from ..stopwatch import stopwatch_ms_per_view
 from .errors import VersionError
 from .layout import INT8_FILE, ONNX_FILE, current_export
 from .model import ModelVersion, load
 from .predict import normalize
-from .runtime import INPUT_NAME, OUTPUT_NAME, OnnxClassifier, stopwatch_ms_per_view
+from .runtime import INPUT_NAME, OUTPUT_NAME, OnnxClassifier
 
 QUANTIZATION_MODES = ("static", "dynamic")
 OPSET = 17

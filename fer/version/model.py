@@ -17,11 +17,11 @@ from safetensors.torch import load_file, save_file
 
 from ..checksum import sha256_of
 from ..models import Ensemble, create_model
+from ..stopwatch import stopwatch_ms_per_view
 from .card import Card
 from .errors import VersionError
 from .layout import WEIGHTS_FILE
 from .predict import CardClassifier
-from .runtime import stopwatch_ms_per_view
 from .store import read_history, resolve, verify_weights
 
 

@@ -5,7 +5,6 @@ axis is dynamic). The file is run only when its sha256 is the one its card recor
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -51,16 +50,3 @@ class OnnxClassifier(CardClassifier):
     def logits(self, x: np.ndarray) -> np.ndarray:
         """Raw outputs for normalised float inputs [N,1,48,48]."""
         return self.session.run([OUTPUT_NAME], {INPUT_NAME: np.ascontiguousarray(x, dtype=np.float32)})[0]
-
-
-def stopwatch_ms_per_view(logits_fn, batch: int, warmup: int = 5, min_seconds: float = 0.5) -> float:
-    """Milliseconds per view of a logits function at a batch size (a measurement; the card's figure that the
-    app and the CLI show is Card.ms_per_face)."""
-    x = np.random.default_rng(0).standard_normal((batch, 1, 48, 48)).astype(np.float32)
-    for _ in range(warmup):
-        logits_fn(x)
-    runs, start = 0, time.perf_counter()
-    while runs < 5 or time.perf_counter() - start < min_seconds:
-        logits_fn(x)
-        runs += 1
-    return 1000 * (time.perf_counter() - start) / (runs * batch)

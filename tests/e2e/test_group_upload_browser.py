@@ -73,7 +73,7 @@ def test_a_group_photo_gets_every_small_face_boxed_numbered_and_listed(app_url, 
     assert page.get_by_test_id("stException").count() == 0
 
     rows = list(csv.DictReader(io.StringIO(download(page, "Download results (CSV)").decode())))
-    assert len(rows) == 7 and {row["input"] for row in rows} == {GROUP.name}
+    assert len(rows) == 7 and {row["source"] for row in rows} == {GROUP.name}
     listed = [tuple(int(row[k]) for k in "xywh") for row in rows]
     for x, y, w, h in TRUTH:  # each true face is listed once, where it is
         centre_in = [bx <= x + w / 2 <= bx + bw and by <= y + h / 2 <= by + bh for bx, by, bw, bh in listed]
