@@ -7,11 +7,18 @@ The collection: PHOTOS copies of the fixture photos (1 to 7 faces each, cycled) 
 table), the steady rate of one worker that a long job approaches.
 
     python benchmarks/analyze_throughput.py                                  # 1, 2 workers and Ray, defaults
-    python benchmarks/analyze_throughput.py --runs local:1 --model fernet_small-rt-v3 --backend onnx --detect-every 3
+    python benchmarks/analyze_throughput.py --photos 0 --runs local:1 local:2 --purpose realtime --detect-every 3
+
+Each run writes benchmarks/results/analyze_throughput_<model>_every<N>.json: the rows, the CPU, the load average
+at start and end (a shared machine is not idle: the figures are lower bounds), and the cost model of 1,000 hours
+of video (30 frames/s: 108 million frames) from the one-worker video rate: core-hours, and hours on 100 and 500
+workers (one per core; files are independent tasks).
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
 import sys
 import tempfile
@@ -64,15 +71,18 @@ def main() -> int:
     parser.add_argument("--clips", type=int, default=2)
     parser.add_argument("--frames", type=int, default=150, help="frames per clip")
     parser.add_argument("--runs", nargs="+", default=["local:1", "local:2", "ray:2"], metavar="ENGINE:WORKERS")
-    parser.add_argument("--model")
+    parser.add_argument("--model", help="a version (default: the shipped default of --purpose)")
+    parser.add_argument("--purpose", default="photo", choices=["photo", "realtime"])
     parser.add_argument("--backend", default="onnx")
     parser.add_argument("--detect-every", type=int, default=1)
     args = parser.parse_args()
-    options = {"model": args.model, "backend": args.backend, "detect_every": args.detect_every}
+    model = args.model or fer.default_version(args.purpose)
+    options = {"model": model, "backend": args.backend, "detect_every": args.detect_every}
+    load_start, rows = os.getloadavg(), []
     with tempfile.TemporaryDirectory() as tmp:
         inputs = write_collection(Path(tmp), args.photos, args.clips, args.frames)
         print(f"{args.photos} photos; {args.clips} clips x {args.frames} frames {SIZE[0]}x{SIZE[1]}; model "
-              f"{args.model or fer.default_version('photo')}, {args.backend}, detect every {args.detect_every}")
+              f"{model}, {args.backend}, detect every {args.detect_every}")
         print(f"{'kind':7s} {'engine':7s} {'workers':>7s} {'units':>6s} {'faces':>6s} {'wall s':>7s} "
               f"{'units/s wall':>12s} {'units/s per worker':>18s}")
         for run in args.runs:
@@ -82,7 +92,47 @@ def main() -> int:
                 failed = f"  ({r['failed']} failed)" if r["failed"] else ""
                 print(f"{kind:7s} {engine:7s} {workers:>7s} {r['units']:6d} {r['faces']:6d} {r['wall']:7.1f} "
                       f"{r['rate']:12.1f} {r['per_worker']:18.1f}{failed}", flush=True)
+                rows.append({"kind": kind, "engine": engine, "workers": int(workers), **r})
+    write_results(args, model, rows, load_start)
     return 0
+
+
+FRAMES_1000_HOURS = 1000 * 3600 * FPS
+
+
+def cost_model(rows: list[dict]) -> dict | None:
+    """1,000 hours of video at the one-worker video rate (frames/s of a worker's own seconds)."""
+    one = next((r for r in rows if r["kind"] == "videos" and r["engine"] == "local" and r["workers"] == 1), None)
+    if one is None:
+        return None
+    core_hours = FRAMES_1000_HOURS / one["per_worker"] / 3600
+    return {"frames": FRAMES_1000_HOURS, "frames_per_s_per_worker": round(one["per_worker"], 2),
+            "core_hours": round(core_hours), "hours_on_100_workers": round(core_hours / 100, 1),
+            "hours_on_500_workers": round(core_hours / 500, 1)}
+
+
+def cpu_name() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def write_results(args, model: str, rows: list[dict], load_start) -> Path:
+    record = {"command": "python benchmarks/analyze_throughput.py " + " ".join(sys.argv[1:]),
+              "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpu": cpu_name(), "cores": os.cpu_count(),
+              "load_average_start": load_start, "load_average_end": os.getloadavg(),
+              "idle": False if max(load_start[0], os.getloadavg()[0]) > 0.5 else True,
+              "model": model, "backend": args.backend, "detect_every": args.detect_every,
+              "collection": {"photos": args.photos, "clips": args.clips, "frames_per_clip": args.frames,
+                             "frame_size": list(SIZE), "fps": FPS},
+              "rows": [{k: round(v, 2) if isinstance(v, float) else v for k, v in r.items()} for r in rows],
+              "cost_model_1000_hours": cost_model(rows)}
+    out = REPO / "benchmarks" / "results" / f"analyze_throughput_{model}_every{args.detect_every}.json"
+    out.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"load average {record['load_average_start']} -> {record['load_average_end']}; written "
+          f"{out.relative_to(REPO)}")
+    return out
 
 
 if __name__ == "__main__":

@@ -1,30 +1,104 @@
-"""Load test of the upload page: N concurrent browser sessions (Playwright contexts in one Chromium) each open
-the upload page and upload a face photo; prints each session's time to result, the failures, and whether
-the server is still up.
+"""Load and memory test of the upload page: N concurrent browser sessions (Playwright contexts in one Chromium)
+each open the upload page and upload M large photos (12 megapixels by default); prints each session's time to
+result, the failures, and the server's resident memory (RSS): fresh (model loaded, after a warm-up session),
+peak while the sessions run, and settled (after the sessions closed and the server's reconnect window,
+server.disconnectedSessionTTL, passed); writes them as JSON to benchmarks/results/.
 
-    python benchmarks/load_upload.py                      # 8 sessions, checkpoints from FER_CHECKPOINTS
-    python benchmarks/load_upload.py --sessions 4 --url http://127.0.0.1:8501   # against a running app
+    python benchmarks/load_upload.py                                   # 3 sessions x 4 photos of 12 MP
+    FER_UPLOAD_CACHE_MB=0 python benchmarks/load_upload.py --tag budget0
+    python benchmarks/load_upload.py --sessions 8 --photos 1 --megapixels 0.26   # many sessions, small photos
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
-import re
+import json
+import os
+import platform
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
-from contextlib import nullcontext
 from pathlib import Path
 
-from fer.labels import EMOTIONS
 from tests.e2e import harness
 
-FACE_TITLE = re.compile(rf"Face 1: ({'|'.join(EMOTIONS)}) \(\d+%\)")
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "benchmarks" / "results"
+DOWNLOAD = "Download the annotated image"
 
 
-async def one_session(browser, url: str, photo: Path, index: int, timeout_ms: int) -> dict:
+def write_photos(folder: Path, count: int, megapixels: float) -> list[Path]:
+    """`count` different JPEGs of `megapixels` (4:3): the astronaut's portrait enlarged on a noisy canvas."""
+    import cv2
+    import numpy as np
+
+    width = int(round((megapixels * 1e6 * 4 / 3) ** 0.5))
+    height = int(round(width * 3 / 4))
+    face = harness.astronaut_bgr()
+    side = int(height * 0.8)
+    paths = []
+    for i in range(count):
+        rng = np.random.default_rng(i)
+        canvas = rng.integers(90, 140, (height, width, 3), dtype=np.uint8)
+        x = int(rng.integers(0, max(1, width - side)))
+        canvas[height // 10:height // 10 + side, x:x + side] = cv2.resize(face, (side, side))
+        path = folder / f"photo{i:02d}.jpg"
+        cv2.imwrite(str(path), canvas, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        paths.append(path)
+    return paths
+
+
+class RssSampler:
+    """The server process's resident memory, sampled every `every_s` seconds in a thread."""
+
+    def __init__(self, pid: int, every_s: float = 0.25):
+        self.pid, self.every_s, self.samples = pid, every_s, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError(f"no VmRSS for process {self.pid}")
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.samples.append((time.monotonic(), self.rss_mb()))
+            self._stop.wait(self.every_s)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def peak_since(self, start: float) -> float:
+        return max(mb for t, mb in self.samples if t >= start)
+
+
+def server_pid(url: str) -> int:
+    """The pid of the streamlit process listening on `url`'s port (started by this benchmark)."""
+    port = url.rsplit(":", 1)[1]
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                args = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"streamlit" in b" ".join(args) and port.encode() in args:
+                return int(proc.name)
+    raise RuntimeError(f"no streamlit process on port {port}")
+
+
+async def one_session(browser, url: str, photos: list[Path], index: int, timeout_ms: int) -> tuple[dict, object]:
+    """Open the upload page, upload the photos, wait until each has its results; the context is left open
+    (the caller closes it), as a visitor who keeps the tab."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     started = time.perf_counter()
@@ -32,38 +106,97 @@ async def one_session(browser, url: str, photo: Path, index: int, timeout_ms: in
         await page.goto(url + "/Upload_photos", timeout=timeout_ms)
         await page.get_by_role("heading", name="Upload photos").wait_for(timeout=timeout_ms)
         loaded = time.perf_counter()
-        await page.locator("input[type='file']").set_input_files(str(photo), timeout=timeout_ms)
-        title = page.get_by_text(FACE_TITLE).first
-        await title.wait_for(timeout=timeout_ms)
+        await page.locator("input[type='file']").set_input_files([str(p) for p in photos], timeout=timeout_ms)
+        await page.get_by_text(DOWNLOAD).nth(len(photos) - 1).wait_for(timeout=timeout_ms)
         done = time.perf_counter()
-        await page.wait_for_load_state("networkidle", timeout=timeout_ms)
         errors = await page.get_by_test_id("stException").count()
         if errors:
-            return {"session": index, "ok": False, "error": f"the page shows {errors} exception(s)"}
-        return {"session": index, "ok": True, "page_s": loaded - started, "result_s": done - loaded,
-                "label": FACE_TITLE.search(await title.inner_text()).group(1)}
+            return {"session": index, "ok": False, "error": f"the page shows {errors} exception(s)"}, context
+        return {"session": index, "ok": True, "page_s": loaded - started, "result_s": done - loaded}, context
     except Exception as e:  # a failed session is a figure, not a crash of the benchmark
-        return {"session": index, "ok": False, "error": f"{type(e).__name__}: {str(e).splitlines()[0]}"}
-    finally:
-        await context.close()
+        return {"session": index, "ok": False, "error": f"{type(e).__name__}: {str(e).splitlines()[0]}"}, context
 
 
-async def run_sessions(url: str, photo: Path, sessions: int, timeout_ms: int, warm_up: bool) -> list[dict]:
+async def run_sessions(url: str, photos: list[Path], warm_up_photo: Path, sessions: int, timeout_ms: int,
+                       sampler: RssSampler, settle_s: float) -> tuple[list[dict], dict]:
     from playwright.async_api import async_playwright
 
+    memory = {}
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=harness.CHROMIUM, headless=True, args=harness.BASE_ARGS)
         try:
-            if warm_up:  # one session first, so the figures are for a server that has its model loaded
-                first = await one_session(browser, url, photo, -1, timeout_ms)
-                print(f"warm-up session: {'ok' if first['ok'] else first['error']}"
-                      + (f", page {first['page_s']:.1f} s, result {first['result_s']:.1f} s" if first["ok"] else ""))
-            started = time.perf_counter()
-            results = await asyncio.gather(*(one_session(browser, url, photo, i, timeout_ms) for i in range(sessions)))
-            print(f"{sessions} concurrent sessions took {time.perf_counter() - started:.1f} s in all")
-            return results
+            first, context = await one_session(browser, url, [warm_up_photo], -1, timeout_ms)
+            await context.close()
+            print(f"warm-up session: {'ok' if first['ok'] else first['error']}")
+            await asyncio.sleep(5)
+            memory["fresh_mb"] = sampler.rss_mb()
+            started = time.monotonic()
+            outcomes = await asyncio.gather(*(one_session(browser, url, photos, i, timeout_ms)
+                                              for i in range(sessions)))
+            memory["sessions_s"] = round(time.monotonic() - started, 1)
+            memory["open_mb"] = sampler.rss_mb()
+            for _, context in outcomes:
+                await context.close()
+            closed = time.monotonic()
+            print(f"{sessions} sessions done in {memory['sessions_s']} s; closed; waiting {settle_s:.0f} s to settle")
+            await asyncio.sleep(settle_s)
+            memory["peak_mb"] = sampler.peak_since(started)
+            memory["settled_mb"] = sampler.rss_mb()
+            memory["settle_s"] = round(time.monotonic() - closed, 1)
+            return [r for r, _ in outcomes], memory
         finally:
             await browser.close()
+
+
+def cpu_name() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=3)
+    parser.add_argument("--photos", type=int, default=4, help="photos each session uploads at once")
+    parser.add_argument("--megapixels", type=float, default=12.0)
+    parser.add_argument("--timeout", type=float, default=900, help="seconds each session may wait for its results")
+    parser.add_argument("--settle", type=float, help="seconds to wait after the sessions close (default: the "
+                                                     "server's disconnectedSessionTTL + 30)")
+    parser.add_argument("--ttl", type=int, default=120, help="the server's server.disconnectedSessionTTL (s)")
+    parser.add_argument("--tag", default="", help="added to the results file's name")
+    parser.add_argument("--log", default=str(harness.ARTIFACTS / "load-streamlit.log"))
+    args = parser.parse_args()
+    if not Path(harness.CHROMIUM).exists():
+        print(f"{harness.CHROMIUM} is missing: apt-get install chromium", file=sys.stderr)
+        return 2
+    harness.ARTIFACTS.mkdir(exist_ok=True)
+    load_start = os.getloadavg()
+    with tempfile.TemporaryDirectory() as tmp:
+        photos = write_photos(Path(tmp), args.photos, args.megapixels)
+        warm_up = harness.write_face_photo(Path(tmp) / "astronaut.jpg")
+        env = {"STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(args.ttl)}
+        with harness.streamlit_server(env, log_path=args.log, timeout=300) as url, \
+                RssSampler(server_pid(url)) as sampler:
+            results, memory = asyncio.run(run_sessions(url, photos, warm_up, args.sessions, int(args.timeout * 1000),
+                                                       sampler, args.settle or args.ttl + 30))
+            up = server_up(url)
+    record = {"command": "python benchmarks/load_upload.py " + " ".join(sys.argv[1:]), "cpu": cpu_name(),
+              "cores": os.cpu_count(), "load_average_start": load_start, "load_average_end": os.getloadavg(),
+              "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+              "upload_cache_mb": os.environ.get("FER_UPLOAD_CACHE_MB", "256 (default)"),
+              "sessions": args.sessions, "photos_per_session": args.photos, "megapixels": args.megapixels,
+              "disconnected_session_ttl_s": args.ttl,
+              **{k: round(v, 1) if isinstance(v, float) else v for k, v in memory.items()},
+              "settled_minus_fresh_mb": round(memory["settled_mb"] - memory["fresh_mb"], 1),
+              "peak_minus_fresh_mb": round(memory["peak_mb"] - memory["fresh_mb"], 1),
+              "failures": sum(not r["ok"] for r in results), "server_up": up, "sessions_detail": results}
+    report(results, record)
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"load_upload{'_' + args.tag if args.tag else ''}.json"
+    out.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"written {out.relative_to(REPO)}")
+    return 0 if all(r["ok"] for r in results) and up else 1
 
 
 def server_up(url: str, attempts: int = 3) -> bool:
@@ -77,40 +210,22 @@ def server_up(url: str, attempts: int = 3) -> bool:
     return False
 
 
-def report(results: list[dict], wall_s: float, up: bool) -> None:
+def report(results: list[dict], record: dict) -> None:
     for r in sorted(results, key=lambda r: r["session"]):
         if r["ok"]:
-            print(f"session {r['session']}: page {r['page_s']:6.1f} s, upload -> result {r['result_s']:6.1f} s ({r['label']})")
+            print(f"session {r['session']}: page {r['page_s']:6.1f} s, upload -> results {r['result_s']:6.1f} s")
         else:
             print(f"session {r['session']}: FAILED {r['error']}")
     times = [r["result_s"] for r in results if r["ok"]]
     if times:
-        print(f"time to result: min {min(times):.1f} s, median {statistics.median(times):.1f} s, max {max(times):.1f} s")
-    print(f"failures: {sum(not r['ok'] for r in results)}/{len(results)}; wall {wall_s:.1f} s; "
-          f"server {'still up' if up else 'DOWN'}")
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=8)
-    parser.add_argument("--url", help="an app already running (default: start one on a free loopback port)")
-    parser.add_argument("--timeout", type=float, default=600, help="seconds each session may wait for its result")
-    parser.add_argument("--no-warm-up", dest="warm_up", action="store_false",
-                        help="measure from a cold server (the first page load imports torch and loads the model)")
-    parser.add_argument("--log", default=str(harness.ARTIFACTS / "load-streamlit.log"))
-    args = parser.parse_args()
-    if not Path(harness.CHROMIUM).exists():
-        print(f"{harness.CHROMIUM} is missing: apt-get install chromium", file=sys.stderr)
-        return 2
-    harness.ARTIFACTS.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        photo = harness.write_face_photo(Path(tmp) / "astronaut.jpg")
-        server = nullcontext(args.url) if args.url else harness.streamlit_server(log_path=args.log, timeout=300)
-        with server as url:
-            started = time.perf_counter()
-            results = asyncio.run(run_sessions(url, photo, args.sessions, int(args.timeout * 1000), args.warm_up))
-            report(results, time.perf_counter() - started, server_up(url))
-    return 0 if all(r["ok"] for r in results) else 1
+        print(f"time to results: min {min(times):.1f} s, median {statistics.median(times):.1f} s, "
+              f"max {max(times):.1f} s")
+    print(f"server RSS: fresh {record['fresh_mb']} MB, peak {record['peak_mb']} MB, with the sessions open "
+          f"{record['open_mb']} MB, settled {record['settled_mb']} MB ({record['settled_minus_fresh_mb']:+} MB) "
+          f"{record['settle_s']} s after they closed; upload cache {record['upload_cache_mb']} MB")
+    print(f"failures: {record['failures']}/{len(results)}; server {'still up' if record['server_up'] else 'DOWN'}; "
+          f"CPU {record['cpu']} ({record['cores']} cores), load {record['load_average_start']} -> "
+          f"{record['load_average_end']}")
 
 
 if __name__ == "__main__":

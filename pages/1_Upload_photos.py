@@ -10,8 +10,8 @@ name = ui.require_model("photo")
 detector = ui.sidebar_detector_picker()
 small_faces = ui.sidebar_small_faces_picker("photo")
 root = ui.checkpoints_root()
-files = st.file_uploader("Photos", type=["jpg", "jpeg", "png", "webp", "bmp"], accept_multiple_files=True,
-                         key="photos")
+files = st.file_uploader("Photos", accept_multiple_files=True, key="photos",  # any file: a refused one is named below
+                         help="JPEG, PNG, WebP or BMP photos; any other file is named on the page with the reason.")
 if not files:
     st.info("No photo yet: drop some above.")
     st.stop()

@@ -3,7 +3,7 @@ video downloads."""
 import streamlit as st
 
 from fer import viz
-from fer.app import gallery, saliency, ui
+from fer.app import gallery, saliency, tempfiles, ui
 from fer.app import video as clips
 from fer.inference import LIVE_DETECT_EVERY
 
@@ -37,8 +37,9 @@ if analysis is None or analysis[0] != wanted:
         elif done % 10 == 0:
             bar.progress(0.0, text=f"Processing {upload.name}: frame {done}")
 
-    result = clips.analyse_video(ui.cached_recognizer(name, detector, root, small_faces), upload.name, upload,
-                                 detect_every=int(detect_every), on_progress=show_progress)
+    result = clips.analyse_video(ui.page_recognizer(name, detector, root, small_faces), upload.name, upload,
+                                 detect_every=int(detect_every), on_progress=show_progress,
+                                 workdir=tempfiles.new_temp_dir("fer-video-", ui.session_id()))
     bar.empty()
     st.session_state[ANALYSIS_KEY] = analysis = (wanted, result)
 result = analysis[1]

@@ -23,7 +23,7 @@ except settings.SettingError as e:
     st.error(f"Ignoring a malformed ICE server setting: {e}")
     ice_servers = []
 
-recognizer = ui.cached_recognizer(name, detector, ui.checkpoints_root(), small_faces)
+recognizer = ui.page_recognizer(name, detector, ui.checkpoints_root(), small_faces)
 stream_settings = (name, detector, small_faces, detect_every)
 if st.session_state.get("live_stream_settings") != stream_settings:  # a fresh tracker for new settings
     st.session_state["live_stream"] = FaceStream(recognizer, detect_every=detect_every)

@@ -186,8 +186,13 @@ def test_labelled_zip_layouts_and_errors(own_zip):
         own_faces.read_labelled_zip(buffer.getvalue())
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("../../evil/happy/1.png", cv2.imencode(".png", x[0])[1].tobytes())  # ignored, never a path
-        archive.writestr("__MACOSX/happy/._2.png", b"resource fork")
+        archive.writestr("../../evil/happy/1.png", cv2.imencode(".png", x[0])[1].tobytes())  # refused, never a path
+        archive.writestr("happy/2.png", cv2.imencode(".png", x[0])[1].tobytes())
+    with pytest.raises(DataError, match="entries outside its folder"):
+        own_faces.read_labelled_zip(buffer.getvalue())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("__MACOSX/happy/._2.png", b"resource fork")  # ignored
         archive.writestr("happy/2.png", cv2.imencode(".png", x[0])[1].tobytes())
     assert own_faces.read_labelled_zip(buffer.getvalue()).split("test")[1].tolist() == [EMOTIONS.index("happy")]
     buffer = io.BytesIO()

@@ -181,7 +181,7 @@ def test_a_refused_version_is_one_line_where_it_is_used(troubled):
     at = run_page("pages/1_Upload_photos.py", model_version="tampered")
     assert [e.value for e in at.error] == ["Version tampered cannot be used: tampered/weights.safetensors: sha256 "
                                            "does not match its card; the file was changed or corrupted, refusing to "
-                                           "load it. Pick another version in the sidebar."]
+                                           "run it. Pick another version in the sidebar."]
     at = run_page("pages/4_Training_explorer.py", model_version="tampered")
     assert len(at.get("plotly_chart")) == 3  # its curves and figures come from its files, not its weights
     at.toggle(key="show_mistakes").set_value(True).run()

@@ -108,7 +108,7 @@ def photo_results(result: recognition.UploadResult, version, data: bytes, key: s
         summary_metrics(group_summary(table))
     image_col, summary_col = st.columns([3, 2])
     image_col.image(result.annotated, width="stretch")
-    image_col.download_button("Download the annotated image", recognition.png_bytes(result.annotated),
+    image_col.download_button("Download the annotated image", lambda: recognition.annotated_png(result, data),
                               recognition.annotated_file_name(result.name), "image/png", on_click="ignore",
                               key=f"png_{key}")
     if not result.faces:

@@ -30,9 +30,20 @@ def _is_junk(parts: Sequence[str]) -> bool:
     return any(p.startswith(".") or p == "__MACOSX" for p in parts)
 
 
+def _outside(name: str) -> bool:
+    """An entry that would unpack outside the zip's folder: an absolute path, a drive, or a `..` part."""
+    path = PurePosixPath(name.replace("\\", "/"))
+    return path.is_absolute() or ".." in path.parts or (len(name) > 1 and name[1] == ":")
+
+
 def labelled_images(archive: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, str]]:
     """(member, class folder name) for every image of the zip: `<class>/<file>` at its top, or
     `<folder>/<class>/<file>` when everything sits in one folder (how zipping a folder lays it out)."""
+    outside = [info.filename for info in archive.infolist() if _outside(info.filename)]
+    if outside:
+        raise DataError(f"the zip has entries outside its folder ({', '.join(outside[:3])}"
+                        f"{', ...' if len(outside) > 3 else ''}): refused; zip the class folders themselves "
+                        "(e.g. happy/1.jpg)")
     images = []
     for info in archive.infolist():
         parts = PurePosixPath(info.filename).parts

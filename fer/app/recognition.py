@@ -1,6 +1,8 @@
 """Recognition for the app: one Recognizer shared by all sessions, uploads analysed into results, exports."""
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import io
 import json
 import logging
@@ -22,6 +24,8 @@ from .public import hide_paths
 from .settings import MAX_UPLOAD_MB
 
 THUMBNAIL = 96          # px, a face's crop in the gallery
+PHOTO_TYPES = ("jpg", "jpeg", "png", "webp", "bmp")
+SHOWN_SIDE = 1600       # px, the longest side of the annotated image kept and shown (the page is narrower)
 CROP_MARGIN = 0.2       # of the face's size, around its box
 FACE_ASPECT = 0.8       # a whole face's box, width / height (YuNet's boxes of frontal faces)
 MAX_CAPTIONED = 6       # photos with more faces get only their numbers drawn (long captions would overlap)
@@ -55,14 +59,17 @@ class SharedRecognizer:
 
 @dataclass
 class UploadResult:
-    """One uploaded file: its faces, the annotated image and each face's crop (RGB, THUMBNAIL px square), and
-    what made them (the rows' model and detector fields), or the reason it could not be read."""
+    """One uploaded file: its faces, the annotated image (RGB, at most SHOWN_SIDE px a side: what the page shows;
+    the full-size copy is drawn again on download, annotated_png) and each face's crop (RGB, THUMBNAIL px square),
+    and what made them (the rows' model and detector fields), or the reason it could not be read. `pixels`: the
+    photo's own size, width x height."""
 
     name: str
     faces: list[Face] = field(default_factory=list)
     annotated: np.ndarray | None = None
     error: str | None = None
     crops: list[np.ndarray] = field(default_factory=list)
+    pixels: int = 0
     made_by: dict = field(default_factory=dict)
 
     def rows(self) -> list[dict]:
@@ -74,8 +81,22 @@ class UploadResult:
         return self.error is None
 
 
+def unsupported_type(name: str) -> str | None:
+    """Why a file is not taken as a photo by its name (the uploader takes any file, so that the page, not only a
+    tooltip, says so), or None for a photo type."""
+    suffix = name.rsplit(".", 1)[1].lower() if "." in name else ""
+    if suffix in PHOTO_TYPES:
+        return None
+    kind = {"svg": "an SVG drawing", "gif": "a GIF (often an animation)", "": "a file without an extension"}.get(
+        suffix, f"a .{suffix} file")
+    return f"{name}: {kind}, not a photo this page reads; upload JPEG, PNG, WebP or BMP photos"
+
+
 def analyse_upload(recognizer, name: str, data: bytes, max_bytes: int = MAX_UPLOAD_MB * 2**20) -> UploadResult:
-    """Faces in one uploaded file. Never raises: a bad file becomes a result with a one-line `error`."""
+    """Faces in one uploaded file. Never raises: a bad file becomes a result with a one-line `error`. The decoded
+    photo and its full-size annotated copy are dropped before it returns (memory goes back to the system)."""
+    if (problem := unsupported_type(name)) is not None:
+        return UploadResult(name, error=problem)
     try:
         bgr = read_image(data, name=name, max_bytes=max_bytes, max_pixels=recognizer.max_pixels)
     except ImageError as e:
@@ -85,9 +106,53 @@ def analyse_upload(recognizer, name: str, data: bytes, max_bytes: int = MAX_UPLO
     except Exception as e:  # keep the other uploads going; the server log keeps the details
         log.exception("recognition failed on %s", name)
         return UploadResult(name, error=f"{name}: recognition failed ({type(e).__name__}: {hide_paths(str(e))})")
+    result = UploadResult(name, faces, shown_size(annotate(bgr, faces)),
+                          crops=[face_thumbnail(bgr, face.box) for face in faces], pixels=bgr.shape[0] * bgr.shape[1],
+                          made_by=made_by(recognizer))
+    del bgr
+    release_memory()
+    return result
+
+
+def annotate(bgr: np.ndarray, faces: list[Face]) -> np.ndarray:
+    """The photo with its faces boxed and numbered, as RGB."""
     annotated = draw_faces(bgr, faces, numbered=True, numbers_only=len(faces) > MAX_CAPTIONED)
-    return UploadResult(name, faces, cv2.cvtColor(annotated, cv2.COLOR_BGR2RGB),
-                        crops=[face_thumbnail(bgr, face.box) for face in faces], made_by=made_by(recognizer))
+    return cv2.cvtColor(annotated, cv2.COLOR_BGR2RGB, dst=annotated)
+
+
+def shown_size(rgb: np.ndarray, side: int = SHOWN_SIDE) -> np.ndarray:
+    scale = side / max(rgb.shape[:2])
+    if scale >= 1:
+        return rgb
+    return cv2.resize(rgb, (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+
+
+def annotated_png(result: UploadResult, data: bytes) -> bytes:
+    """The full-size annotated photo as PNG, drawn again from the upload's bytes (for its download button: the
+    server keeps no full-size copy)."""
+    bgr = read_image(data, name=result.name, max_bytes=max(len(data), 1), max_pixels=max(result.pixels, 1))
+    png = png_bytes(annotate(bgr, result.faces))
+    del bgr
+    release_memory()
+    return png
+
+
+def release_memory() -> None:
+    """Hand freed memory back to the system: glibc keeps freed blocks of a few MB (decoded photos, detector
+    pyramids) in its heap, so a server's resident size would otherwise stay at its peak."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _glibc():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:  # not glibc (macOS, Windows, musl): nothing to trim
+        return None
+
+
+_LIBC = _glibc()
 
 
 def whole_face_box(box, shape) -> tuple[int, int, int, int]:

@@ -1,6 +1,7 @@
-"""Temporary folders for uploads (videos): under one folder per server process, fer-app-<pid>, removed with
-the object using them (fer.app.video.VideoAnalysis: when its session ends or another upload replaces it), when
-the server exits, and at the next start-up when a killed server left them behind."""
+"""Temporary folders for uploads (videos): under one folder per server process, fer-app-<pid>, and in it one per
+browser session, removed with the object using them (fer.app.video.VideoAnalysis: when another upload replaces
+it), with their session (fer.app.sessions: once its browser has been gone for the reconnect window), when the
+server exits, and by the next server's first page when a killed server left them behind."""
 from __future__ import annotations
 
 import atexit
@@ -19,13 +20,30 @@ def process_temp_root(tmp: str | Path | None = None) -> Path:
     return Path(tmp or tempfile.gettempdir()) / f"{PROCESS_PREFIX}{os.getpid()}"
 
 
-def new_temp_dir(prefix: str) -> Path:
-    """A fresh folder under this server process's temporary root (created, and removed at exit, on first use)."""
+def new_temp_dir(prefix: str, session_id: str = "") -> Path:
+    """A fresh folder under this server process's temporary root (created, and removed at exit, on first use),
+    in the session's own folder when `session_id` is given."""
     root = process_temp_root()
     if not root.is_dir():
         root.mkdir(mode=0o700, exist_ok=True)
         atexit.register(shutil.rmtree, root, True)
-    return Path(tempfile.mkdtemp(prefix=prefix, dir=root))
+    parent = session_temp_dir(session_id) if session_id else root
+    parent.mkdir(mode=0o700, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+
+
+def session_temp_dir(session_id: str) -> Path:
+    """The session's folder under this process's root (the id's characters other than letters, digits and "-"
+    become "_", so that no id names a path elsewhere)."""
+    return process_temp_root() / ("session-" + "".join(c if c.isalnum() or c == "-" else "_" for c in session_id))
+
+
+def remove_session_files(session_id: str) -> bool:
+    """Remove a session's temporary folder; whether there was one."""
+    folder = session_temp_dir(session_id)
+    existed = folder.is_dir()
+    shutil.rmtree(folder, ignore_errors=True)
+    return existed
 
 
 def _process_alive(pid: int) -> bool:

@@ -16,11 +16,12 @@ from .. import version as versions
 from ..data import DataError, load_dataset
 from ..version.evaluation import evaluate
 from ..version.model import ModelVersion, load
-from ..inference import Recognizer, list_detectors
+from ..inference import ModelFileError, Recognizer, list_detectors
 from ..inference.detector_policy import DEFAULT_DETECTOR, DEFAULT_SMALL_FACES, MIN_FACE_BY_SENSITIVITY, SMALL_FACES
 from . import settings, tempfiles
 from .public import hide_paths
-from .recognition import ByteBudgetCache, SharedRecognizer, UploadResult, analyse_upload
+from .recognition import ByteBudgetCache, SharedRecognizer, UploadResult, analyse_upload, release_memory
+from .sessions import SessionReaper
 
 MODEL_KEY = "model_version"          # the version the user picked; shared by all pages
 _PICKER_KEY = "_model_version_picker"  # the widget's own key (Streamlit drops widget state across pages)
@@ -86,7 +87,18 @@ def cached_upload_analysis(file_name: str, data: bytes, name: str, detector: str
     (downloads, widgets) do not recompute them."""
     key = (hashlib.sha256(data).hexdigest(), file_name, name, detector, root, small_faces)
     return _upload_cache().get_or_compute(
-        key, lambda: analyse_upload(cached_recognizer(name, detector, root, small_faces), file_name, data))
+        key, lambda: analyse_upload(page_recognizer(name, detector, root, small_faces), file_name, data))
+
+
+def page_recognizer(name: str, detector: str, root: str, small_faces: str = DEFAULT_SMALL_FACES) -> SharedRecognizer:
+    """cached_recognizer, or the page stopped with one line when a file it runs is refused (the version's ONNX
+    export or weights, the detector's model file: changed since the page's version check, or failing export)."""
+    try:
+        return cached_recognizer(name, detector, root, small_faces)
+    except (versions.VersionError, ModelFileError) as e:
+        st.error(f"Version {name} with the {detector} detector cannot be used: "
+                 f"{hide_paths(str(e), [checkpoints_root()])}. Pick another version or detector in the sidebar.")
+        st.stop()
 
 
 def session_id() -> str:
@@ -159,12 +171,45 @@ def _clean_stale_uploads_once() -> int:
     return len(tempfiles.clean_stale())
 
 
+@st.cache_resource(show_spinner=False)
+def _session_reaper() -> SessionReaper | None:
+    """One per server process (fer.app.sessions): closes the sessions whose browser has been gone for longer than
+    the reconnect window, with their temporary files, uploads and shown images. None without a server (AppTest)."""
+    from streamlit import config
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists() or not hasattr(Runtime.instance(), "_session_mgr"):
+        return None
+    manager = Runtime.instance()._session_mgr  # Streamlit offers no public way to close a session
+
+    def close(session_id: str, session) -> None:
+        tempfiles.remove_session_files(session_id)
+        if manager.get_session_info(session_id) is not None:
+            manager.close_session(session_id)
+        elif session is not None:  # forgotten by Streamlit's session storage, never shut down
+            session.shutdown()
+        release_memory()
+
+    ttl_s = float(config.get_option("server.disconnectedSessionTTL"))
+    return SessionReaper(manager.is_active_session, close, ttl_s).start()
+
+
+def _track_session() -> None:
+    reaper = _session_reaper()
+    if reaper is not None:
+        from streamlit.runtime import Runtime
+
+        info = Runtime.instance()._session_mgr.get_active_session_info(session_id())
+        reaper.track(session_id(), info.session if info is not None else None)
+
+
 def page_header(title: str, icon: str | None = None, intro: str | None = None) -> None:
     """Every page opens the same way: tab title and icon (by default the page's own in PAGES), wide layout,
     heading, one line on what it does."""
     icon = icon or next((page.icon for page in PAGES if page.title == title), HOME_ICON)
     _leave_pages_folder_mode()
     _clean_stale_uploads_once()
+    _track_session()
     st.set_page_config(page_title=title, page_icon=icon, layout="wide")
     st.title(title)
     if intro:

@@ -7,6 +7,8 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -56,8 +58,28 @@ def set_threads(threads: int) -> None:
 _runner: TaskRunner | None = None
 
 
-def _start_worker(settings: JobSettings, threads: int) -> None:
+PARENT_CHECK_S = 0.5  # how often a worker process looks whether its driver is still there
+
+
+def end_with_parent(parent: int, every_s: float = PARENT_CHECK_S) -> threading.Thread:
+    """A worker process's watchdog: the process exits as soon as `parent` (the driver) is no longer its parent.
+    A driver killed by SIGKILL cannot stop its workers, and they would otherwise wait for tasks forever (and keep
+    multiprocessing's resource tracker alive with them)."""
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os._exit(1)
+
+    thread = threading.Thread(target=watch, name="fer-parent-watchdog", daemon=True)
+    thread.start()
+    return thread
+
+
+def _start_worker(settings: JobSettings, threads: int, parent: int | None = None) -> None:
+    """A worker process's start: the watchdog on its driver (`parent`), then the model, loaded once."""
     global _runner
+    if parent is not None:
+        end_with_parent(parent)
     _runner = TaskRunner(settings, threads=threads)
     set_threads(threads)
 
@@ -89,7 +111,7 @@ class ProcessPools:
     def __init__(self, workers: int, settings: JobSettings, threads: int):
         self.context = multiprocessing.get_context("spawn")  # fork would copy torch's thread pools in any state
         self.options = dict(max_workers=workers, mp_context=self.context, initializer=_start_worker,
-                            initargs=(settings, threads))
+                            initargs=(settings, threads, os.getpid()))
         self.pool = cf.ProcessPoolExecutor(**self.options)
         self.owner: dict[cf.Future, cf.ProcessPoolExecutor] = {}
 

@@ -9,7 +9,6 @@ Which detector and setting each use (photo or stream) gets is fer.inference.dete
 """
 from __future__ import annotations
 
-import hashlib
 import sys
 import types
 import warnings
@@ -19,6 +18,7 @@ from typing import Callable, Protocol, runtime_checkable
 import cv2
 import numpy as np
 
+from ..checksum import verify_file
 from .results import Detection
 
 DEFAULT_MIN_FACE_SIZE = 60  # MTCNN's and Haar's own default; the product's uses set theirs
@@ -130,19 +130,14 @@ class ModelFileError(RuntimeError):
 
 
 def verify_model_file(path, sha256: str, what: str = "model file") -> Path:
-    """`path` as a Path once its sha256 is `sha256`; ModelFileError (saying how to restore it) otherwise."""
-    path = Path(path)
-    restore = (f"It ships with the package ({BUNDLED_MODELS_DIR}); restore it with `git checkout -- "
+    """`path` as a Path once its sha256 is `sha256`; ModelFileError (naming the file, saying how to restore it)
+    otherwise."""
+    restore = (f"The {what} ships with the package ({BUNDLED_MODELS_DIR}); restore it with `git checkout -- "
                f"fer/inference/models/` in the repository (or download face_detection_yunet_2023mar.onnx from "
                f"OpenCV's model zoo, https://github.com/opencv/opencv_zoo), or choose another detector "
                f"(detector='mtcnn' or 'haar', --detector mtcnn).")
-    if not path.is_file():
-        raise ModelFileError(f"{path}: the {what} is missing. {restore}")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != sha256:
-        raise ModelFileError(f"{path}: the {what} is damaged or not the expected file (sha256 {digest}, expected "
-                             f"{sha256}). {restore}")
-    return path
+    return verify_file(path, sha256, ModelFileError, recorded_in=f"the bundled file's (sha256 {sha256})",
+                       advice=restore)
 
 
 class YuNetDetector:

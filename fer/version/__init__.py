@@ -7,7 +7,8 @@ are fer.api.Model's, a floor above this package and fer.training / fer.inference
     card.py        Card (the schema, read/write, migration of schema-1 cards)
     store.py       checkpoints_root, scan_versions / list_versions, default_version, resolve, history
     predict.py     the numpy prediction path: normalise, TTA views, softmax average, temperature
-    runtime.py     OnnxClassifier (ONNX Runtime; no torch), the files' checksum check
+    runtime.py     OnnxClassifier (ONNX Runtime; no torch), a stopwatch
+    verify.py      verify_version: every file a version runs, checked against its card before anything runs
     model.py       ModelVersion (the PyTorch model) and load()
     classifiers.py load_classifier(version, backend): the one way to get a runnable classifier
     evaluation.py  evaluate() and evaluate_into_card() (training, ensembles and calibration use it)

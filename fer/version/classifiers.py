@@ -20,6 +20,7 @@ from .layout import current_export
 from .predict import CardClassifier
 from .runtime import OnnxClassifier
 from .store import resolve
+from .verify import verify_version
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +47,10 @@ def load_classifier(version=None, backend: str = DEFAULT_BACKEND, threads: int =
     if not loaded:
         directory = resolve(version, root)
         card = Card.read(directory)
+        verify_version(directory, card)  # every file of the version, before anything runs
         path = current_export(directory, card, int8)
         if path is not None:
-            return OnnxClassifier(path, card, directory.name, threads=threads)
+            return OnnxClassifier(path, card, directory.name, threads=threads, verify=False)
         version = load_version(directory)
     from .export import ensure_exported  # exporting needs torch.onnx and onnx; running needs only onnxruntime
 

@@ -22,7 +22,8 @@ from .card import Card
 from .errors import VersionError
 from .layout import WEIGHTS_FILE
 from .predict import CardClassifier
-from .store import read_history, resolve, verify_weights
+from .store import read_history, resolve
+from .verify import verify_version
 
 
 @dataclass
@@ -69,13 +70,15 @@ def save_weights(directory: str | Path, model: torch.nn.Module, half: bool = Fal
 
 def load(version: str | Path | None = None, root: str | Path | None = None, device: str = "cpu",
          verify: bool = True, purpose: str = "photo") -> ModelVersion:
-    """Load a model version (None: the shipped default for `purpose`), refusing files that fail their checksum."""
+    """Load a model version (None: the shipped default for `purpose`), refusing it when any of its files fails
+    its checksum (verify_version: the weights and the ONNX exports its card vouches for)."""
     directory = resolve(version, root, purpose)
     card = Card.read(directory)
+    if verify:
+        verify_version(directory, card)
     if card.is_ensemble:
-        return _load_ensemble(directory, card, device, verify)
-    weights = verify_weights(directory, card) if verify else directory / (card.weights_file or WEIGHTS_FILE)
-    return from_weights(directory, card, weights, device)
+        return _load_ensemble(directory, card, device)
+    return from_weights(directory, card, directory / (card.weights_file or WEIGHTS_FILE), device)
 
 
 def from_weights(directory: Path, card: Card, weights: Path, device: str = "cpu") -> ModelVersion:
@@ -89,17 +92,14 @@ def from_weights(directory: Path, card: Card, weights: Path, device: str = "cpu"
     return ModelVersion(directory.name, directory, card, model, read_history(directory), device)
 
 
-def _load_ensemble(directory: Path, card: Card, device: str, verify: bool) -> ModelVersion:
-    """Load each member from the ensemble's folder's siblings, refusing members retrained since it was built."""
+def _load_ensemble(directory: Path, card: Card, device: str) -> ModelVersion:
+    """Load each member from the ensemble's folder's siblings (verify_version checked their weights)."""
     members = []
     for member in card.members:
         try:
-            loaded = load(member["version"], directory.parent, device, verify)
+            loaded = load(member["version"], directory.parent, device, verify=False)
         except VersionError as e:
             raise VersionError(f"ensemble {directory.name!r}: member {member['version']!r} cannot be loaded ({e})") from None
-        if verify and loaded.card.weights_sha256 != member["weights_sha256"]:
-            raise VersionError(f"ensemble {directory.name!r}: member {member['version']!r} has other weights than "
-                               "the ensemble was built and evaluated with; rebuild it (python -m fer ensemble)")
         if loaded.normalization != card.normalization:
             raise VersionError(f"ensemble {directory.name!r}: member {member['version']!r} normalises its input differently")
         members.append(loaded.model)

@@ -9,22 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..checksum import sha256_of
+from ..checksum import verify_file
 from .card import Card
 from .errors import VersionError
 from .layout import INT8_FILE
 from .predict import CardClassifier
 
 INPUT_NAME, OUTPUT_NAME = "faces", "logits"
-
-
-def verify_file(path: Path, expected: str | None) -> None:
-    """Refuse a file whose sha256 is not the one its card records, in one line naming the file."""
-    if expected is None:
-        raise VersionError(f"{path}: no sha256 for it in its card, refusing to run it")
-    if sha256_of(path) != expected:
-        raise VersionError(f"{path}: sha256 does not match its card; the file was changed or corrupted, "
-                           "refusing to run it")
 
 
 class OnnxClassifier(CardClassifier):
@@ -36,7 +27,7 @@ class OnnxClassifier(CardClassifier):
 
         self.path, self.card, self.name, self.threads = Path(path), card, name or card.name, threads
         if verify:
-            verify_file(self.path, card.onnx_sha256(self.path.name))
+            verify_file(self.path, card.onnx_sha256(self.path.name), VersionError)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads  # 0: onnxruntime's default (one per physical core)
         options.inter_op_num_threads = 1

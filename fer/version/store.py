@@ -12,7 +12,7 @@ import sysconfig
 from pathlib import Path
 from typing import NamedTuple
 
-from ..checksum import sha256_of, sha256_of_text
+from ..checksum import sha256_of_text
 from .card import Card
 from .errors import VersionError
 from .layout import CARD_FILE, HISTORY_FILE, WEIGHTS_FILE
@@ -133,16 +133,3 @@ def write_history(directory: str | Path, history: list[dict]) -> None:
 def members_sha256(member_shas: list[str]) -> str:
     """One fingerprint of an ensemble's weights."""
     return sha256_of_text("".join(member_shas))
-
-
-def verify_weights(directory: Path, card: Card) -> Path:
-    """The weights file, refused in one line naming it when its sha256 is not the card's."""
-    path = directory / (card.weights_file or WEIGHTS_FILE)
-    if not path.is_file():
-        raise VersionError(f"{path}: missing")
-    if card.weights_sha256 is None:
-        raise VersionError(f"{path}: no sha256 for it in its card, refusing to load it")
-    if sha256_of(path) != card.weights_sha256:
-        raise VersionError(f"{path}: sha256 does not match its card; the file was changed or corrupted, "
-                           "refusing to load it")
-    return path
