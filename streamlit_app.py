@@ -2,7 +2,7 @@
 and the navigation to the four pages under pages/."""
 import streamlit as st
 
-from fer.app import summaries, ui, warmup
+from fer.app import summaries, ui, warmup, yardsticks
 
 
 def home() -> None:
@@ -10,7 +10,8 @@ def home() -> None:
                    "Find the faces in a photo, a video or a live webcam stream and read their expression as one of "
                    "seven emotions (angry, disgust, fear, happy, sad, surprise, neutral), with models trained on "
                    "FER2013 and scored on both its labels and FER+'s (ten raters a face). "
-                   "Pick the model version in the sidebar; the choice holds on every page.")
+                   "Each page starts with the version that suits it (the live webcam a faster one); a version you "
+                   "pick in the sidebar then holds on every page.")
     name = ui.sidebar_model_picker("photo")
     if name is None:
         st.error("No model version is available yet, so there is nothing to show. Train one with "
@@ -21,12 +22,14 @@ def home() -> None:
     cards = ui.read_cards(root)
     card = cards[name]
     st.subheader(f"Active model: {name}")
-    st.caption(f"{card.architecture} · trained on {summaries.data_name(card)} · {card.hardware or ''}")
+    st.caption(yardsticks.plain_description(card, summaries.data_name(card)))
     figures = summaries.headline(card)
     for column, (label, value) in zip(st.columns(len(figures)), figures.items()):
         column.metric(label, summaries.format_value(label, value))
     if card.report("test") is None:
         st.info("This version has no test report (its dataset has no test split).")
+    else:
+        st.markdown(yardsticks.meaning())
 
     st.subheader("Pages")
     for page in ui.PAGES:

@@ -2,6 +2,9 @@
 
 EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 NUM_CLASSES = len(EMOTIONS)
+# each emotion's colour, the same on photos, videos and every chart (neutral grey)
+EMOTION_HEX = {"angry": "#dc2828", "disgust": "#288c28", "fear": "#a03ca0", "happy": "#ffc800", "sad": "#2878c8",
+               "surprise": "#ff8c00", "neutral": "#c8c8c8"}
 
 SYNONYMS = {
     "anger": "angry", "angered": "angry", "mad": "angry",

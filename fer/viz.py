@@ -11,19 +11,34 @@ import numpy as np
 import pandas  # noqa: F401  plotly imports pandas lazily; two sessions drawing their first figure at once
 # would race on that import ("partially initialized module 'pandas'"), so import it up front
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from .labels import EMOTIONS
+from .labels import EMOTION_HEX, EMOTIONS
 from .metrics import label_shares
 
 TRAIN_COLOR, VAL_COLOR, LR_COLOR = "#1f77b4", "#ff7f0e", "#2ca02c"
 METRICS = ("precision", "recall", "f1")
+VERSION_PALETTE = qualitative.D3  # versions; the labels' own bars are light grey
+LABELS_COLOR = "lightgrey"
+UNLIKELY_OPACITY = 0.4  # the probability bars other than the most likely one
 
 
-def _layout(fig: go.Figure, title: str, height: int = 380, bottom: int = 100) -> go.Figure:
+def _layout(fig: go.Figure, title: str, height: int = 380, bottom: int = 60) -> go.Figure:
+    """Title, height, and the legend right of the plot, outside it (the figure's margin grows to fit it): never
+    over an axis, its ticks or its title, and clear of the chart's title."""
     fig.update_layout(title=title, height=height, margin=dict(l=40, r=20, t=60, b=bottom),
-                      legend=dict(orientation="h", yanchor="top", y=-0.3, x=0))  # below: clear of the titles
+                      legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top"))
     return fig
+
+
+def version_colors(names: Sequence[str]) -> dict[str, str]:
+    """One colour per version, by its place in `names`: a page passes the same mapping to each of its charts."""
+    return {name: VERSION_PALETTE[i % len(VERSION_PALETTE)] for i, name in enumerate(names)}
+
+
+def _colors_for(names: Sequence[str], colors: Mapping[str, str] | None) -> dict[str, str]:
+    return {**version_colors(list(names)), **(colors or {})}
 
 
 def _column(history: Sequence[Mapping], key: str) -> list:
@@ -69,28 +84,33 @@ def per_class_bars(report: Mapping, title: str = "Per-class precision, recall an
     return _layout(fig, title)
 
 
-def grouped_f1_bars(reports: Mapping[str, Mapping], title: str = "Per-class F1 by version") -> go.Figure:
-    """Grouped bars: one group per class, one bar per version ({version name: report})."""
+def grouped_f1_bars(reports: Mapping[str, Mapping], title: str = "Per-class F1 by version",
+                    colors: Mapping[str, str] | None = None) -> go.Figure:
+    """Grouped bars: one group per class, one bar per version ({version name: report}) in its colour."""
+    colors = _colors_for(list(reports), colors)
     fig = go.Figure()
     for name, report in reports.items():
         per_class = report["per_class"]
-        fig.add_trace(go.Bar(name=name, x=list(per_class), y=[v["f1"] for v in per_class.values()]))
+        fig.add_trace(go.Bar(name=name, x=list(per_class), y=[v["f1"] for v in per_class.values()],
+                             marker_color=colors[name]))
     fig.update_layout(barmode="group", yaxis=dict(range=[0, 1], title="F1"))
     return _layout(fig, title)
 
 
-def class_share_bars(reports: Mapping[str, Mapping], title: str = "How often each version says each emotion"
-                     ) -> go.Figure:
+def class_share_bars(reports: Mapping[str, Mapping], title: str = "How often each version says each emotion",
+                     colors: Mapping[str, str] | None = None) -> go.Figure:
     """Grouped bars of predicted class shares, one bar per version ({version name: report with "predicted_share"}),
     after the labels' own shares (the first report's support): a version far above them on neutral hedges, one
     near zero on disgust cannot see it."""
+    colors = _colors_for(list(reports), colors)
     reports = {name: r for name, r in reports.items() if "predicted_share" in r}
     fig = go.Figure()
     if reports:
-        fig.add_trace(go.Bar(name="labels", x=list(EMOTIONS), marker_color="lightgrey",
+        fig.add_trace(go.Bar(name="labels", x=list(EMOTIONS), marker_color=LABELS_COLOR,
                              y=label_shares(next(iter(reports.values())))))
     for name, report in reports.items():
-        fig.add_trace(go.Bar(name=name, x=list(EMOTIONS), y=[report["predicted_share"][e] for e in EMOTIONS]))
+        fig.add_trace(go.Bar(name=name, x=list(EMOTIONS), y=[report["predicted_share"][e] for e in EMOTIONS],
+                             marker_color=colors[name]))
     fig.update_layout(barmode="group", yaxis=dict(tickformat=".0%", title="share of the faces"))
     return _layout(fig, title)
 
@@ -111,12 +131,14 @@ def confusion_difference(report_a: Mapping, report_b: Mapping, name_a: str = "A"
 
 def probability_bars(probabilities: Mapping[str, float], title: str = "Emotion probabilities",
                      height: int = 260) -> go.Figure:
-    """Horizontal bars of the emotion probabilities of one face; the most likely one highlighted."""
+    """Horizontal bars of the emotion probabilities of one face, each in its emotion's colour (as on the photos);
+    the most likely one solid, the others faded."""
     labels = list(probabilities)
     values = [float(probabilities[k]) for k in labels]
     best = int(np.argmax(values)) if values else -1
-    colors = ["#d62728" if i == best else "#7f7f7f" for i in range(len(values))]
-    fig = go.Figure(go.Bar(x=values, y=labels, orientation="h", marker_color=colors,
+    colors = [EMOTION_HEX.get(label, "#7f7f7f") for label in labels]
+    opacity = [1.0 if i == best else UNLIKELY_OPACITY for i in range(len(values))]
+    fig = go.Figure(go.Bar(x=values, y=labels, orientation="h", marker=dict(color=colors, opacity=opacity),
                            text=[f"{v:.0%}" for v in values], textposition="auto"))
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
     fig.update_yaxes(autorange="reversed")
@@ -164,14 +186,17 @@ def emotion_share_bars(shares: Mapping[str, Mapping[str, float]], colors: Mappin
     fig.update_layout(barmode="stack")
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
     fig.update_yaxes(autorange="reversed", type="category")
-    return _layout(fig, title, height or 130 + 28 * len(names), bottom=70)
+    return _layout(fig, title, height or max(280, 130 + 28 * len(names)), bottom=40)  # the legend unscrolled
 
 
-def version_accuracy_bars(reports: Mapping[str, Mapping], title: str = "Accuracy and macro-F1 by version") -> go.Figure:
-    """Grouped bars: accuracy and macro-F1 of each version ({version name: report})."""
-    names = list(reports)
-    fig = go.Figure([go.Bar(name=metric, x=names, y=[float(reports[n][key]) for n in names],
-                            text=[f"{float(reports[n][key]):.2%}" for n in names], textposition="auto")
-                     for metric, key in (("accuracy", "accuracy"), ("macro-F1", "macro_f1"))])
+def version_accuracy_bars(reports: Mapping[str, Mapping], title: str = "Accuracy and macro-F1 by version",
+                          colors: Mapping[str, str] | None = None) -> go.Figure:
+    """Grouped bars: accuracy and macro-F1, one bar per version ({version name: report}) in its colour."""
+    colors = _colors_for(list(reports), colors)
+    metrics = (("accuracy", "accuracy"), ("macro-F1", "macro_f1"))
+    fig = go.Figure([go.Bar(name=name, x=[metric for metric, _ in metrics], marker_color=colors[name],
+                            y=[float(report[key]) for _, key in metrics],
+                            text=[f"{float(report[key]):.2%}" for _, key in metrics], textposition="auto")
+                     for name, report in reports.items()])
     fig.update_layout(barmode="group", yaxis=dict(range=[0, 1], tickformat=".0%"))
     return _layout(fig, title, 320)

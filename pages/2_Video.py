@@ -72,7 +72,9 @@ else:
         gallery.shares_chart(result.people, "person", key="people_shares", prefix="#",
                              title="Share of each person's time in each emotion")
     video_col.video(str(result.annotated_path), format=result.output.mime)
-    st.dataframe(result.people, hide_index=True, width="stretch", column_config=gallery.percent_columns(result.people))
+    st.dataframe(gallery.with_face_pictures(result.people, "person", result.person_pictures()), hide_index=True,
+                 width="stretch", row_height=gallery.PICTURE_ROW_HEIGHT,
+                 column_config={**gallery.percent_columns(result.people), "face": st.column_config.ImageColumn("face")})
 
 st.subheader("Emotions over time")
 tracks = result.tracks_by_length()

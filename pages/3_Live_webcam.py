@@ -49,5 +49,8 @@ with chart_col:
     if not ctx.state.playing:
         chart.info("The live probability chart appears here while the camera streams.")
     for n, probabilities in live.chart_updates(mailbox, lambda: ctx.state.playing):  # STOP (a rerun) ends it
-        chart.plotly_chart(viz.probability_bars(probabilities, title="Emotion probabilities (smoothed)"),
-                           width="stretch", key=f"live_chart_{n}")
+        if probabilities == live.NO_FACE:
+            chart.info("No face in view: face the camera, closer or in better light.")
+        else:
+            chart.plotly_chart(viz.probability_bars(probabilities, title="Emotion probabilities (smoothed)"),
+                               width="stretch", key=f"live_chart_{n}")

@@ -10,17 +10,20 @@ from fer.version.card import locate_data
 
 ui.page_header("Training explorer")
 name = ui.require_model("photo", load=False)  # the cards and curves need no model; the faces tab loads it
-root = ui.checkpoints_root()
-card = ui.read_cards(root)[name]
-report = card.report("test")
-st.caption(f"Version **{name}** · {card.architecture} · {card.protocol}")
-st.caption(" · ".join(f"{label} test accuracy {summaries.format_value('test accuracy', value)}" for label, value in
-                      (("FER2013", card.accuracy("test")), ("FER+", card.accuracy("test", "ferplus")))))
+root = served_root = ui.checkpoints_root()
 try:
     limits = settings.training_limits()
 except settings.SettingError as e:
     st.error(f"Training from the app is off: the server's setting {e}")
     limits = settings.TrainingLimits(read_only=True)
+if not limits.read_only:  # or a run this visitor trained here, once it has finished
+    with st.container():  # always there: the box appearing inside must not move the tabs (they would reset)
+        name, root = training_tab.version_shown(name, root, settings.runs_dir(), ui.session_id())
+card = ui.read_cards(root)[name]
+report = card.report("test")
+st.caption(f"Version **{name}** · {card.architecture} · {card.protocol}")
+st.caption(" · ".join(f"{label} test accuracy {summaries.format_value('test accuracy', value)}" for label, value in
+                      (("FER2013", card.accuracy("test")), ("FER+", card.accuracy("test", "ferplus")))))
 
 
 def show_mistakes(name: str, true_class: str, predicted: str, data_path) -> None:
@@ -90,11 +93,11 @@ with mistakes:
                 show_mistakes(name, true_class, predicted, data_path)
 
 with settings_tab:
-    shown_card = public_card(card.to_dict(), [root])  # no server path: the data file and folders by their names
+    shown_card = public_card(card.to_dict(), [root, served_root])  # no server path: the data file and folders by their names
     st.dataframe(summaries.hyperparameters_table(card), hide_index=True, width="stretch")
     with st.expander("The whole model card (JSON)"):
         st.json({k: v for k, v in shown_card.items() if k != "metrics"}, expanded=False)
 
 for tab in train_tab:  # absent in a read-only deployment
     with tab:
-        training_tab.render(limits, settings.runs_dir(), ui.session_id(), f"{name}-retrain", root)
+        training_tab.render(limits, settings.runs_dir(), ui.session_id(), served_root)

@@ -23,6 +23,7 @@ if len(chosen) < 2:
     st.warning("Pick at least two versions.")
     st.stop()
 picked = {n: cards[n] for n in chosen}
+colors = viz.version_colors(chosen)  # one colour per version in every chart of the page
 
 
 def show_own_faces(own_zip) -> None:
@@ -45,18 +46,19 @@ def show_own_faces(own_zip) -> None:
     if not own:
         return
     st.dataframe(own_faces.scores_table(own), hide_index=True, width="stretch")
-    st.plotly_chart(viz.version_accuracy_bars(own), width="stretch", key="own_scores")
-    own_cols = st.columns(min(len(own), 3))
-    for i, (n, report) in enumerate(own.items()):
-        own_cols[i % len(own_cols)].plotly_chart(viz.confusion_heatmap(report, title=f"{n} on your faces"),
-                                                 width="stretch", key=f"own_confusion_{n}")
+    st.plotly_chart(viz.version_accuracy_bars(own, colors=colors), width="stretch", key="own_scores")
+    st.markdown("**Confusion matrices on your faces**")
+    for tab, (n, report) in zip(st.tabs(list(own)), own.items()):  # one at a time, at the page's full width
+        tab.plotly_chart(viz.confusion_heatmap(report, title=f"{n} on your faces (n={report['n']})"),
+                         width="stretch", key=f"own_confusion_{n}")
     own_predictions = {n: r["predictions"] for n, r in own.items()}
-    differ = own_faces.disagreements(own_predictions)
-    st.markdown(f"**The versions disagree on {len(differ)} of your {len(own_y)} faces**"
-                + (" (the first 60):" if len(differ) > 60 else ":" if len(differ) else "."))
+    differ = own_faces.disagreements(own_predictions)[:60]
+    st.markdown(f"**The versions disagree on {len(own_faces.disagreements(own_predictions))} of your "
+                f"{len(own_y)} faces**" + (" (the first 60):" if len(differ) == 60 else ":" if len(differ) else "."))
     if len(differ):
-        st.image([own_x[i] for i in differ[:60]], width=96,
-                 caption=own_faces.disagreement_captions(differ[:60], own_y, own_predictions))
+        st.image([own_x[i] for i in differ], width=96,
+                 caption=own_faces.disagreement_captions(differ, own_y, own_predictions))
+        st.dataframe(own_faces.disagreement_table(differ, own_y, own_predictions), hide_index=True, width="stretch")
 
 
 def show_agreement(name_a: str, name_b: str, data_path) -> None:
@@ -93,11 +95,11 @@ reports = {n: c.report("test") for n, c in picked.items() if c.report("test")}
 if len(reports) < 2:
     st.info("Fewer than two of these versions have a test report; nothing more to compare.")
     st.stop()
-st.plotly_chart(viz.grouped_f1_bars(reports), width="stretch")
+st.plotly_chart(viz.grouped_f1_bars(reports, colors=colors), width="stretch")
 ferplus = {n: c.report("test", labels="ferplus") for n, c in picked.items()}
 ferplus = {n: r for n, r in ferplus.items() if r}
 st.plotly_chart(viz.class_share_bars(ferplus or reports, "How often each version says each emotion (test split, "
-                                     f"{'FER+' if ferplus else 'FER2013'} labels)"), width="stretch")
+                                     f"{'FER+' if ferplus else 'FER2013'} labels)", colors=colors), width="stretch")
 
 st.subheader("Two versions in detail")
 col_a, col_b = st.columns(2)

@@ -263,10 +263,10 @@ def test_latest_queue_keeps_only_the_newest_item():
     assert mailbox.get(timeout=0.05) is None
 
 
-def test_chart_updates_skip_faceless_frames_wait_between_redraws_and_stop_with_the_stream(monkeypatch):
+def test_chart_updates_say_when_no_face_is_in_view_wait_between_redraws_and_stop_with_the_stream(monkeypatch):
     mailbox, sleeps = live.LatestQueue(), []
     monkeypatch.setattr(live.time, "sleep", sleeps.append)
-    items = iter([{"happy": 1.0}, None, {"sad": 1.0}])
+    items = iter([{"happy": 1.0}, live.NO_FACE, {"sad": 1.0}])
     playing = iter([True, True, True, False])
 
     def is_playing():
@@ -276,8 +276,8 @@ def test_chart_updates_skip_faceless_frames_wait_between_redraws_and_stop_with_t
         return playing_now
 
     updates = list(live.chart_updates(mailbox, is_playing, interval_s=0.25))
-    assert updates == [(1, {"happy": 1.0}), (2, {"sad": 1.0})]
-    assert len(sleeps) == 2 and all(0 < s <= 0.25 for s in sleeps)
+    assert updates == [(1, {"happy": 1.0}), (2, live.NO_FACE), (3, {"sad": 1.0})]
+    assert len(sleeps) == 3 and all(0 < s <= 0.25 for s in sleeps)
 
 
 def test_frame_callback_draws_faces_posts_probabilities_and_counts_frames(tiny_version, tmp_path):
@@ -297,6 +297,8 @@ def test_frame_callback_draws_faces_posts_probabilities_and_counts_frames(tiny_v
     recorded = json.loads((tmp_path / "stats.json").read_text())
     assert recorded["frames"] == 2 and recorded["faces"] >= 2
     assert recorded["last_faces"][0]["label"] in EMOTIONS and len(recorded["last_faces"][0]["box"]) == 4
+    callback(av.VideoFrame.from_ndarray(np.full_like(bgr, 90), format="bgr24"))  # nobody in view
+    assert mailbox.get(timeout=1) == live.NO_FACE
 
 
 def test_frame_stats_hook_is_off_without_its_variable(tmp_path):

@@ -105,3 +105,18 @@ def test_pages_and_home_have_material_icons_not_emoji():
     for page in ui.PAGES:  # each page's header takes its own icon (page_header's default)
         source = (Path(__file__).resolve().parents[1] / page.path).read_text()
         assert f'ui.page_header("{page.title}"' in source and not any(ord(c) > 0x2FFF for c in source)
+
+
+@pytest.mark.parametrize("visible", [20, 40, 58])
+def test_a_face_cut_by_the_photos_edge_gets_a_crop_of_itself_not_of_its_neighbour(visible):
+    """A face whose box the photo's left edge cuts to `visible` px, its neighbour 10 px to its right (red)."""
+    import numpy as np
+
+    photo = np.full((300, 500, 3), 120, np.uint8)
+    photo[:, visible + 10:] = (0, 0, 255)
+    box = (0, 84, visible, 112)
+    crop = recognition.face_thumbnail(photo, box)
+    neighbour = (crop[..., 0] > 200) & (crop[..., 1] < 50)  # RGB red
+    face = (np.abs(crop.astype(int) - 120).max(-1) < 5)
+    assert neighbour.mean() < 0.2 and neighbour.mean() < face.mean(), (neighbour.mean(), face.mean())
+    assert recognition.whole_face_box((100, 84, 90, 112), photo.shape) == (100, 84, 90, 112)  # inside: as found

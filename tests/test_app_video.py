@@ -2,6 +2,7 @@
 (AppTest on copies of the tiny trained version), and the helpers behind them."""
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -84,6 +85,10 @@ def test_video_page_timeline_scrubber_saliency_and_downloads(app_env, clip):
     labels = [r["label"] for r in rows]
     assert list(people["person"]) == [1] and people.loc[0, "seconds on screen"] == pytest.approx(CLIP_FRAMES / 8)
     assert people.loc[0, "dominant share"] == pytest.approx(max(labels.count(e) for e in EMOTIONS) / CLIP_FRAMES)
+    assert people.columns[0] == "face"  # each person's face picture, so #1 and #2 are told apart at a glance
+    picture = cv2.imdecode(np.frombuffer(base64.b64decode(people.loc[0, "face"].split(",", 1)[1]), np.uint8),
+                           cv2.IMREAD_COLOR)
+    assert picture.shape == (64, 64, 3) and picture.std() > 20  # a face, not the clip's flat grey background
     shares = {bar["name"]: bar["x"][0] for bar in charts[0]["data"]}
     assert shares == pytest.approx({e: labels.count(e) / CLIP_FRAMES for e in EMOTIONS})
     assert list(csv.DictReader(io.StringIO(analysis.people_csv())))[0]["dominant"] == people.loc[0, "dominant"]
@@ -132,9 +137,22 @@ def test_compare_page_evaluates_the_versions_on_an_uploaded_zip(app_env, own_zip
     assert confusions == [expected["tiny"]["confusion"], expected["tiny-b"]["confusion"]]
     differ = np.flatnonzero(np.array(expected["tiny"]["predictions"]) != np.array(expected["tiny-b"]["predictions"]))
     assert any(f"disagree on {len(differ)} of your {len(y)} faces" in m.value for m in at.markdown)
+    assert [t.label for t in at.tabs] == ["tiny", "tiny-b"]  # the matrices one at a time, at full width
+    drawn = {}  # each version's bar colour in every chart that draws versions as traces
+    for chart in charts:
+        for trace in chart["data"]:
+            if trace.get("name") in ("tiny", "tiny-b"):
+                drawn.setdefault(trace["name"], set()).add(trace["marker"]["color"])
+    assert all(len(c) == 1 for c in drawn.values()) and drawn["tiny"] != drawn["tiny-b"], drawn
     if len(differ):
         shown = at.get("image")[0].proto.imgs
-        assert len(shown) == min(len(differ), 60) and shown[0].caption.startswith(f"true {EMOTIONS[y[differ[0]]]}")
+        first = differ[0]
+        assert len(shown) == min(len(differ), 60)
+        right = sum(expected[n]["predictions"][first] == y[first] for n in expected)
+        assert shown[0].caption == f"#{first} · {EMOTIONS[y[first]]} · {right} of 2 right"  # one line, no names
+        answers = at.dataframe[-1].value
+        assert answers.columns.tolist() == ["face", "true", "tiny", "tiny-b"] and len(answers) == len(shown)
+        assert answers.iloc[0]["tiny"].split()[0] == EMOTIONS[expected["tiny"]["predictions"][first]]
 
 
 def test_compare_page_explains_a_bad_zip(app_env):

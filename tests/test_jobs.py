@@ -2,6 +2,7 @@
 their own folder, stop and resume; the settings behind them; the Training explorer's tab under AppTest."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -179,6 +180,52 @@ def test_job_progress_and_status_from_its_files(tiny_version, tmp_path):
     assert jobs.progress(job) == 1.0 and jobs.job_status(job) == "finished"
 
 
+def test_a_run_stopped_before_its_first_epoch_reads_stopped_and_starts_again_from_the_beginning(tmp_path, fer_small_csv):
+    limits, runs = offering(fer_small_csv), tmp_path / "runs"
+    job = jobs.start_training("early", "sample", runs, limits, "me", preset="smoke", epochs=2)
+    try:
+        stopping = jobs.stop_training(job, "me")  # at once: long before its first epoch ends
+        wait_for(lambda: jobs.job_status(stopping) != "running")
+        recorded = jobs.list_jobs(runs)[0]
+        assert jobs.epochs_done(recorded) == 0 and not jobs.saved_epoch(recorded)
+        assert jobs.job_status(recorded) == "stopped"  # not "failed": the visitor stopped it
+        again = jobs.resume_training(recorded, runs, limits, "me")
+        assert jobs.RESUME_FLAG not in again.command and again.stop_requested == 0
+        wait_for(lambda: jobs.job_status(again) != "running", timeout=300)
+    finally:
+        for recorded in jobs.list_jobs(runs):
+            with suppress(ProcessLookupError):
+                os.killpg(recorded.pid, 9)
+    assert jobs.job_status(again) == "finished", jobs.log_tail(again, lines=1000)
+    assert versions.read_card("early", runs / "versions").epochs_run == 2
+
+
+def test_a_job_that_died_on_its_own_before_an_epoch_is_failed_and_one_stopped_by_its_visitor_is_stopped(tmp_path):
+    job = jobs.TrainingJob("x", pid=2**22 + 7, out_dir=str(tmp_path / "versions"), log=str(tmp_path / "jobs" / "x.log"),
+                           epochs=3, command=[], started=time.time())
+    assert jobs.job_status(job) == "failed"
+    assert jobs.job_status(jobs.TrainingJob(**{**job.__dict__, "stop_requested": time.time()})) == "stopped"
+    old_record = {k: v for k, v in job.__dict__.items() if k != "stop_requested"}  # records written before the field
+    assert jobs.TrainingJob(**old_record).stop_requested == 0
+
+
+def test_the_log_shows_clean_lines_not_progress_bar_redraws(tmp_path):
+    from tqdm import tqdm
+
+    log = io.StringIO()
+    print("training fernet_tiny on 256 faces", file=log)
+    for epoch in (1, 2):
+        for _ in tqdm(range(8), desc=f"epoch {epoch}/3", leave=False, file=log, mininterval=0, unit="batch"):
+            pass
+        print(f"epoch   {epoch}/3  train loss 1.9 acc 0.2", file=log)
+    bar = tqdm(range(8), desc="epoch 3/3", leave=False, file=log, mininterval=0, unit="batch")
+    bar.update(3)
+    lines = jobs.clean_log_lines("\x1b[32m" + log.getvalue())
+    assert lines == ["training fernet_tiny on 256 faces", "epoch   1/3  train loss 1.9 acc 0.2",
+                     "epoch   2/3  train loss 1.9 acc 0.2", "epoch 3/3: 3/8 batches (38%)"], lines
+    assert not any("\r" in line or "|" in line for line in lines)
+
+
 # ---------------------------------------------------------------- the tab
 @pytest.fixture
 def tab_env(tiny_version, fer_small_csv, tmp_path, monkeypatch):
@@ -201,6 +248,9 @@ def test_the_training_tab_offers_only_what_the_server_allows(tab_env, sleeping_j
     assert data.options == ["FER2013 sample"]
     assert next(s for s in at.selectbox if s.label == "Preset").options == ["smoke", "cpu"]
     assert at.number_input[0].max == 12
+    assert not at.text_input[0].value.startswith("tiny")  # a new name, not one that reads as retraining "tiny"
+    described = " ".join(page_text(at))
+    assert "**smoke**: fernet_tiny on 256 training faces" in described and "**cpu**: fernet_small" in described
     at.text_input[0].set_value("first")
     next(b for b in at.button if b.label == "Start training").click().run()
     assert any(s.value == "Started training first." for s in at.success)
@@ -220,3 +270,27 @@ def test_a_read_only_deployment_has_no_training_tab(tab_env, monkeypatch):
     at = run_page("pages/4_Training_explorer.py", model_version="tiny")
     assert "Train a version" not in [t.label for t in at.tabs]
     assert not [b for b in at.button if b.label == "Start training"]
+
+
+def test_a_finished_run_opens_in_the_explorer_for_the_visitor_who_trained_it(tab_env, tiny_version, monkeypatch):
+    from fer.app import ui
+
+    runs = tab_env / "runs"
+    shutil.copytree(tiny_version, runs / "versions" / "mine")
+    (runs / "jobs").mkdir(parents=True)
+    job = jobs.TrainingJob("mine", pid=2**22 + 7, out_dir=str(runs / "versions"), log=str(runs / "jobs" / "mine.log"),
+                           epochs=2, command=[], started=time.time(), session="trainer")
+    jobs._write_record(runs, job)
+    monkeypatch.setattr(ui, "session_id", lambda: "someone else")
+    at = run_page("pages/4_Training_explorer.py", model_version="tiny")
+    assert not [s for s in at.selectbox if s.label == "Version shown"]  # not another visitor's run
+    assert not [b for b in at.button if b.label.startswith("Open")]
+    monkeypatch.setattr(ui, "session_id", lambda: "trainer")
+    at = run_page("pages/4_Training_explorer.py", model_version="tiny")
+    next(b for b in at.button if b.label == "Open mine in the explorer").click().run()
+    assert not at.exception
+    assert next(s for s in at.selectbox if s.label == "Version shown").value == "mine"
+    assert any("Version **mine**" in c.value for c in at.caption)
+    titles = [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in at.get("plotly_chart")]
+    assert "Learning curves of mine" in titles and any(t.startswith("Test confusion of mine") for t in titles)
+    assert not any(str(tab_env) in text for text in page_text(at))

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from fer import viz
-from fer.labels import EMOTIONS
+from fer.labels import EMOTION_HEX, EMOTIONS
 from fer.metrics import classification_report
 from fer.version.evaluation import report_from_probs
 
@@ -74,9 +74,37 @@ def test_confusion_difference_is_b_minus_a_centred_on_zero(reports):
     assert "b minus a" in fig.layout.title.text
 
 
-def test_probability_bars_highlight_the_most_likely_emotion():
+def test_probability_bars_highlight_the_most_likely_emotion_in_its_own_colour():
     probs = dict(zip(EMOTIONS, [0.05, 0.01, 0.04, 0.7, 0.1, 0.05, 0.05]))
     bar = viz.probability_bars(probs).data[0]
     assert list(bar.y) == list(EMOTIONS) and list(bar.x) == list(probs.values())
-    colors = list(bar.marker.color)
-    assert colors.count(colors[3]) == 1 and bar.text[3] == "70%"
+    opacity = list(bar.marker.opacity)
+    assert opacity.count(1.0) == 1 and opacity[3] == 1.0 and bar.text[3] == "70%"
+    neutral = viz.probability_bars(dict(zip(EMOTIONS, [0.05, 0.01, 0.04, 0.1, 0.1, 0.05, 0.65]))).data[0]
+    top = list(neutral.marker.opacity).index(1.0)
+    assert neutral.y[top] == "neutral" and neutral.marker.color[top] == EMOTION_HEX["neutral"] == "#c8c8c8"  # grey
+
+
+def test_a_version_keeps_its_colour_across_the_charts_of_a_page():
+    y = np.arange(70) % 7
+    by_version = {"a": report_from_probs(np.eye(7)[y], y), "b": report_from_probs(np.eye(7)[(y + 1) % 7], y)}
+    colors = viz.version_colors(["b", "a"])  # the page's order, whatever each chart's order
+    assert len(set(colors.values())) == 2
+    charts = [viz.grouped_f1_bars(by_version, colors=colors), viz.class_share_bars(by_version, colors=colors),
+              viz.version_accuracy_bars(by_version, colors=colors)]
+    for fig in charts:
+        drawn = {t.name: t.marker.color for t in fig.data if t.name in by_version}
+        assert drawn == {"a": colors["a"], "b": colors["b"]}
+    defaults = [viz.grouped_f1_bars(by_version), viz.version_accuracy_bars(by_version)]
+    assert defaults[0].data[0].marker.color == defaults[1].data[0].marker.color != defaults[1].data[1].marker.color
+
+
+@pytest.mark.parametrize("build", [
+    lambda r: viz.grouped_f1_bars({"a": r[0], "b": r[1]}), lambda r: viz.per_class_bars(r[0]),
+    lambda r: viz.version_accuracy_bars({"a": r[0], "b": r[1]}),
+    lambda r: viz.emotion_share_bars({"#1": dict(zip(EMOTIONS, [1 / 7] * 7))}),
+    lambda r: viz.learning_curves([{"epoch": 1, "train_loss": 1, "val_loss": 1, "train_acc": 0.5, "val_acc": 0.5,
+                                    "lr": 0.1}])])
+def test_legends_sit_right_of_the_plot_never_over_its_axes(reports, build):
+    legend = build(reports).layout.legend
+    assert legend.x >= 1 and legend.xanchor == "left" and legend.orientation == "v"

@@ -12,6 +12,7 @@ from ..labels import EMOTIONS
 from . import recognition, saliency
 
 GALLERY_COLUMNS = 8
+PICTURE_ROW_HEIGHT = 56  # px, a table row that shows a face picture
 PERCENT = st.column_config.NumberColumn(format="percent")
 
 
@@ -24,6 +25,18 @@ def percent_columns(table) -> dict:
     names = [c for c in table.columns if c.startswith("share ") or c in ("confidence", "mean confidence",
                                                                           "dominant share", *EMOTIONS)]
     return dict.fromkeys(names, PERCENT)
+
+
+def with_face_pictures(table, id_column: str, pictures: dict):
+    """`table` with a first column "face": each row's picture (by its `id_column`) as a PNG data URL, for
+    st.column_config.ImageColumn."""
+    import base64
+
+    shown = table.copy()
+    shown.insert(0, "face", [None if (p := pictures.get(int(i))) is None else
+                             "data:image/png;base64," + base64.b64encode(recognition.png_bytes(p)).decode()
+                             for i in table[id_column]])
+    return shown
 
 
 def summary_metrics(summary: dict) -> None:

@@ -13,6 +13,8 @@ import contextlib
 import fcntl
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -44,10 +46,16 @@ class TrainingJob:
     session: str = ""
     dataset: str = ""
     preset: str = ""
+    stop_requested: float = 0.0  # when a visitor pressed Stop (0: never); a run stopped before its first
+    # epoch ended has no saved epoch, and this is how it is told from a run that failed
 
     @property
     def version_dir(self) -> Path:
         return Path(self.out_dir) / self.name
+
+    @property
+    def record(self) -> Path:
+        return Path(self.log).with_suffix(".json")  # <runs>/jobs/<name>.json, beside its log
 
 
 def jobs_dir(runs_dir: str | Path) -> Path:
@@ -131,6 +139,11 @@ def _write_record(runs_dir: Path, job: TrainingJob) -> None:
     os.replace(tmp, path)
 
 
+def saved_epoch(job: TrainingJob) -> bool:
+    """Whether the run has a completed epoch saved to continue from (the trainer's resume file)."""
+    return (job.version_dir / RESUME_FILE).is_file()
+
+
 def start_training(name: str, dataset: str, runs_dir: str | Path, limits: TrainingLimits, session: str = "",
                    preset: str = "smoke", epochs: int = 2, checkpoints: str | Path | None = None) -> TrainingJob:
     """Start a training run of `dataset` (a name the server offers) within the limits; JobError says why not."""
@@ -155,7 +168,8 @@ def start_training(name: str, dataset: str, runs_dir: str | Path, limits: Traini
 
 
 def resume_training(job: TrainingJob, runs_dir: str | Path, limits: TrainingLimits, session: str = "") -> TrainingJob:
-    """Continue a stopped job from its last completed epoch (`python -m fer train ... --resume`)."""
+    """Continue a stopped job from its last completed epoch (`python -m fer train ... --resume`), or start it
+    again from the beginning when it was stopped before its first epoch ended (nothing was saved to continue)."""
     runs_dir = Path(runs_dir)
     if limits.read_only:
         raise JobError("this server does not train models (read-only deployment)")
@@ -164,22 +178,33 @@ def resume_training(job: TrainingJob, runs_dir: str | Path, limits: TrainingLimi
         if status != "stopped":
             raise JobError(f"{job.name} is {status}, not stopped: there is nothing to resume")
         _check_capacity(runs_dir, limits, session)
-        command = job.command if RESUME_FLAG in job.command else [*job.command, RESUME_FLAG]
+        base = [part for part in job.command if part != RESUME_FLAG]
+        if saved_epoch(job):
+            command = [*base, RESUME_FLAG]
+        else:  # the folder holds only what an unfinished first epoch left (the trainer refuses a non-empty one)
+            shutil.rmtree(job.version_dir, ignore_errors=True)
+            command = base
         resumed = TrainingJob(**{**asdict(job), "pid": _spawn(command, Path(job.log), "a"), "command": command,
-                                 "session": session})
+                                 "session": session, "stop_requested": 0.0})
         _write_record(runs_dir, resumed)
     return resumed
 
 
-def stop_training(job: TrainingJob, session: str) -> None:
-    """SIGTERM to the job's processes (the trainer saves nothing half-written and says --resume continues it).
-    Only the session that started or resumed a job may stop it."""
+def stop_training(job: TrainingJob, session: str) -> TrainingJob:
+    """SIGTERM to the job's processes (the trainer saves nothing half-written and says --resume continues it);
+    the record notes the stop first, so a run stopped before its first epoch ended reads "stopped", not "failed".
+    Only the session that started or resumed a job may stop it. Returns the job as now recorded."""
     if job.session != session:
         raise JobError(f"{job.name} was started from another session; only that session can stop it")
     if job_status(job) != "running":
         raise JobError(f"{job.name} is not running")
+    stopping = TrainingJob(**{**asdict(job), "stop_requested": time.time()})
+    runs_dir = job.record.parent.parent
+    with _runs_locked(runs_dir):
+        _write_record(runs_dir, stopping)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(job.pid, signal.SIGTERM)
+    return stopping
 
 
 def list_jobs(runs_dir: str | Path) -> list[TrainingJob]:
@@ -209,12 +234,13 @@ def _alive(pid: int) -> bool:
 
 
 def job_status(job: TrainingJob) -> str:
-    """running; finished (the version's card exists); stopped (an epoch is saved: resumable); or failed."""
+    """running; finished (the version's card exists); stopped (an epoch is saved, or a visitor stopped it:
+    resumable); or failed."""
     if _alive(job.pid):
         return "running"
     if (job.version_dir / CARD_FILE).is_file():
         return "finished"
-    return "stopped" if (job.version_dir / RESUME_FILE).is_file() else "failed"
+    return "stopped" if saved_epoch(job) or job.stop_requested else "failed"
 
 
 def epochs_done(job: TrainingJob) -> int:
@@ -231,11 +257,32 @@ def progress(job: TrainingJob) -> float:
     return min(epochs_done(job) / max(job.epochs, 1), 1.0)
 
 
+TQDM_BAR = re.compile(r"^(?P<what>.*?):?\s*(?P<percent>\d+)%\|.*?\|\s*(?P<done>\d+)/(?P<total>\d+)")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def clean_log_lines(text: str) -> list[str]:
+    """What a terminal would show of a log: each line as last redrawn (tqdm redraws its bar with \\r), no
+    colour codes, no blank lines; progress bars dropped except the newest, written as "epoch 1/3: 12/27 batches"."""
+    shown = [ANSI.sub("", line.split("\r")[-1] if line.split("\r")[-1].strip() else "").rstrip()
+             for line in text.split("\n")]
+    shown = [line for line in shown if line.strip()]
+    bars = [i for i, line in enumerate(shown) if TQDM_BAR.match(line)]
+    out = []
+    for i, line in enumerate(shown):
+        bar = TQDM_BAR.match(line)
+        if bar is None:
+            out.append(line)
+        elif i == bars[-1] and i == len(shown) - 1:  # the bar being drawn now
+            out.append(f"{bar['what'].strip() or 'progress'}: {bar['done']}/{bar['total']} batches ({bar['percent']}%)")
+    return out
+
+
 def log_tail(job: TrainingJob, lines: int = 15) -> str:
-    """The end of the job's log, with the server's paths cut to file names (it is shown to visitors)."""
+    """The end of the job's log as clean lines, with the server's paths cut to file names (it is shown to
+    visitors)."""
     path = Path(job.log)
     if not path.is_file():
         return ""
-    text = path.read_text(errors="replace").replace("\r", "\n")  # tqdm redraws its bar with \r
-    tail = "\n".join([line for line in text.splitlines() if line.strip()][-lines:])
+    tail = "\n".join(clean_log_lines(path.read_text(errors="replace"))[-lines:])
     return hide_paths(tail, [job.out_dir])

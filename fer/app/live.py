@@ -13,6 +13,7 @@ import time
 
 FRAME_STATS_ENV = "FER_FRAME_STATS_FILE"
 CHART_INTERVAL_S = 0.5  # the live chart redraws twice a second: readable, and it leaves the 2 cores to the video
+NO_FACE: dict = {}  # what the callback posts for a frame without a face (the page says so)
 
 
 class LatestQueue:
@@ -41,13 +42,14 @@ class LatestQueue:
 
 
 def chart_updates(mailbox: LatestQueue, is_playing, interval_s: float = CHART_INTERVAL_S):
-    """Yield (n, newest probabilities) from `mailbox` at most once per `interval_s` while `is_playing()`:
-    each plotly redraw costs the server and the browser far more than a video frame's worth of CPU."""
+    """Yield (n, newest probabilities) from `mailbox` at most once per `interval_s` while `is_playing()`
+    (NO_FACE, empty, when the newest frame has no face): each plotly redraw costs the server and the browser far
+    more than a video frame's worth of CPU."""
     n = 0
     while is_playing():
         started = time.monotonic()
         probabilities = mailbox.get(timeout=1.0)
-        if probabilities is None:  # no face in the newest frame, or no frame for a second
+        if probabilities is None:  # no frame for a second
             continue
         n += 1
         yield n, probabilities
@@ -104,7 +106,7 @@ def make_frame_callback(stream, mailbox: LatestQueue, stats: FrameStats = FRAME_
         annotated, faces = stream.process_frame(frame.to_ndarray(format="bgr24"))
         stats.record(faces)
         face = main_face(faces)
-        mailbox.put(None if face is None else dict(face.probabilities))
+        mailbox.put(NO_FACE if face is None else dict(face.probabilities))
         return av.VideoFrame.from_ndarray(annotated, format="bgr24")  # streamlit-webrtc stamps its pts
 
     return video_frame_callback

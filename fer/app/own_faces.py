@@ -154,11 +154,22 @@ def disagreements(predictions: Mapping[str, Sequence[int]]) -> np.ndarray:
 
 
 def disagreement_captions(indices, labels, predictions: Mapping[str, Sequence[int]], class_names=EMOTIONS) -> list[str]:
-    """"true happy · v1: sad ✗ · v2: happy ✓" for each face index."""
+    """"#12 · happy · 1 of 3 right" for each face index: one short line under a thumbnail (which version said
+    what is in disagreement_table)."""
     out = []
     for i in indices:
         truth = int(labels[i])
-        parts = [f"{name}: {class_names[int(p[i])]} {'✓' if int(p[i]) == truth else '✗'}"
-                 for name, p in predictions.items()]
-        out.append(" · ".join([f"true {class_names[truth]}", *parts]))
+        right = sum(int(p[i]) == truth for p in predictions.values())
+        out.append(f"#{int(i)} · {class_names[truth]} · {right} of {len(predictions)} right")
     return out
+
+
+def disagreement_table(indices, labels, predictions: Mapping[str, Sequence[int]], class_names=EMOTIONS) -> pd.DataFrame:
+    """One row per face index: its number, its true emotion, and each version's answer ("sad ✗", "happy ✓")."""
+    rows = []
+    for i in indices:
+        truth = int(labels[i])
+        rows.append({"face": f"#{int(i)}", "true": class_names[truth],
+                     **{name: f"{class_names[int(p[i])]} {'✓' if int(p[i]) == truth else '✗'}"
+                        for name, p in predictions.items()}})
+    return pd.DataFrame(rows)

@@ -27,6 +27,7 @@ THUMBNAIL = 96          # px, a face's crop in the gallery
 PHOTO_TYPES = ("jpg", "jpeg", "png", "webp", "bmp")
 SHOWN_SIDE = 1600       # px, the longest side of the annotated image kept and shown (the page is narrower)
 CROP_MARGIN = 0.2       # of the face's size, around its box
+FACE_ASPECT = 0.8       # a whole face's box, width / height (YuNet's boxes of frontal faces)
 MAX_CAPTIONED = 6       # photos with more faces get only their numbers drawn (long captions would overlap)
 
 log = logging.getLogger(__name__)
@@ -154,9 +155,23 @@ def _glibc():
 _LIBC = _glibc()
 
 
+def whole_face_box(box, shape) -> tuple[int, int, int, int]:
+    """A box cut by the photo's edge, extended beyond that edge to a whole face's proportions: centred on it,
+    a crop shows the face (and blank where the photo ends), not the neighbour on its inner side."""
+    x, y, w, h = box
+    height, width = shape[:2]
+    if (x <= 0 or x + w >= width) and w < h * FACE_ASPECT:
+        full = int(round(h * FACE_ASPECT))
+        x, w = (x + w - full if x <= 0 else x), full  # grows outwards, past the edge it touches
+    if (y <= 0 or y + h >= height) and h < w / FACE_ASPECT:
+        full = int(round(w / FACE_ASPECT))
+        y, h = (y + h - full if y <= 0 else y), full
+    return x, y, w, h
+
+
 def face_thumbnail(bgr: np.ndarray, box, size: int = THUMBNAIL) -> np.ndarray:
     """The face with a margin around it, as an RGB square of `size` px (edges padded where the photo ends)."""
-    x, y, w, h = box
+    x, y, w, h = whole_face_box(box, bgr.shape)
     side = int(round(max(w, h) * (1 + 2 * CROP_MARGIN)))
     x0, y0 = int(round(x + w / 2 - side / 2)), int(round(y + h / 2 - side / 2))
     padded = cv2.copyMakeBorder(bgr, side, side, side, side, cv2.BORDER_CONSTANT, value=(255, 255, 255))

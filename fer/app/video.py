@@ -26,6 +26,8 @@ from ..inference.summary import person_summary
 from .settings import MAX_UPLOAD_MB
 from .tempfiles import new_temp_dir
 
+PERSON_PICTURE = 64  # px, a person's face in the per-person table
+
 MAX_VIDEO_MB = MAX_UPLOAD_MB  # the server's limit (server.maxUploadSize), which also caps a widget's own limit
 VIDEO_TYPES = ("mp4", "mov", "webm", "avi")
 LANDMARK_VALUES = 10
@@ -173,6 +175,18 @@ class VideoAnalysis:
     def people(self) -> pd.DataFrame:
         """One row per tracked person (fer.inference.summary.person_summary over the per-frame CSV)."""
         return person_summary(read_face_csv(self.csv_path), fps=self.fps)
+
+    def person_pictures(self, size: int = PERSON_PICTURE) -> dict[int, np.ndarray]:
+        """Each tracked person's face (RGB, `size` px square), from the frame where the detector was surest."""
+        from .recognition import face_thumbnail
+
+        pictures = {}
+        for track in self.tracks.values():
+            best = int(np.argmax(track.scores))
+            frame = read_frame(self.source, int(track.frames[best]), rgb=False)
+            if frame is not None:
+                pictures[track.face_id] = face_thumbnail(frame, tuple(int(v) for v in track.boxes[best]), size)
+        return pictures
 
     def people_csv(self) -> str:
         return self.people.to_csv(index=False, float_format="%.4g")

@@ -112,6 +112,26 @@ def agreement(labels: np.ndarray, votes: np.ndarray) -> float:
     return float((labels[keep] == majority).mean()) if keep.any() else 0.0
 
 
+def rater_agreement(votes: np.ndarray) -> dict:
+    """How often the ten raters agree with each other on the faces of `votes` (uint8[N,10]) kept by the `ferplus`
+    benchmark: `rater_vs_rest`, the share of single votes equal to the most-voted of the face's other nine votes
+    (a tie shared: 1/k when the vote is among k tied), what a model's FER+ accuracy is compared with; and
+    `pairwise`, the chance that two of a face's raters give the same answer."""
+    keep, _ = ferplus_targets(votes, "ferplus")
+    votes = votes[keep].astype(np.int64)
+    totals = votes.sum(1)
+    credit = np.zeros(len(votes))
+    for column in range(votes.shape[1]):  # every vote cast in this column, against the others' top
+        rest = votes.copy()
+        rest[:, column] -= 1
+        top = rest.max(1, keepdims=True)
+        tied = (rest == top).sum(1)
+        credit += votes[:, column] * np.where(rest[:, column] == top[:, 0], 1.0 / tied, 0.0) * (votes[:, column] > 0)
+    pairs = (votes * (votes - 1)).sum(1) / np.maximum(totals * (totals - 1), 1)
+    return {"faces": int(len(votes)), "votes": int(totals.sum()),
+            "rater_vs_rest": float(credit.sum() / totals.sum()), "pairwise": float(pairs.mean())}
+
+
 def check_alignment(path: str | Path, labels: np.ndarray, votes: np.ndarray) -> float:
     """The agreement of the two label sets; a DataError when it is at chance level, which means the two files
     are not in the same row order (a FER2013 rebuilt from image folders is not)."""

@@ -102,7 +102,8 @@ def test_compare_versions_on_an_uploaded_zip(app_url, page, fer_small_csv, artif
     page.get_by_role("heading", name="Compare versions").wait_for(timeout=SLOW_MS)
     page.locator("input[type='file']").set_input_files(str(archive), timeout=SLOW_MS)
     page.get_by_text(f"of your {len(keep)} faces").wait_for(timeout=SLOW_MS)
-    page.get_by_text("tiny-b on your faces").wait_for(timeout=SLOW_MS)  # its confusion matrix
+    page.get_by_role("tab", name="tiny-b").click(timeout=SLOW_MS)  # the confusion matrices, one tab each
+    page.get_by_text("tiny-b on your faces").wait_for(timeout=SLOW_MS)
     page.get_by_text("Accuracy and macro-F1 by version").wait_for(timeout=SLOW_MS)
     page.screenshot(path=str(artifacts / "compare-zip.png"), full_page=True)
     assert page.get_by_test_id("stException").count() == 0
