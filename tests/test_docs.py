@@ -80,8 +80,7 @@ def test_readme_is_a_short_read_that_does_not_narrate_its_making():
 def test_readme_links_lead_to_files():
     text = (REPO / "README.md").read_text()
     targets = {t.split("#")[0] for t in re.findall(r"\]\(([^)\s]+)\)", text) if "://" not in t}
-    # the screenshots are written by the browser tests (tests/e2e), which need Chromium
-    missing = [t for t in targets if t and not t.startswith("docs/images/") and not (REPO / t).exists()]
+    missing = [t for t in targets if t and not (REPO / t).exists()]
     assert not missing
 
 
