@@ -22,7 +22,7 @@ def home() -> None:
     cards = ui.read_cards(root)
     card = cards[name]
     st.subheader(f"Active model: {name}")
-    st.caption(yardsticks.plain_description(card, summaries.data_name(card)))
+    st.caption(yardsticks.plain_description(card, summaries.training_data_name(card)))
     figures = summaries.headline(card)
     for column, (label, value) in zip(st.columns(len(figures)), figures.items()):
         column.metric(label, summaries.format_value(label, value))

@@ -34,7 +34,8 @@ def test_pypi_fers_figures_are_read_from_its_measurement(tmp_path):
 
     def run(default_fer2013):
         return {"command": "x", "rows": [
-            {"classifier": "Keras emotion_model.hdf5", "FER2013 PrivateTest accuracy": 0.1, "FER+ PrivateTest accuracy": 0.2},
+            {"classifier": "Keras emotion_model.hdf5", "FER2013 PrivateTest accuracy": 0.1,
+             "FER+ PrivateTest accuracy": 0.2},
             {"classifier": "TFLite int8 (its default)", "FER2013 PrivateTest accuracy": default_fer2013,
              "FER+ PrivateTest accuracy": 0.5987}]}
 
@@ -65,3 +66,14 @@ def test_the_home_page_says_what_its_figures_mean_in_plain_words(tiny_version, t
     caption = next(c.value for c in at.caption if "trained on" in c.value)
     assert "process(es)" not in caption and "threads" not in caption and "million parameters" in caption
     assert "the live webcam a faster one" in text  # the model choice as it really works
+
+
+def test_the_home_page_counts_the_faces_a_version_learned_from_not_the_whole_file():
+    from fer.app import summaries
+    from fer.version import Card
+
+    card = Card(name="v", architecture="fernet_tiny")
+    card.data = {"file": "fer2013.csv.gz", "split_sizes": {"Training": 28709, "PublicTest": 3589, "PrivateTest": 3589}}
+    assert summaries.training_data_name(card) == "fer2013.csv.gz (28,709 training faces)"
+    card.data = {"file": "my_faces", "split_sizes": {"test": 40}}
+    assert summaries.training_data_name(card) == "my_faces"

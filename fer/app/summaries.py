@@ -47,6 +47,14 @@ def data_name(card: Card) -> str:
     return f"{name} ({sum(sizes.values())} faces)" if sizes else name
 
 
+def training_data_name(card: Card) -> str:
+    """The data a version learned from: its file and how many faces its training split holds."""
+    sizes = card.data.get("split_sizes", {})
+    trained = [n for split, n in sizes.items() if split.strip().lower() in ("training", "train")]
+    name = card.data_file or "?"
+    return f"{name} ({trained[0]:,} training faces)" if trained else name
+
+
 def _as_text(value) -> str:
     if value is None:
         return "n/a"
