@@ -7,12 +7,12 @@ default: FER+ accuracy (the published protocol: `evaluate --labels ferplus`) and
 FER2013 labels agree, a per-emotion recall of at least 0.80 on average with none below 0.50 (that it still sees
 anger, disgust and fear). Three rules rank them (--rule):
 
-- `margin` (from the twelfth sitting on, the default): the target's own shape, FER+ accuracy subject to the recall
+- `margin` (since 2026-12-03, the default): the target's own shape, FER+ accuracy subject to the recall
   condition, with a margin for PublicTest's small classes: among candidates whose PublicTest recall is at least 0.85
   on average with none below 0.65, the best FER+ accuracy wins; when none has that margin, the `score` rule decides.
   The margin is what PublicTest-to-PrivateTest drops of the versions chosen before needed: up to 0.04 in mean recall
   and 0.15 in the minimum (PublicTest has about 16 agreed disgust faces).
-- `score` (the rule through the eleventh sitting; it chose ens-v6 and distil-rt-v4): among candidates that meet the
+- `score` (the rule until 2026-12-03; it chose ens-v6 and distil-rt-v4): among candidates that meet the
   recall condition, the best mean of FER+ accuracy and mean recall; when none meets it, the best mean.
 - `fer2013`: the best FER2013 accuracy, for the issue's other target (some shipped version >= 72.0% FER2013): a
   sibling of the defaults judged on its single rater's labels, with no recall condition.
@@ -31,7 +31,7 @@ PrivateTest is then reported for the winner alone.
 
 --max-views caps what a face costs, members x TTA views (the real-time slot: 2 = one version with flip, or an
 average of two without TTA). --max-ms caps it in milliseconds: the members' ms a view from their cards (ONNX,
-batch 1, one thread, each measured on its own sitting's machine) summed, times the TTA's views; an estimate to
+batch 1, one thread, each measured on the machine it was made on) summed, times the TTA's views; an estimate to
 leave out what is clearly over a budget, the chosen average's own export measures it.
 """
 from __future__ import annotations

@@ -288,12 +288,12 @@ def test_offline_distillation_trains_on_the_teachers_answers_mixed_with_the_labe
     assert "teacher's answers" in capsys.readouterr().err  # minutes on the full set: a progress bar says so
 
 
-def test_the_teachers_answers_are_computed_once_for_its_resumed_sittings_and_its_other_students(
+def test_the_teachers_answers_are_computed_once_for_its_resumed_parts_and_its_other_students(
         calibrated_teacher, small_data, tmp_path, quick_card, monkeypatch):
     targets, asked = [], []
     real_loader = trainer._make_loader
     monkeypatch.setattr(trainer, "_make_loader", lambda x, y, *a: targets.append(y) or real_loader(x, y, *a))
-    monkeypatch.setattr(trainer, "_sitting_over", lambda *args: True)  # each sitting ends after one epoch
+    monkeypatch.setattr(trainer, "_part_over", lambda *args: True)  # each part of the run ends after one epoch
     data = _tiny(small_data, 64)
     config = fer.make_config(out_dir=str(tmp_path), name="student", epochs=4, max_minutes=1, distill_mode="offline",
                              teacher=str(calibrated_teacher), distill_alpha=0.5, **QUICK)
@@ -403,14 +403,14 @@ def test_ddp_ranks_train_the_same_weights(fer_small_csv, tmp_path):
     assert "x 2 process(es)" in card.hardware and card.epochs_run == 2
 
 
-# ---------------------------------------------------------------- sittings (--max-minutes) and bf16
-def test_sittings_end_cleanly_and_resume_to_the_uninterrupted_run(small_data, tmp_path, quick_card, built_models, monkeypatch):
+# ---------------------------------------------------------------- runs in parts (--max-minutes) and bf16
+def test_parts_end_cleanly_and_resume_to_the_uninterrupted_run(small_data, tmp_path, quick_card, built_models, monkeypatch):
     data = _tiny(small_data, train=96)
     options = {**QUICK, "augment": "standard", "scheduler": "onecycle"}
     config = fer.make_config(data=data.source, out_dir=str(tmp_path), epochs=3, **options)
     whole = fer.train(config, data=data, name="whole")
 
-    monkeypatch.setattr(trainer, "_sitting_over", lambda *args: True)  # every sitting's limit is hit after one epoch
+    monkeypatch.setattr(trainer, "_part_over", lambda *args: True)  # every part's limit is hit after one epoch
     sat = fer.make_config(data=data.source, out_dir=str(tmp_path), epochs=3, max_minutes=1, name="sat", **options)
     out = fer.train(sat, data=data)
     assert len(read_history(out)) == 1 and not (out / CARD_FILE).exists()
@@ -423,18 +423,18 @@ def test_sittings_end_cleanly_and_resume_to_the_uninterrupted_run(small_data, tm
     assert [s["first_epoch"] for s in card.sittings] == [1, 2, 3]
     assert [s["epochs"] for s in card.sittings] == [1, 1, 1]
     assert card.wall_time_s == pytest.approx(sum(s["seconds"] for s in card.sittings), abs=0.15)  # their sum
-    # the schedule ran by epochs across the sittings, exactly as in one go
+    # the schedule ran by epochs across the parts, exactly as in one go
     final_whole, final_sat = built_models[0].state_dict(), built_models[-1].state_dict()
     assert all(torch.equal(final_whole[k], final_sat[k]) for k in final_whole)
     assert [r["lr"] for r in read_history(whole)] == [r["lr"] for r in read_history(out)]
 
 
-def test_a_sitting_stops_before_an_epoch_that_would_overrun_it():
+def test_a_part_stops_before_an_epoch_that_would_overrun_it():
     import time
 
-    assert not trainer._sitting_over(0, time.time() - 3600, 60)  # no limit
-    assert not trainer._sitting_over(2, time.time() - 60, 30)     # 60 s + a 30 s epoch fits in 2 minutes
-    assert trainer._sitting_over(2, time.time() - 60, 90)         # 60 s + a 90 s epoch does not
+    assert not trainer._part_over(0, time.time() - 3600, 60)  # no limit
+    assert not trainer._part_over(2, time.time() - 60, 30)     # 60 s + a 30 s epoch fits in 2 minutes
+    assert trainer._part_over(2, time.time() - 60, 90)         # 60 s + a 90 s epoch does not
 
 
 def test_bf16_autocast_on_cpus_that_have_it(monkeypatch):

@@ -71,7 +71,7 @@ class TrainConfig:
     resume: bool = option(False, "continue an interrupted run of --name")
     budget_minutes: float = option(0.0, "wall-clock budget: the LR schedule runs on time and ends within it; "
                                    "0 = by epochs")
-    max_minutes: float = option(0.0, "end this sitting before it runs past this many minutes; the same command "
+    max_minutes: float = option(0.0, "pause the run before it goes past this many minutes; the same command "
                                 "with --resume continues the schedule where it stopped; 0 = no limit")
 
     def update(self, **changes) -> "TrainConfig":

@@ -128,7 +128,7 @@ def hard_labels(targets: np.ndarray | torch.Tensor):
 def teacher_answers(teacher, faces: np.ndarray, show_progress: bool = False) -> tuple[torch.Tensor, Path, bool]:
     """The teacher version's answers [N,C] on the training faces as the product gives them (its declared TTA
     and calibration), the cache file that keeps them and whether they were read from it. The file is named by
-    the sha256 of the teacher's card and the faces, so a resumed sitting, or another student of the same teacher
+    the sha256 of the teacher's card and the faces, so a resumed run, or another student of the same teacher
     on the same faces, reads them rather than spending minutes again (half an hour for a four-member teacher
     on one thread); a changed teacher or data is asked afresh."""
     card = json.dumps(teacher.card.to_dict(), sort_keys=True).encode()
@@ -284,10 +284,10 @@ def _signals_held():
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _save_resume_state(path: Path, model, optimizer, scheduler, epoch, history, best, clock, sittings):
+def _save_resume_state(path: Path, model, optimizer, scheduler, epoch, history, best, clock, parts):
     state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
              "scheduler": scheduler.state_dict(), "epoch": epoch, "history": history, "best": best,
-             "steps": clock.steps, "seconds": clock.seconds(), "sittings": sittings}
+             "steps": clock.steps, "seconds": clock.seconds(), "sittings": parts}
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
     os.replace(tmp, path)  # an interruption mid-write never leaves a broken state behind
@@ -343,7 +343,7 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
                              config.distill_temperature, teacher_bias)
 
     history, best, start_epoch = [], {"accuracy": -1.0, "epoch": -1}, 0
-    steps_done, seconds_done, sittings = 0, 0.0, []
+    steps_done, seconds_done, parts = 0, 0.0, []
     if main:
         out.mkdir(parents=True, exist_ok=True)
         folder.claim()
@@ -353,7 +353,7 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         history, best, start_epoch = state["history"], state["best"], state["epoch"] + 1
-        steps_done, seconds_done, sittings = state["steps"], state["seconds"], state.get("sittings", [])
+        steps_done, seconds_done, parts = state["steps"], state["seconds"], state.get("sittings", [])
         if main:
             print(f"resuming {out.name} after epoch {start_epoch} (best val accuracy {best['accuracy']:.4f})")
     if main:
@@ -363,13 +363,13 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     # under DDP every rank must see the same schedule, so only the step count drives it there
     budget_s = config.budget_minutes * 60 if world == 1 else 0.0
     clock = TrainingClock(config.epochs * steps_per_epoch, budget_s, steps_done, seconds_done)
-    sitting = {"started": dt.datetime.now().isoformat(timespec="seconds"), "first_epoch": start_epoch + 1,
+    part = {"started": dt.datetime.now().isoformat(timespec="seconds"), "first_epoch": start_epoch + 1,
                "epochs": 0, "seconds": 0.0, "hardware": hardware_description(device, world)}
-    sittings = [*sittings, sitting]
-    sitting_ended = False
+    parts = [*parts, part]  # this part of the run (a --max-minutes limit or a stop splits a run into parts)
+    limit_reached = False
     for epoch in range(start_epoch, config.epochs):
-        if sitting["epochs"] and _agreed(_sitting_over(config.max_minutes, started, history[-1]["seconds"]), world):
-            sitting_ended = True
+        if part["epochs"] and _agreed(_part_over(config.max_minutes, started, history[-1]["seconds"]), world):
+            limit_reached = True
             break
         epoch_start = time.time()
         seed_epoch(config.seed, epoch, rank)
@@ -393,12 +393,12 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
         improved = score > best["accuracy"]
         if improved:
             best = {"accuracy": score, "epoch": epoch + 1}
-        sitting.update(epochs=sitting["epochs"] + 1, seconds=round(time.time() - started, 1))
+        part.update(epochs=part["epochs"] + 1, seconds=round(time.time() - started, 1))
         if main:
             with _signals_held():
                 if improved:
                     save_weights(out, model)
-                _save_resume_state(resume_path, model, optimizer, scheduler, epoch, history, best, clock, sittings)
+                _save_resume_state(resume_path, model, optimizer, scheduler, epoch, history, best, clock, parts)
                 write_history(out, history)
             print(f"epoch {epoch + 1:3d}/{config.epochs}  train loss {train_loss:.4f} acc {train_acc:.4f}  "
                   f"val loss {val_loss:.4f} acc {val_acc:.4f}"
@@ -416,15 +416,15 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
         dist.barrier()
     if main:
         folder.release()
-    if sitting_ended:
+    if limit_reached:
         if main:
-            print(f"sitting ended after epoch {len(history)}/{config.epochs} ({config.max_minutes:g}-minute limit); "
+            print(f"paused after epoch {len(history)}/{config.epochs} (the {config.max_minutes:g}-minute limit); "
                   f"the run is saved in {resume_path}: continue it with the same command and --resume")
     elif main:
-        sitting["seconds"] = round(time.time() - started, 1)
-        wall_time = sum(s["seconds"] for s in sittings)  # a resumed run counts its earlier sittings too
+        part["seconds"] = round(time.time() - started, 1)
+        wall_time = sum(p["seconds"] for p in parts)  # a resumed run counts its earlier parts too
         finish_version(folder, config, data, params, macs, best, history, wall_time,
-                       hardware_description(device, world), sittings)
+                       hardware_description(device, world), parts)
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()
@@ -440,13 +440,13 @@ def _agreed(flag: bool, world: int) -> bool:
     return bool(decision.item())
 
 
-def _sitting_over(max_minutes: float, started: float, last_epoch_s: float) -> bool:
-    """Would one more epoch (as long as the last one) run past this sitting's limit?"""
+def _part_over(max_minutes: float, started: float, last_epoch_s: float) -> bool:
+    """Would one more epoch (as long as the last one) run past this part's --max-minutes limit?"""
     return bool(max_minutes) and time.time() - started + last_epoch_s > max_minutes * 60
 
 
 def finish_version(folder: VersionFolder, config: TrainConfig, data: FaceData, params: int, macs: int, best: dict,
-                   history: list[dict], wall_time: float, hardware: str, sittings: list[dict] | None = None) -> Card:
+                   history: list[dict], wall_time: float, hardware: str, parts: list[dict] | None = None) -> Card:
     """The best epoch's weights as a model version: the run's card, handed to the version's side in one piece
     (fer.version.evaluation.finish_training evaluates it on validation and once on test, and writes it)."""
     out = folder.path
@@ -454,7 +454,7 @@ def finish_version(folder: VersionFolder, config: TrainConfig, data: FaceData, p
                 tta=config.eval_tta,
                 protocol=f"trained on train, best epoch chosen on val ({SELECTION[config.labels]}), test reported once",
                 hyperparameters=portable_hyperparameters(config.to_dict()), seed=config.seed,
-                wall_time_s=round(wall_time, 1), hardware=hardware, sittings=sittings or [], best_epoch=best["epoch"],
+                wall_time_s=round(wall_time, 1), hardware=hardware, sittings=parts or [], best_epoch=best["epoch"],
                 epochs_run=len(history))
     finish_training(folder, card, data)
     if card.accuracy("test") is not None:
