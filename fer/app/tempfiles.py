@@ -1,7 +1,8 @@
 """Temporary folders for uploads (videos): under one folder per server process, fer-app-<pid>, and in it one per
 browser session, removed with the object using them (fer.app.video.VideoAnalysis: when another upload replaces
 it), with their session (fer.app.sessions: once its browser has been gone for the reconnect window), when the
-server exits, and by the next server's first page when a killed server left them behind."""
+server exits, and by the next server at its start (fer.app.startup, before its first visitor) when a killed
+server left them behind."""
 from __future__ import annotations
 
 import atexit

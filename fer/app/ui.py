@@ -138,7 +138,7 @@ class AppPage(NamedTuple):
     purpose: str  # one line for the home page's list
 
 
-PAGES = [  # the app's navigation, in order, after the home page (streamlit_app.py)
+PAGES = [  # the app's navigation, in order, after the home page (home.py)
     AppPage("pages/1_Upload_photos.py", "Upload photos", ":material/photo_camera:", "Upload_photos",
             "faces, emotions, group summaries and downloads"),
     AppPage("pages/2_Video.py", "Video", ":material/movie:", "Video", "per-person summaries and emotion timelines"),
@@ -154,8 +154,8 @@ PAGES = [  # the app's navigation, in order, after the home page (streamlit_app.
 def _leave_pages_folder_mode() -> None:
     """Streamlit runs an app that has a pages/ folder as an old-style multipage app until some session has
     called st.navigation: a server's first visitor arriving by a deep link (/Upload_photos) would get the
-    folder's navigation (file names, no Home) and never run streamlit_app.py. Switch the process to the
-    entry point's navigation and rerun through it, which keeps the requested page."""
+    folder's navigation (file names, no Home) and never run home.py. Switch the process to
+    home.py's navigation and rerun through it, which keeps the requested page."""
     try:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # a Streamlit without the flag has no folder mode to leave
@@ -163,12 +163,6 @@ def _leave_pages_folder_mode() -> None:
     if getattr(PagesManager, "uses_pages_directory", False):
         PagesManager.uses_pages_directory = False
         st.rerun()
-
-
-@st.cache_resource(show_spinner=False)
-def _clean_stale_uploads_once() -> int:
-    """At the server's start-up: the temporary uploads a killed server process left behind."""
-    return len(tempfiles.clean_stale())
 
 
 @st.cache_resource(show_spinner=False)
@@ -208,7 +202,6 @@ def page_header(title: str, icon: str | None = None, intro: str | None = None) -
     heading, one line on what it does."""
     icon = icon or next((page.icon for page in PAGES if page.title == title), HOME_ICON)
     _leave_pages_folder_mode()
-    _clean_stale_uploads_once()
     _track_session()
     st.set_page_config(page_title=title, page_icon=icon, layout="wide")
     st.title(title)

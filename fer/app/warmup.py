@@ -1,7 +1,8 @@
 """The photo default made ready before the first photo: its ONNX export (in the cache folder, once per weights),
-the model and the face detectors, loaded in the background as soon as the server serves its first page.
+the model and the face detectors, loaded in a background thread when the server starts (fer.app.startup, which
+waits for it before accepting visitors).
 
-    warmup.start(root)   # from the entry point, on every page run; only the first call starts anything
+    warmup.start(root)   # only the first call in a server process starts anything; the thread
 
 The first photo otherwise waited for all of it (16 s when the export was written then). The warm-up fills the
 very cache entry the upload page uses (fer.app.ui.cached_recognizer with the page's defaults); a photo uploaded
@@ -9,10 +10,12 @@ while it is still running waits for it (Streamlit computes a cached resource onc
 """
 from __future__ import annotations
 
-import logging
 import threading
+import time
 
-log = logging.getLogger(__name__)
+from streamlit.logger import get_logger
+
+log = get_logger(__name__)  # Streamlit's handler and level: the lines appear in the server's output
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
 
@@ -22,12 +25,17 @@ def _warm(root: str) -> None:
     from ..inference.detector_policy import DEFAULT_DETECTOR, DEFAULT_SMALL_FACES
     from . import ui
 
+    start = time.perf_counter()
     try:
         name = versions.default_version("photo", root)
-        if name is not None:
-            ui.cached_recognizer(name, DEFAULT_DETECTOR, root, DEFAULT_SMALL_FACES)
+        if name is None:
+            log.info("no photo default to warm: there is no model version yet")
+            return
+        log.info("warming the photo default %s (its ONNX export, the model and the face detectors) …", name)
+        ui.cached_recognizer(name, DEFAULT_DETECTOR, root, DEFAULT_SMALL_FACES)
+        log.info("the photo default %s is ready (%.1f s)", name, time.perf_counter() - start)
     except Exception as e:  # the page that needs the version says what is wrong with it, in its own words
-        log.warning("warming the photo default failed: %s", e)
+        log.warning("warming the photo default failed (the pages say why when it is used): %s", e)
 
 
 def start(root: str) -> threading.Thread:

@@ -67,14 +67,16 @@ def wait_healthy(port: int, process: subprocess.Popen, timeout: float) -> None:
 
 
 @contextlib.contextmanager
-def streamlit_server(env: dict | None = None, log_path: str | Path | None = None, timeout: float = 180):
-    """`streamlit run streamlit_app.py` on 127.0.0.1:<free port> in its own process group; yields its URL."""
+def streamlit_server(env: dict | None = None, log_path: str | Path | None = None, timeout: float = 300,
+                     checkout: Path = REPO):
+    """`streamlit run streamlit_app.py` (of `checkout`) on 127.0.0.1:<free port> in its own process group, once
+    it answers /_stcore/health; yields its URL."""
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
                "--browser.gatherUsageStats", "false", "--global.developmentMode", "false"]
     log = open(log_path or os.devnull, "w")
-    process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **(env or {})}, stdout=log,
+    process = subprocess.Popen(command, cwd=checkout, env={**os.environ, **(env or {})}, stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_healthy(port, process, timeout)
