@@ -73,7 +73,7 @@ def astronaut_jpg() -> bytes:
 
 # ---------------------------------------------------------------- pages
 def test_home_shows_the_active_version_and_its_headline_figures(app_env):
-    at = run_page("streamlit_app.py")
+    at = run_page("home.py")
     default = versions.default_version("photo", app_env)
     card = versions.read_card(default, app_env)
     assert sidebar_model(at).options == versions.list_versions(app_env)
@@ -89,7 +89,7 @@ def test_home_shows_the_active_version_and_its_headline_figures(app_env):
 
 
 def test_model_picked_on_one_page_holds_on_the_others(app_env):
-    at = run_page("streamlit_app.py")
+    at = run_page("home.py")
     sidebar_model(at).set_value("tiny-b").run()
     assert "Active model: tiny-b" in [h.value for h in at.subheader]
     at.switch_page("pages/4_Training_explorer.py").run()

@@ -142,12 +142,12 @@ def test_app_pages_show_an_ensemble(root, monkeypatch, tmp_path):
     monkeypatch.setenv("FER_CHECKPOINTS", str(root))
     monkeypatch.setenv("FER_RUNS_DIR", str(tmp_path / "runs"))
     card = read_card("ens", root)
-    for page in ("streamlit_app.py", "pages/4_Training_explorer.py", "pages/5_Compare_versions.py"):
+    for page in ("home.py", "pages/4_Training_explorer.py", "pages/5_Compare_versions.py"):
         at = AppTest.from_file(str(REPO / page), default_timeout=300)
         at.session_state["model_version"] = "ens"
         at.run()
         assert not at.exception, (page, [e.value for e in at.exception])
-        if page == "streamlit_app.py":
+        if page == "home.py":
             assert "Active model: ens" in [h.value for h in at.subheader]
             assert {m.label: m.value for m in at.metric}["FER2013 test accuracy"] == f"{card.accuracy('test'):.2%}"
         if page.startswith("pages/3"):

@@ -23,7 +23,7 @@ from fer.data import DataError
 from fer.labels import EMOTIONS
 from tests.test_app import app_env, run_page, sidebar_model  # noqa: F401 (app_env: a fixture)
 
-PAGES = ("streamlit_app.py", "pages/4_Training_explorer.py", "pages/5_Compare_versions.py")
+PAGES = ("home.py", "pages/4_Training_explorer.py", "pages/5_Compare_versions.py")
 
 
 def page_text(at) -> list[str]:

@@ -63,7 +63,7 @@ def test_the_version_picker_shows_each_versions_line(tiny_version, fer_small_csv
     monkeypatch.setenv("FER_CHECKPOINTS", str(root))
     monkeypatch.setenv("FER_DATA", str(fer_small_csv))
     monkeypatch.setenv("FER_RUNS_DIR", str(tmp_path / "runs"))
-    at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=300)
+    at = AppTest.from_file(str(REPO / "home.py"), default_timeout=300)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     picker = next(s for s in at.sidebar.selectbox if s.label == "Model version")

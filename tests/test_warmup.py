@@ -1,5 +1,5 @@
-"""The photo default is loaded (and exported, into the cache folder) in the background from the first page run,
-so that the first photo does not wait for it."""
+"""The photo default is loaded (and exported, into the cache folder) in a background thread started once per server
+process (at the server's start, fer.app.startup), so that the first photo does not wait for it."""
 from __future__ import annotations
 
 from fer import version as versions
@@ -15,7 +15,7 @@ def test_the_warm_up_fills_the_upload_pages_recognizer_once_per_process(app_env,
     ui.cached_recognizer.clear()  # nothing loaded yet, as on a server that has just started
     root = ui.checkpoints_root()
     thread = warmup.start(root)
-    assert warmup.start(root) is thread  # a second page run starts nothing
+    assert warmup.start(root) is thread  # a second call starts nothing
     thread.join(timeout=300)
     assert not thread.is_alive()
     name = versions.default_version("photo", root)

@@ -55,7 +55,7 @@ def test_the_home_page_says_what_its_figures_mean_in_plain_words(tiny_version, t
 
     shutil.copytree(tiny_version, tmp_path / "ckpt" / "tiny")
     monkeypatch.setenv("FER_CHECKPOINTS", str(tmp_path / "ckpt"))
-    at = run_page("streamlit_app.py")
+    at = run_page("home.py")
     text = " ".join(page_text(at))
     assert "What these figures mean" in text and "macro-F1" in text
     agreement, pypi = yardsticks.human_agreement(), yardsticks.pypi_fer()
