@@ -1,6 +1,6 @@
 """The photo default made ready before the first photo: its ONNX export (in the cache folder, once per weights),
-the model and the face detectors, loaded in a background thread when the server starts (fer.app.startup, which
-waits for it before accepting visitors).
+the model and the face detectors, loaded and run once on a portrait, in a background thread started when the
+server starts (fer.app.startup, which waits for it before accepting visitors).
 
     warmup.start(root)   # only the first call in a server process starts anything; the thread
 
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import threading
 import time
+
+import numpy as np
 
 from streamlit.logger import get_logger
 
@@ -32,10 +34,19 @@ def _warm(root: str) -> None:
             log.info("no photo default to warm: there is no model version yet")
             return
         log.info("warming the photo default %s (its ONNX export, the model and the face detectors) …", name)
-        ui.cached_recognizer(name, DEFAULT_DETECTOR, root, DEFAULT_SMALL_FACES)
+        recognize_once(ui.cached_recognizer(name, DEFAULT_DETECTOR, root, DEFAULT_SMALL_FACES))
         log.info("the photo default %s is ready (%.1f s)", name, time.perf_counter() - start)
     except Exception as e:  # the page that needs the version says what is wrong with it, in its own words
         log.warning("warming the photo default failed (the pages say why when it is used): %s", e)
+
+
+def recognize_once(recognizer) -> None:
+    """One photo through the recognizer (detection with its second opinion, the classifier with its TTA): what
+    their first call costs (ONNX Runtime's first run, the detectors' buffers) is paid here, not by a visitor."""
+    from skimage import data
+
+    portrait = np.ascontiguousarray(data.astronaut()[:, :, ::-1])  # public domain, inside the wheel; as BGR
+    recognizer.recognize(portrait, recognizer.detect(portrait, "photo"))
 
 
 def start(root: str) -> threading.Thread:
