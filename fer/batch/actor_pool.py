@@ -157,5 +157,6 @@ class ActorPool:
 
 
 def one_line(error: BaseException) -> str:
-    message = " ".join(str(error).split())[:200]
+    """An error as one line: its type and the first 300 characters of its message."""
+    message = " ".join(str(error).split())[:300]
     return f"{type(error).__name__}: {message}" if message else type(error).__name__

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .actor_pool import ActorPool
+from .actor_pool import ActorPool, one_line
 from .collection import Task
 from .settings import JobSettings
 from .worker import TaskRunner
@@ -24,9 +24,8 @@ Finished = Iterator[tuple[Task, list[dict]]]  # each finished task with its per-
 
 
 def died(task: Task, error: BaseException) -> list[dict]:
-    message = " ".join(str(error).split())[:300] or type(error).__name__
     return [{"source": f.source, "kind": f.kind, "status": "failed", "faces": 0, "frames": 0, "seconds": 0.0,
-             "part": "", "error": f"{f.source}: the worker analysing it died ({type(error).__name__}: {message})"}
+             "part": "", "error": f"{f.source}: the worker analysing it died ({one_line(error)})"}
             for f in task.files]
 
 
