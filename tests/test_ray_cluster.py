@@ -109,6 +109,7 @@ def test_analyze_on_a_two_node_cluster_finishes_after_losing_its_worker_node(tin
         kill_all(node)  # the host is gone: its raylet, its agents and the actor it ran; no node replaces it
 
         output, _ = driver.communicate(timeout=300)
+        print(output)  # shown with -s: the line that tells of the loss
         assert driver.returncode == 0, output  # finished on the head node alone, nothing failed
         assert "lost" in output, output  # the loss was noticed and its task run again
         lines = pd.read_csv(files_table_path(out))
