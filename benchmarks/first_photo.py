@@ -104,11 +104,12 @@ def measure(code: Path, think_s: float, fresh_cache: bool) -> dict:
 
 
 def commit_of(checkout: Path) -> str:
-    """The checkout's commit, "+changes" when its tracked files differ from it."""
+    """The checkout's commit, "+changes" when its tracked files (other than benchmark results) differ from it."""
     def git(*words: str) -> str:
         return subprocess.run(["git", "-C", str(checkout), *words], capture_output=True, text=True).stdout.strip()
 
-    return git("rev-parse", "--short", "HEAD") + ("+changes" if git("status", "--short", "--untracked-files=no") else "")
+    return git("rev-parse", "--short", "HEAD") + ("+changes" if git("status", "--short", "--untracked-files=no", "--", ".",
+                                                            ":!benchmarks/results") else "")
 
 
 def main() -> int:
