@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from dataclasses import fields
 from functools import partial
 
@@ -90,25 +91,24 @@ def test_what_a_session_keeps_after_many_uploads_stays_within_the_budget(recogni
 
 
 def test_sessions_uploading_together_decode_one_photo_at_a_time(recognizer, monkeypatch):
-    decoded, most = [0], [0]
+    alive, most = [0], [0]
     count = threading.Lock()
-    read_image, release_memory = recognition.read_image, recognition.release_memory
+    read_image = recognition.read_image
+
+    def freed():
+        with count:
+            alive[0] -= 1
 
     def counting_read_image(*args, **kwargs):
         bgr = read_image(*args, **kwargs)
+        weakref.finalize(bgr, freed)
         with count:
-            decoded[0] += 1
-            most[0] = max(most[0], decoded[0])
+            alive[0] += 1
+            most[0] = max(most[0], alive[0])
         time.sleep(0.3)  # other sessions' photos would be decoded meanwhile
         return bgr
 
-    def counting_release():
-        with count:
-            decoded[0] -= 1
-        release_memory()
-
     monkeypatch.setattr(recognition, "read_image", counting_read_image)
-    monkeypatch.setattr(recognition, "release_memory", counting_release)
     results = []
     sessions = [threading.Thread(target=lambda i=i: results.append(
         recognition.analyse_upload(recognizer, f"{i}.jpg", photo(i)))) for i in range(3)]
@@ -117,7 +117,7 @@ def test_sessions_uploading_together_decode_one_photo_at_a_time(recognizer, monk
     for session in sessions:
         session.join()
     assert len(results) == 3 and all(r.ok for r in results)
-    assert most[0] == 1 and decoded[0] == 0
+    assert most[0] == 1 and alive[0] == 0  # decoded photos alive at once, and left over
 
 
 # ---------------------------------------------------------------- closed sessions

@@ -121,6 +121,7 @@ def analyse_upload(recognizer, name: str, data: bytes, max_bytes: int = MAX_UPLO
             bgr = read_image(data, name=name, max_bytes=max_bytes, max_pixels=recognizer.max_pixels)
         except ImageError as e:
             return UploadResult(name, error=str(e))
+        release_memory()  # the decoder's buffers, before detection takes its own
         try:
             return _recognised(recognizer, name, bgr)
         finally:
