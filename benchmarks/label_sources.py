@@ -38,10 +38,12 @@ def main() -> None:
     parser.add_argument("versions", nargs="+")
     parser.add_argument("--data", default=default_data())
     parser.add_argument("--tta", default=None, choices=TTA_MODES, help="default: each version's own")
-    parser.add_argument("--json", type=Path, help="also write each version's figures here (JSON)")
+    parser.add_argument("--json", type=Path, help="also write each version's figures here (JSON); the versions it "
+                        "already holds for the same data are kept, not measured again (so a stopped run resumes)")
+    parser.add_argument("--again", action="store_true", help="measure the versions --json already holds again")
     args = parser.parse_args()
     data = fer.load_dataset(args.data)
-    both = {}
+    both = {} if args.again or not args.json else measured_before(args.json, data)
     print("FER+ = most-voted of ten columns; agreed = faces whose FER+ and FER2013 labels agree; choices are made on "
           "PublicTest (Pub), PrivateTest (Priv) is reported\n")
     print("| version | learned from | TTA | FER2013 Pub / Priv | FER+ Pub / Priv (Priv macro-F1) | agreed mean recall Pub / "
@@ -49,6 +51,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     for name in args.versions:
         version = fer.load(name)
+        if version.name in both:
+            print(f"| `{version.name}` | (kept from {args.json}) |", flush=True)
+            continue
         hyperparameters = version.card.hyperparameters or {}
         learned = hyperparameters.get("labels") or ("ensemble" if version.card.is_ensemble else "fer2013")
         tta = args.tta or version.card.tta
@@ -64,6 +69,14 @@ def main() -> None:
               f"{recalls(val['agreed'])[1]:.3f} / {mean_recall:.3f} ({min_recall:.2f}) | {per_class} | "
               f"{test['fer2013']['ece']:.3f} / {test['ferplus']['ece']:.3f} |", flush=True)
     print_both(both)
+
+
+def measured_before(path: Path, data) -> dict:
+    """The versions an earlier run wrote to `path` for the same data file."""
+    if not path.is_file():
+        return {}
+    earlier = json.loads(path.read_text())
+    return earlier["versions"] if earlier.get("data") == Path(data.source).name else {}
 
 
 def write_json(path: Path, both: dict, data) -> None:

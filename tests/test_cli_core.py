@@ -117,3 +117,19 @@ def test_no_third_party_syntax_warning_when_sources_are_compiled_afresh(tmp_path
                           capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.returncode == 0, done.stderr
     assert "SyntaxWarning" not in done.stderr
+
+
+def test_a_stop_says_whether_an_epoch_was_saved_and_names_the_run_to_resume(tmp_path):
+    from fer.cli.train import what_was_saved
+    from fer.version.layout import VersionFolder
+    from fer.version.store import write_history
+
+    folder = VersionFolder(tmp_path / "cnn-20261207-120000")
+    folder.path.mkdir()
+    before_any_epoch = what_was_saved(folder, epochs=5)
+    assert "nothing of cnn-20261207-120000 is saved" in before_any_epoch and "--resume" not in before_any_epoch
+
+    write_history(folder.path, [{"epoch": 1, "val_acc": 0.3}, {"epoch": 2, "val_acc": 0.4}])
+    folder.resume.write_bytes(b"state")
+    after_two = what_was_saved(folder, epochs=5)
+    assert "epoch 2/5" in after_two and "--name cnn-20261207-120000 --resume" in after_two

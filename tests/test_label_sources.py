@@ -27,3 +27,14 @@ def test_each_emotions_recall_on_both_label_sets_and_the_angry_neutral_faces(fer
     if len(chosen):
         called_neutral = float(np.mean(private[chosen].argmax(1) == EMOTIONS.index("neutral")))
         assert trace["called"]["neutral"] == pytest.approx(called_neutral, abs=1e-4)
+
+
+def test_a_rerun_keeps_the_versions_measured_on_the_same_data_and_only_those(tmp_path, fer_small_csv):
+    data = fer.load_dataset(fer_small_csv)
+    path = tmp_path / "label_sources.json"
+    label_sources.write_json(path, {"v1": {"tta": "none"}}, data)
+    assert label_sources.measured_before(path, data) == {"v1": {"tta": "none"}}
+    other = tmp_path / "other.csv"
+    other.write_bytes(open(fer_small_csv, "rb").read())
+    assert label_sources.measured_before(path, fer.load_dataset(other)) == {}  # figures of another file are not kept
+    assert label_sources.measured_before(tmp_path / "none.json", data) == {}

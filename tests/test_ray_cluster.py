@@ -1,11 +1,10 @@
 """python -m fer analyze on a real two-node Ray cluster, started as a user would on two hosts (`ray start --head`,
-then `ray start --address` with its own resources), here both on this machine: the rows equal the local engine's,
-and when the worker node is killed mid-run the job still finishes: Ray restarts the lost actor on a node that
-joins afterwards (max_restarts / max_task_retries in fer.batch.engines.run_ray) and either runs its task again or,
-when the actor is not reachable again in time, the task's files are recorded as failed, naming the dead worker;
-`--retry-failed` then completes them on the cluster, and the rows equal the local engine's. The
-cluster's processes are found by this test's own temporary folder and port, and killed by pid at the end. The
-cluster runs with Ray's token authentication (RAY_AUTH_MODE=token), as a cluster should."""
+then `ray start --address` with its own resources), here both on this machine: when the worker node is killed
+mid-run, the job finishes on its own on the node that is left (fer.batch.actor_pool: the task the lost actor held
+runs again on a live actor), with every file recorded once as done, every task's rows in one part file, and the
+rows equal to the local engine's. The cluster's processes are found by this test's own temporary folder and port,
+and killed by pid at the end. The cluster runs with Ray's token authentication (RAY_AUTH_MODE=token), as a
+cluster should."""
 from __future__ import annotations
 
 import json
@@ -85,7 +84,7 @@ def sorted_rows(out: Path) -> pd.DataFrame:
     return fer.read_results(out).sort_values(["source", "face_id"]).reset_index(drop=True)
 
 
-def test_analyze_on_a_two_node_cluster_survives_losing_its_worker_node(tiny_version, photos, tmp_path):
+def test_analyze_on_a_two_node_cluster_finishes_after_losing_its_worker_node(tiny_version, photos, tmp_path):
     model = Path(shutil.copytree(tiny_version, tmp_path / "tiny"))
     local = tmp_path / "local.parquet"
     assert main(["analyze", str(photos), "--out", str(local), "--workers", "1", "--model", str(model),
@@ -107,25 +106,16 @@ def test_analyze_on_a_two_node_cluster_survives_losing_its_worker_node(tiny_vers
         assert driver.poll() is None and done_files(out) < PHOTOS, "the job ended before the node could be killed"
         node = [pid for raylet in worker.raylet() for pid in (raylet, *descendants(raylet))]
         assert node, "the worker node's raylet was not found"
-        kill_all(node)  # the host is gone: its raylet, its agents and the actor it ran
-        replacement = Node(cluster, "replacement", head_port=port)
-        nodes.append(replacement)
-        replacement.start(port, env)  # as an autoscaler would: the lost actor restarts there
+        kill_all(node)  # the host is gone: its raylet, its agents and the actor it ran; no node replaces it
 
         output, _ = driver.communicate(timeout=300)
-        table = pd.read_csv(files_table_path(out))
-        assert len(table) == PHOTOS and table["source"].is_unique, output  # every file recorded, once
-        failed = table[table["status"] == "failed"]
-        assert driver.returncode == (1 if len(failed) else 0), output
-        # the task in flight on the lost node: retried by Ray, or recorded failed with its files when the restarted
-        # actor was not reachable in time; never more than that one task of 16 photos
-        assert len(failed) <= 16 and failed["error"].str.contains("the worker analysing it died").all(), failed
-        rerun = subprocess.run([sys.executable, "-m", "fer", "analyze", str(photos), "--out", str(out), "--engine", "ray",
-                                "--address", f"127.0.0.1:{port}", "--workers", "2", "--model", str(model),
-                                "--retry-failed", *SETTINGS], env=env, capture_output=True, text=True, timeout=300)
-        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-        table = pd.read_csv(files_table_path(out)).drop_duplicates("source", keep="last")
-        assert len(table) == PHOTOS and (table["status"] == "ok").all()
+        print(output)  # shown with -s: the line that tells of the loss
+        assert driver.returncode == 0, output  # finished on the head node alone, nothing failed
+        assert "lost" in output, output  # the loss was noticed and its task run again
+        lines = pd.read_csv(files_table_path(out))
+        assert len(lines) == PHOTOS and lines["source"].is_unique and (lines["status"] == "ok").all(), output
+        parts = sorted(p.name for p in out.glob("part-*.parquet"))
+        assert parts == sorted(set(lines["part"].dropna())), "a part file no file names, or a named one missing"
         pd.testing.assert_frame_equal(sorted_rows(out), sorted_rows(local), check_exact=False, atol=1e-5)
     finally:
         if driver is not None and driver.poll() is None:

@@ -1,6 +1,7 @@
 """Where tasks run: in this process (1 worker), in local worker processes, or on a Ray cluster. Every engine
-yields, as tasks finish (in any order), each task with its per-file records; a task whose worker died is returned as
-failed records, and the job goes on. At most `window` tasks are in flight, so a million files cost no memory."""
+yields, as tasks finish (in any order), each task with its per-file records; a task whose local worker process died
+is returned as failed records, and the job goes on (on Ray, the task of a lost actor runs again on another first:
+fer.batch.actor_pool). At most `window` tasks are in flight, so a million files cost no memory."""
 from __future__ import annotations
 
 import concurrent.futures as cf
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from .actor_pool import ActorPool, one_line
 from .collection import Task
 from .settings import JobSettings
 from .worker import TaskRunner
@@ -22,9 +24,8 @@ Finished = Iterator[tuple[Task, list[dict]]]  # each finished task with its per-
 
 
 def died(task: Task, error: BaseException) -> list[dict]:
-    message = " ".join(str(error).split())[:300] or type(error).__name__
     return [{"source": f.source, "kind": f.kind, "status": "failed", "faces": 0, "frames": 0, "seconds": 0.0,
-             "part": "", "error": f"{f.source}: the worker analysing it died ({type(error).__name__}: {message})"}
+             "part": "", "error": f"{f.source}: the worker analysing it died ({one_line(error)})"}
             for f in task.files]
 
 
@@ -142,8 +143,46 @@ class RayWorker:
         self.runner = TaskRunner(settings, threads=1)
         set_threads(1)
 
+    def ready(self) -> bool:
+        return True
+
     def run(self, task: Task, out: str) -> list[dict]:
         return self.runner.run(task, out)
+
+
+class RayActors:
+    """fer.batch.actor_pool.Actors on Ray: RayWorker actors of one CPU each. Ray neither restarts them nor retries
+    their tasks: a restart waits for room on the cluster, where the pool gives a lost actor's task to a live one."""
+
+    def __init__(self, ray, settings: JobSettings, out: str):
+        self.ray, self.settings, self.out = ray, settings, out
+        self.actor_class = ray.remote(num_cpus=1, max_restarts=0, max_task_retries=0)(RayWorker)
+        errors = ray.exceptions
+        self.lost_errors = (errors.RayActorError, errors.ActorUnschedulableError, errors.NodeDiedError,
+                            errors.WorkerCrashedError, errors.ObjectLostError)
+
+    def start(self):
+        actor = self.actor_class.remote(self.settings)
+        return actor, actor.ready.remote()
+
+    def run(self, actor, task: Task):
+        return actor.run.remote(task, self.out)
+
+    def wait(self, handles: list, timeout: float):
+        ready, _ = self.ray.wait(handles, num_returns=1, timeout=timeout)
+        return ready[0] if ready else None
+
+    def result(self, handle):
+        return self.ray.get(handle)
+
+    def lost(self, error: BaseException) -> bool:
+        return isinstance(error, self.lost_errors)
+
+    def stop(self, actor) -> None:
+        try:
+            self.ray.kill(actor, no_restart=True)
+        except Exception:  # gone with its node already: nothing left to stop
+            pass
 
 
 def import_ray():
@@ -159,7 +198,8 @@ def run_ray(settings: JobSettings, tasks: list[Task], out: str, workers: int | N
     """Tasks on Ray actors, one CPU each: `workers` of them (default: the cluster's CPUs). Without `address`, a
     local Ray is started (and stopped afterwards) with `workers` CPUs; "auto" or "HOST:6379" joins a running
     cluster, whose nodes must see the inputs and OUT at the same paths and have this repository (code and
-    checkpoints) at the same path as here."""
+    checkpoints) at the same path as here. A node lost mid-run costs no file: its tasks run again on the actors
+    left (fer.batch.actor_pool)."""
     ray = import_ray()
     started = not ray.is_initialized()
     if started:
@@ -168,29 +208,11 @@ def run_ray(settings: JobSettings, tasks: list[Task], out: str, workers: int | N
                  log_to_driver=False, runtime_env=runtime_env)
     try:
         workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
-        actor_class = ray.remote(num_cpus=1, max_restarts=1, max_task_retries=1)(RayWorker)
-        idle = [actor_class.remote(settings) for _ in range(workers)]
-        busy = {}
-
-        def submit(task):
-            actor = idle.pop()
-            ref = actor.run.remote(task, out)
-            busy[ref] = actor
-            return ref
-
-        def wait_one(refs):
-            [ref], _ = ray.wait(refs, num_returns=1)
-            actor = busy.pop(ref)
-            try:
-                result = ray.get(ref)
-            except ray.exceptions.RayActorError as error:  # the actor died for good: a new one takes its place
-                result, actor = error, actor_class.remote(settings)
-            except ray.exceptions.RayError as error:
-                result = error
-            idle.append(actor)
-            return ref, result
-
-        yield from windowed(tasks, submit, wait_one, workers)
+        pool = ActorPool(RayActors(ray, settings, out), workers)
+        try:
+            yield from windowed(tasks, pool.submit, pool.wait_one, workers)
+        finally:
+            pool.close()
     finally:
         if started:
             ray.shutdown()

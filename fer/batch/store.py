@@ -3,8 +3,9 @@ that pandas, pyarrow, DuckDB or Spark read as one dataset; beside it, `<OUT stem
 table (one line appended per finished file, so a killed run loses only the files in flight) and it is the
 record of what is done: a part file counts only once its files are in the table.
 
-A part is written under a dot-name and renamed when complete; parts the table does not name (a run killed
-between the rename and the table line) are removed when the next run starts.
+A part is written under a dot-name of its own and renamed when complete, so that a task run twice (its Ray
+worker lost, fer.batch.actor_pool) leaves one part; parts the table does not name (a run killed between the
+rename and the table line) and temporaries are removed when the next run starts.
 
 Rows are face rows (fer.inference.rows). Parts written before that schema (face_id holding a photo face's
 place, frame 0 for photos, no `face` and no landmarks) are migrated: read_results converts them as it reads,
@@ -15,6 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import uuid
 from pathlib import Path
 
 import pyarrow as pa
@@ -43,7 +45,7 @@ class PartWriter:
 
     def __init__(self, out, key: str):
         self.final = Path(out) / f"part-{key}.parquet"
-        self.temporary = Path(out) / f".part-{key}.parquet.tmp"
+        self.temporary = Path(out) / f".part-{key}.{uuid.uuid4().hex[:8]}.parquet.tmp"  # one per run of the task
         self.writer: pq.ParquetWriter | None = None
         self.rows = 0
 

@@ -7,6 +7,8 @@ import json
 import signal
 
 from ..training.config import PRESETS, TrainConfig, make_config
+from ..version.layout import VersionFolder
+from ..version.store import read_history
 
 SHARED = ("data",)  # its --model is an architecture, not a version
 
@@ -43,6 +45,16 @@ def add_option(p: argparse.ArgumentParser, option: dataclasses.Field) -> None:
                    metavar="JSON" if kind is json.loads else None, help=help_text)
 
 
+def what_was_saved(folder: VersionFolder, epochs: int) -> str:
+    """What a stopped run kept, and the command that goes on from there."""
+    if not folder.stopped:
+        return (f"no epoch had ended, so nothing of {folder.name} is saved; "
+                f"start again with the same command (--name {folder.name})")
+    done = len(read_history(folder.path))
+    return (f"epoch {done}/{epochs} of {folder.name} is saved in {folder.resume}; "
+            f"continue with the same command and --name {folder.name} --resume")
+
+
 class Terminated(Exception):
     """SIGTERM (a stop from the app, `kill`, a shutting-down machine) while training."""
 
@@ -54,14 +66,15 @@ def _raise_terminated(signum, frame):
 def run(args) -> int:
     options = {k: v for k, v in vars(args).items() if k not in ("verb", "run", "preset")}
     config = make_config(args.preset, **options)
-    from ..training import train
+    from ..training import train, version_dir
 
+    config = config.update(name=version_dir(config).name)  # named now, so that a stop can say what to resume
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         train(config)
     except (KeyboardInterrupt, Terminated) as e:
         why, code = ("stopped (SIGTERM)", 143) if isinstance(e, Terminated) else ("interrupted", 130)
-        print(f"\n{why}: every completed epoch is saved; continue with the same command and --resume", flush=True)
+        print(f"\n{why}: {what_was_saved(VersionFolder(version_dir(config)), config.epochs)}", flush=True)
         return code
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -162,8 +162,8 @@ class YuNetDetector:
     is YUNET_VERIFY_FACE px wide, and the face is kept when that look scores it at least `score_threshold`
     (YuNet's score of a small face varies with the scale it is seen at). `min_face_fraction` raises the
     minimum on big images: faces under that fraction of the short side are not looked for. With
-    `second_opinion`, MTCNN must agree that each face is one (fer.inference.second_opinion: toys' heads and
-    drawn faces score as high as people with YuNet).
+    `second_opinion`, MTCNN must agree that each face is one, and the face must not be flat-shaded
+    (fer.inference.second_opinion: toys' heads and drawn faces score as high as people with YuNet).
     """
 
     name = "yunet"

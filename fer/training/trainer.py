@@ -267,7 +267,8 @@ def _train_one_epoch(model, loader, optimizer, scheduler, criterion, config, dev
 
 
 # ---------------------------------------------------------------- the run
-def _version_dir(config: TrainConfig) -> Path:
+def version_dir(config: TrainConfig) -> Path:
+    """Where the run writes its version (a run without --name is named after its model and start time)."""
     root = Path(config.out_dir) if config.out_dir else checkpoints_root()
     name = config.name or f"{config.model}-{dt.datetime.now():%Y%m%d-%H%M%S}"
     return root / name
@@ -329,7 +330,7 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     if config.class_weighted:
         counts = np.bincount(hard_labels(y_train), minlength=len(EMOTIONS)).astype(float)
         class_weights = torch.tensor(len(y_train) / (len(EMOTIONS) * np.maximum(counts, 1)), dtype=torch.float32, device=device)
-    out = _version_dir(config)
+    out = version_dir(config)
     folder = VersionFolder(out)
     resume_path = folder.resume
     if main:

@@ -125,9 +125,20 @@ def camera_frame(size: tuple[int, int] = (640, 480)) -> np.ndarray:
     return frame
 
 
-def write_face_video(path: str | Path, frames: int = 60) -> Path:
-    """MJPEG for Chromium's fake camera: JPEG images simply concatenated (Chromium loops the file)."""
-    jpeg = cv2.imencode(".jpg", camera_frame(), [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
+def empty_room_frame(size: tuple[int, int] = (640, 480)) -> np.ndarray:
+    """A camera picture with no face in it: a lit wall with a door-like dark rectangle and sensor noise."""
+    width, height = size
+    frame = np.full((height, width, 3), 150, np.uint8)
+    frame[120:480, 380:540] = 70
+    noise = np.random.default_rng(0).normal(0, 6, frame.shape)
+    return np.clip(frame + noise, 0, 255).astype(np.uint8)
+
+
+def write_face_video(path: str | Path, frames: int = 60, picture: np.ndarray | None = None) -> Path:
+    """MJPEG for Chromium's fake camera: JPEG images simply concatenated (Chromium loops the file); the still
+    `picture` (default: the astronaut's camera_frame)."""
+    picture = camera_frame() if picture is None else picture
+    jpeg = cv2.imencode(".jpg", picture, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
     Path(path).write_bytes(jpeg * frames)
     return Path(path)
 

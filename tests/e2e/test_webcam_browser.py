@@ -110,3 +110,25 @@ def test_webcam_frames_are_processed_on_the_server_and_shown_with_boxes(streamed
     frames_after_stop = read_stats(stats_file)["frames"]
     time.sleep(2.0)
     assert read_stats(stats_file)["frames"] == frames_after_stop, "the callback still runs after STOP"
+
+
+def test_the_webcam_page_says_so_when_no_face_is_in_view(loopback_network, e2e_checkpoints, playwright_instance,
+                                                         artifacts, tmp_path):
+    stats, camera = tmp_path / "frames.json", harness.write_face_video(tmp_path / "room.mjpeg",
+                                                                        picture=harness.empty_room_frame())
+    with harness.app_server(e2e_checkpoints, tmp_path / "runs", artifacts / "webcam-no-face-streamlit.log",
+                            FER_FRAME_STATS_FILE=str(stats)) as url:
+        browser = playwright_instance.chromium.launch(executable_path=harness.CHROMIUM, headless=True,
+                                                      args=harness.camera_args(camera))
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(url + "/Live_webcam")
+            page.get_by_role("heading", name="Live webcam").wait_for(timeout=SLOW_MS)
+            assert page.get_by_text("No face in view").count() == 0  # not before the camera streams
+            page.frame_locator(IFRAME).get_by_role("button", name="START").click(timeout=SLOW_MS)
+            processed = wait_until(lambda: (s := read_stats(stats))["frames"] >= 5 and s, 240)
+            assert processed and processed["faces"] == 0, f"frames with no face were not processed: {processed}"
+            page.get_by_text("No face in view").wait_for(timeout=60_000)
+            page.screenshot(path=str(artifacts / "webcam-no-face.png"), full_page=True)
+        finally:
+            browser.close()
