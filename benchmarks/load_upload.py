@@ -81,6 +81,15 @@ class RssSampler:
     def peak_since(self, start: float) -> float:
         return max(mb for t, mb in self.samples if t >= start)
 
+    def timeline(self, start: float, every_s: float = 2.0) -> list[list[float]]:
+        """[seconds since `start`, the highest MB in that step] per `every_s`: when the peak came."""
+        steps: dict[int, float] = {}
+        for t, mb in self.samples:
+            if t >= start:
+                step = int((t - start) // every_s)
+                steps[step] = max(steps.get(step, 0.0), mb)
+        return [[step * every_s, round(mb, 1)] for step, mb in sorted(steps.items())]
+
 
 def server_pid(url: str) -> int:
     """The pid of the streamlit process listening on `url`'s port (started by this benchmark)."""
@@ -141,6 +150,7 @@ async def run_sessions(url: str, photos: list[Path], warm_up_photo: Path, sessio
             print(f"{sessions} sessions done in {memory['sessions_s']} s; closed; waiting {settle_s:.0f} s to settle")
             await asyncio.sleep(settle_s)
             memory["peak_mb"] = sampler.peak_since(started)
+            memory["rss_timeline"] = sampler.timeline(started)
             memory["settled_mb"] = sampler.rss_mb()
             memory["settle_s"] = round(time.monotonic() - closed, 1)
             return [r for r, _ in outcomes], memory
@@ -174,6 +184,7 @@ def main() -> int:
     load_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         photos = write_photos(Path(tmp), args.photos, args.megapixels)
+        photo_mb = statistics.mean(p.stat().st_size for p in photos) / 2**20
         warm_up = harness.write_face_photo(Path(tmp) / "astronaut.jpg")
         env = {"STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(args.ttl)}
         with harness.streamlit_server(env, log_path=args.log, timeout=300) as url, \
@@ -186,6 +197,7 @@ def main() -> int:
               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
               "upload_cache_mb": os.environ.get("FER_UPLOAD_CACHE_MB", "256 (default)"),
               "sessions": args.sessions, "photos_per_session": args.photos, "megapixels": args.megapixels,
+              "photo_mb": round(photo_mb, 2),
               "disconnected_session_ttl_s": args.ttl,
               **{k: round(v, 1) if isinstance(v, float) else v for k, v in memory.items()},
               "settled_minus_fresh_mb": round(memory["settled_mb"] - memory["fresh_mb"], 1),

@@ -313,11 +313,37 @@ def render_csv(path: Path, results: Path) -> list[str]:
     return [f"### {name.with_suffix('')}", "", f"Data: `benchmarks/results/{name}`.", ""] + rows_table(rows) + [""]
 
 
+LABEL_SOURCES = "label_sources.json"  # has its own section, "Both label sets"
+BOTH_EMOTIONS = ("angry", "disgust", "fear", "sad")  # the FER2013-label recalls issue 40's targets name
+
+
+def both_label_sets_table(results: Path) -> list[str]:
+    """Each version on FER2013's labels and FER+'s, from benchmarks/label_sources.py's data."""
+    path = results / LABEL_SOURCES
+    if not path.is_file():
+        return []
+    data = json.loads(path.read_text())
+    rows = []
+    for name, f in data["versions"].items():
+        trace = f["disagreements"].get("fer2013_angry_ferplus_neutral", {"n": 0, "called": {}})
+        rows.append([f"`{name}`", f["tta"],
+                     f"{pct(f['PublicTest_fer2013']['accuracy'])} / {pct(f['PrivateTest_fer2013']['accuracy'])}",
+                     f"{pct(f['PublicTest_ferplus']['accuracy'])} / {pct(f['PrivateTest_ferplus']['accuracy'])}",
+                     " ".join(f"{f['PrivateTest_fer2013']['recall'][e]:.2f}" for e in BOTH_EMOTIONS),
+                     f"{f['PrivateTest_ferplus']['recall']['neutral']:.2f}",
+                     f"{trace['called'].get('angry', 0):.0%} / {trace['called'].get('neutral', 0):.0%} of {trace['n']}"])
+    header = ["version", "TTA", "FER2013 Pub / Priv", "FER+ Pub / Priv",
+              "Priv FER2013-label recall " + " ".join(e[:3] for e in BOTH_EMOTIONS), "Priv FER+ neutral recall",
+              "FER2013-angry, FER+-neutral faces: called angry / neutral"]
+    return [f"`{data['command']}` (data: {data['data']}; every emotion's recall on both label sets, PublicTest "
+            f"too, in `benchmarks/results/{LABEL_SOURCES}`).", ""] + table(header, rows)
+
+
 def benchmark_sections(results: Path) -> list[str]:
-    """Every JSON under results/ (folders too), every CSV that is not the same figures as a JSON beside it, and the
-    names of the files that are only text."""
+    """Every JSON under results/ (folders too) but label_sources.json, every CSV that is not the same figures as a
+    JSON beside it, and the names of the files that are only text."""
     lines = []
-    files = sorted(p for p in results.rglob("*") if p.is_file())
+    files = sorted(p for p in results.rglob("*") if p.is_file() and p.relative_to(results) != Path(LABEL_SOURCES))
     for path in files:
         if path.suffix == ".json":
             lines += render_json(path, results)
@@ -357,6 +383,8 @@ def results_md(root: Path, results: Path) -> str:
     lines += accuracy_table(cards)
     lines += ["", "## Does each version still see each emotion? (agreed faces, PrivateTest recall)", ""]
     lines += recall_table(cards)
+    lines += ["", "## Both label sets: what the person meant (FER2013) and what ten raters see (FER+)", ""]
+    lines += both_label_sets_table(results)
     lines += ["", "## Calibration", "", "`python -m fer calibrate --model V [--prior-tau T]`: temperature (and "
               "prior correction) fitted on PublicTest; ECE is the expected calibration error.", ""]
     lines += calibration_table(cards)

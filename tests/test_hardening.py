@@ -119,9 +119,9 @@ def test_the_upload_cache_keeps_within_its_byte_budget_least_recently_used_first
     assert cache.get_or_compute("big", value("x" * 101)) == "x" * 101 and cache.nbytes <= 100  # returned, not kept
 
 
-def test_an_upload_result_costs_its_annotated_image():
-    result = recognition.UploadResult("a.jpg", annotated=np.zeros((1000, 2000, 3), np.uint8))
-    assert recognition.result_bytes(result) >= 6_000_000
+def test_an_upload_result_costs_its_shown_image_and_crops():
+    result = recognition.UploadResult("a.jpg", shown=bytes(6_000_000), crops=[bytes(20_000)] * 3)
+    assert recognition.result_bytes(result) >= 6_060_000
 
 
 def test_stale_temporary_uploads_are_cleaned_and_live_ones_kept(tmp_path):

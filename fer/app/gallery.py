@@ -89,7 +89,9 @@ def opened_face(result: recognition.UploadResult, version, data: bytes, key: str
     chart_col.plotly_chart(viz.probability_bars(face.probabilities, title=None, height=230), width="stretch",
                            key=f"probs_{key}")
     if crop_col.toggle("Why this label? (saliency)", key=f"why_{key}"):
-        explained = saliency.explain_upload(version(), result.name, data, [face])
+        model = version()
+        with recognition.ONE_PHOTO_AT_A_TIME:  # the photo is decoded again, at full size
+            explained = saliency.explain_upload(model, result.name, data, [face])
         if explained is not None:
             crop_col.image(explained.thumbnails[0], caption=saliency.CAPTION, width="stretch")
 
@@ -107,8 +109,8 @@ def photo_results(result: recognition.UploadResult, version, data: bytes, key: s
     if result.faces:
         summary_metrics(group_summary(table))
     image_col, summary_col = st.columns([3, 2])
-    image_col.image(result.annotated, width="stretch")
-    image_col.download_button("Download the annotated image", lambda: recognition.annotated_png(result, data),
+    image_col.image(result.shown, width="stretch")
+    image_col.download_button("Download the annotated image", recognition.deferred_annotated_png(result, data),
                               recognition.annotated_file_name(result.name), "image/png", on_click="ignore",
                               key=f"png_{key}")
     if not result.faces:

@@ -9,7 +9,8 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 
 import cv2
 import numpy as np
@@ -25,7 +26,9 @@ from .settings import MAX_UPLOAD_MB
 
 THUMBNAIL = 96          # px, a face's crop in the gallery
 PHOTO_TYPES = ("jpg", "jpeg", "png", "webp", "bmp")
-SHOWN_SIDE = 1600       # px, the longest side of the annotated image kept and shown (the page is narrower)
+SHOWN_SIDE = 1460       # px, the longest side of the annotated image kept and shown: Streamlit's widest image
+                        # (it would resize and re-encode a wider one at every page run)
+SHOWN_QUALITY = 90      # JPEG quality of what is kept and shown (Streamlit's own for the images it resizes)
 CROP_MARGIN = 0.2       # of the face's size, around its box
 FACE_ASPECT = 0.8       # a whole face's box, width / height (YuNet's boxes of frontal faces)
 MAX_CAPTIONED = 6       # photos with more faces get only their numbers drawn (long captions would overlap)
@@ -59,16 +62,17 @@ class SharedRecognizer:
 
 @dataclass
 class UploadResult:
-    """One uploaded file: its faces, the annotated image (RGB, at most SHOWN_SIDE px a side: what the page shows;
-    the full-size copy is drawn again on download, annotated_png) and each face's crop (RGB, THUMBNAIL px square),
-    and what made them (the rows' model and detector fields), or the reason it could not be read. `pixels`: the
-    photo's own size, width x height."""
+    """One uploaded file: its faces, the annotated image as shown (JPEG bytes, at most SHOWN_SIDE px a side; the
+    full-size copy is drawn again on download, annotated_png), each face's crop (JPEG bytes, THUMBNAIL px square)
+    and what made them (the rows' model and detector fields), or the reason it could not be read. Only encoded
+    images are kept: a decoded 12-megapixel photo is 36 MB, its result here well under 1 MB. `pixels`: the photo's
+    own size, width x height."""
 
     name: str
     faces: list[Face] = field(default_factory=list)
-    annotated: np.ndarray | None = None
+    shown: bytes | None = None
     error: str | None = None
-    crops: list[np.ndarray] = field(default_factory=list)
+    crops: list[bytes] = field(default_factory=list)
     pixels: int = 0
     made_by: dict = field(default_factory=dict)
 
@@ -79,6 +83,15 @@ class UploadResult:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def annotated(self) -> np.ndarray | None:
+        """The annotated image as shown, decoded (RGB)."""
+        return None if self.shown is None else decode_rgb(self.shown)
+
+    def without_images(self) -> UploadResult:
+        """The same result holding no image: what a download button's deferred drawing keeps."""
+        return replace(self, shown=None, crops=[])
 
 
 def unsupported_type(name: str) -> str | None:
@@ -92,26 +105,39 @@ def unsupported_type(name: str) -> str | None:
     return f"{name}: {kind}, not a photo this page reads; upload JPEG, PNG, WebP or BMP photos"
 
 
+# Held while a photo is decoded and drawn at full size (a 12-megapixel photo needs about 200 MB for a moment):
+# sessions uploading at the same time take turns, so the server's peak is one photo's, not one per session.
+ONE_PHOTO_AT_A_TIME = threading.Lock()
+
+
 def analyse_upload(recognizer, name: str, data: bytes, max_bytes: int = MAX_UPLOAD_MB * 2**20) -> UploadResult:
-    """Faces in one uploaded file. Never raises: a bad file becomes a result with a one-line `error`. The decoded
-    photo and its full-size annotated copy are dropped before it returns (memory goes back to the system)."""
+    """Faces in one uploaded file. Never raises: a bad file becomes a result with a one-line `error`. One photo at a
+    time (ONE_PHOTO_AT_A_TIME); the decoded photo and its full-size annotated copy are dropped before it returns
+    (memory goes back to the system), only encoded images are kept."""
     if (problem := unsupported_type(name)) is not None:
         return UploadResult(name, error=problem)
-    try:
-        bgr = read_image(data, name=name, max_bytes=max_bytes, max_pixels=recognizer.max_pixels)
-    except ImageError as e:
-        return UploadResult(name, error=str(e))
+    with ONE_PHOTO_AT_A_TIME:
+        try:
+            bgr = read_image(data, name=name, max_bytes=max_bytes, max_pixels=recognizer.max_pixels)
+        except ImageError as e:
+            return UploadResult(name, error=str(e))
+        release_memory()  # the decoder's buffers, before detection takes its own
+        try:
+            return _recognised(recognizer, name, bgr)
+        finally:
+            del bgr
+            release_memory()
+
+
+def _recognised(recognizer, name: str, bgr: np.ndarray) -> UploadResult:
     try:
         faces = recognizer.recognize(bgr, recognizer.detect(bgr))
     except Exception as e:  # keep the other uploads going; the server log keeps the details
         log.exception("recognition failed on %s", name)
         return UploadResult(name, error=f"{name}: recognition failed ({type(e).__name__}: {hide_paths(str(e))})")
-    result = UploadResult(name, faces, shown_size(annotate(bgr, faces)),
-                          crops=[face_thumbnail(bgr, face.box) for face in faces], pixels=bgr.shape[0] * bgr.shape[1],
-                          made_by=made_by(recognizer))
-    del bgr
-    release_memory()
-    return result
+    return UploadResult(name, faces, jpeg_bytes(shown_size(annotate(bgr, faces))),
+                        crops=[jpeg_bytes(face_thumbnail(bgr, face.box)) for face in faces],
+                        pixels=bgr.shape[0] * bgr.shape[1], made_by=made_by(recognizer))
 
 
 def annotate(bgr: np.ndarray, faces: list[Face]) -> np.ndarray:
@@ -130,11 +156,18 @@ def shown_size(rgb: np.ndarray, side: int = SHOWN_SIDE) -> np.ndarray:
 def annotated_png(result: UploadResult, data: bytes) -> bytes:
     """The full-size annotated photo as PNG, drawn again from the upload's bytes (for its download button: the
     server keeps no full-size copy)."""
-    bgr = read_image(data, name=result.name, max_bytes=max(len(data), 1), max_pixels=max(result.pixels, 1))
-    png = png_bytes(annotate(bgr, result.faces))
-    del bgr
-    release_memory()
+    with ONE_PHOTO_AT_A_TIME:
+        bgr = read_image(data, name=result.name, max_bytes=max(len(data), 1), max_pixels=max(result.pixels, 1))
+        png = png_bytes(annotate(bgr, result.faces))
+        del bgr
+        release_memory()
     return png
+
+
+def deferred_annotated_png(result: UploadResult, data: bytes) -> Callable[[], bytes]:
+    """annotated_png for a download button, drawn when clicked: what a session keeps until then is the faces and
+    the upload's bytes (the uploader's own), no image."""
+    return partial(annotated_png, result.without_images(), data)
 
 
 def release_memory() -> None:
@@ -170,13 +203,17 @@ def whole_face_box(box, shape) -> tuple[int, int, int, int]:
 
 
 def face_thumbnail(bgr: np.ndarray, box, size: int = THUMBNAIL) -> np.ndarray:
-    """The face with a margin around it, as an RGB square of `size` px (edges padded where the photo ends)."""
+    """The face with a margin around it, as an RGB square of `size` px (white where the photo ends). Only the
+    square is copied, never the whole photo."""
     x, y, w, h = whole_face_box(box, bgr.shape)
     side = int(round(max(w, h) * (1 + 2 * CROP_MARGIN)))
     x0, y0 = int(round(x + w / 2 - side / 2)), int(round(y + h / 2 - side / 2))
-    padded = cv2.copyMakeBorder(bgr, side, side, side, side, cv2.BORDER_CONSTANT, value=(255, 255, 255))
-    crop = padded[y0 + side:y0 + 2 * side, x0 + side:x0 + 2 * side]
-    crop = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA if side > size else cv2.INTER_LINEAR)
+    square = np.full((side, side, 3), 255, np.uint8)
+    top, left = max(y0, 0), max(x0, 0)
+    bottom, right = min(y0 + side, bgr.shape[0]), min(x0 + side, bgr.shape[1])
+    if bottom > top and right > left:
+        square[top - y0:bottom - y0, left - x0:right - x0] = bgr[top:bottom, left:right]
+    crop = cv2.resize(square, (size, size), interpolation=cv2.INTER_AREA if side > size else cv2.INTER_LINEAR)
     return cv2.cvtColor(crop, cv2.COLOR_BGR2RGB)
 
 
@@ -184,13 +221,12 @@ FACE_BYTES = 1024  # what one Face costs in the cache, roughly (box, probabiliti
 
 
 def result_bytes(result: UploadResult) -> int:
-    return ((0 if result.annotated is None else result.annotated.nbytes) + sum(c.nbytes for c in result.crops)
-            + FACE_BYTES * (1 + len(result.faces)))
+    return len(result.shown or b"") + sum(len(c) for c in result.crops) + FACE_BYTES * (1 + len(result.faces))
 
 
 class ByteBudgetCache:
-    """Least-recently-used results shared by all sessions, holding at most `budget` bytes (the annotated
-    images dominate: a 49-megapixel photo's is 147 MB). A result larger than the budget is not kept."""
+    """Least-recently-used results shared by all sessions, holding at most `budget` bytes (the shown images
+    dominate). A result larger than the budget is not kept."""
 
     def __init__(self, budget: int, size_of: Callable[[object], int] = result_bytes):
         self.budget, self.size_of = budget, size_of
@@ -261,6 +297,14 @@ def png_bytes(rgb: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(rgb).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def jpeg_bytes(rgb: np.ndarray, quality: int = SHOWN_QUALITY) -> bytes:
+    return cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
+
+
+def decode_rgb(data: bytes) -> np.ndarray:
+    return cv2.cvtColor(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
 
 def annotated_file_name(name: str) -> str:

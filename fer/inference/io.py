@@ -87,7 +87,8 @@ def decode(data: bytes, name: str, max_pixels: int) -> np.ndarray:
         raise ImageError(f"{name}: not an image (unknown or unsupported format)") from None
     except Exception as e:  # truncated or corrupt data: Pillow raises OSError, SyntaxError, EOFError, ...
         raise ImageError(f"{name}: cannot decode the image, the file is truncated or corrupt ({e})") from None
-    return pil_to_bgr(ImageOps.exif_transpose(image), name)
+    ImageOps.exif_transpose(image, in_place=True)  # a new image would be a second full-size copy
+    return pil_to_bgr(image, name)
 
 
 def check_pixels(pixels: int, name: str, max_pixels: int) -> None:
@@ -112,7 +113,7 @@ def pil_to_bgr(image: Image.Image, name: str) -> np.ndarray:
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(background, rgba)  # transparent areas become white, not black
     try:
-        rgb = np.asarray(image.convert("RGB"))
+        rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))  # convert("RGB") copies
     except Exception as e:
         raise ImageError(f"{name}: cannot convert image mode {mode} to RGB ({e})") from None
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
