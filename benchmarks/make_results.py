@@ -313,13 +313,13 @@ def render_csv(path: Path, results: Path) -> list[str]:
     return [f"### {name.with_suffix('')}", "", f"Data: `benchmarks/results/{name}`.", ""] + rows_table(rows) + [""]
 
 
-LABEL_SOURCES = "label_sources.json"  # has its own section, "Both label sets"
+LABEL_SOURCES = ("label_sources.json", "experiments/label_sources.json")  # their own section, "Both label sets"
 BOTH_EMOTIONS = ("angry", "disgust", "fear", "sad")  # the FER2013-label recalls issue 40's targets name
 
 
-def both_label_sets_table(results: Path) -> list[str]:
-    """Each version on FER2013's labels and FER+'s, from benchmarks/label_sources.py's data."""
-    path = results / LABEL_SOURCES
+def both_label_sets_table(results: Path, file: str) -> list[str]:
+    """Each version on FER2013's labels and FER+'s, from benchmarks/label_sources.py's data in results/`file`."""
+    path = results / file
     if not path.is_file():
         return []
     data = json.loads(path.read_text())
@@ -336,14 +336,14 @@ def both_label_sets_table(results: Path) -> list[str]:
               "Priv FER2013-label recall " + " ".join(e[:3] for e in BOTH_EMOTIONS), "Priv FER+ neutral recall",
               "FER2013-angry, FER+-neutral faces: called angry / neutral"]
     return [f"`{data['command']}` (data: {data['data']}; every emotion's recall on both label sets, PublicTest "
-            f"too, in `benchmarks/results/{LABEL_SOURCES}`).", ""] + table(header, rows)
+            f"too, in `benchmarks/results/{file}`).", ""] + table(header, rows)
 
 
 def benchmark_sections(results: Path) -> list[str]:
     """Every JSON under results/ (folders too) but label_sources.json, every CSV that is not the same figures as a
     JSON beside it, and the names of the files that are only text."""
     lines = []
-    files = sorted(p for p in results.rglob("*") if p.is_file() and p.relative_to(results) != Path(LABEL_SOURCES))
+    files = sorted(p for p in results.rglob("*") if p.is_file() and str(p.relative_to(results)) not in LABEL_SOURCES)
     for path in files:
         if path.suffix == ".json":
             lines += render_json(path, results)
@@ -384,7 +384,10 @@ def results_md(root: Path, results: Path) -> str:
     lines += ["", "## Does each version still see each emotion? (agreed faces, PrivateTest recall)", ""]
     lines += recall_table(cards)
     lines += ["", "## Both label sets: what the person meant (FER2013) and what ten raters see (FER+)", ""]
-    lines += both_label_sets_table(results)
+    lines += both_label_sets_table(results, LABEL_SOURCES[0])
+    if (results / LABEL_SOURCES[1]).is_file():
+        lines += ["", "Training runs not shipped (their versions in the cache folder; docs/history.md says what each "
+                  "tried):", ""] + both_label_sets_table(results, LABEL_SOURCES[1])
     lines += ["", "## Calibration", "", "`python -m fer calibrate --model V [--prior-tau T]`: temperature (and "
               "prior correction) fitted on PublicTest; ECE is the expected calibration error.", ""]
     lines += calibration_table(cards)
