@@ -15,6 +15,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -147,10 +148,20 @@ def write_face_video(path: str | Path, frames: int = 60, picture: np.ndarray | N
 
 def open_face(page, number: int, timeout_ms: float) -> None:
     """On the upload page: choose face `number` in "Open a face" and wait until it is open (its saliency toggle
-    exists only then; a chart that finished rendering late must not pass for the opened face's)."""
+    exists only then; a chart that finished rendering late must not pass for the opened face's). On a busy machine
+    a rerun still drawing the page can replace the box while it is typed into, so the choice is made again until
+    the face opens."""
     choice = page.get_by_test_id("stSelectbox").filter(has_text="Open a face").locator("input")
     opened = page.get_by_text("Why this label? (saliency)")
-    choice.click(timeout=timeout_ms)
-    choice.press_sequentially(f"{number} ")  # options read "3 happy 87%": the first match is face `number`
-    choice.press("Enter")
-    opened.wait_for(timeout=timeout_ms)
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        page.get_by_test_id("stStatusWidget").filter(has_text="Running").wait_for(state="hidden", timeout=timeout_ms)
+        choice.click(timeout=timeout_ms)
+        choice.press_sequentially(f"{number} ")  # options read "3 happy 87%": the first match is face `number`
+        choice.press("Enter")
+        try:
+            opened.wait_for(timeout=min(30_000, max(1.0, deadline - time.monotonic()) * 1000))
+            return
+        except PlaywrightTimeout:
+            if time.monotonic() >= deadline:
+                raise
