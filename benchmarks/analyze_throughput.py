@@ -10,7 +10,8 @@ table), the steady rate of one worker that a long job approaches.
     python benchmarks/analyze_throughput.py --photos 0 --runs local:1 local:2 --purpose realtime --detect-every 3
 
 Each run writes benchmarks/results/analyze_throughput_<model>_every<N>.json: the rows, the CPU, the load average
-at start and end (a shared machine is not idle: the figures are lower bounds), and the cost model of 1,000 hours
+at start and end (`idle`: under 0.5 at start, before its own workers add to it; a shared machine is not idle
+and its figures are lower bounds), and the cost model of 1,000 hours
 of video (30 frames/s: 108 million frames) from the one-worker video rate: core-hours, and hours on 100 and 500
 workers (one per core; files are independent tasks).
 """
@@ -122,7 +123,7 @@ def write_results(args, model: str, rows: list[dict], load_start) -> Path:
     record = {"command": "python benchmarks/analyze_throughput.py " + " ".join(sys.argv[1:]),
               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpu": cpu_name(), "cores": os.cpu_count(),
               "load_average_start": load_start, "load_average_end": os.getloadavg(),
-              "idle": False if max(load_start[0], os.getloadavg()[0]) > 0.5 else True,
+              "idle": load_start[0] < 0.5,
               "model": model, "backend": args.backend, "detect_every": args.detect_every,
               "collection": {"photos": args.photos, "clips": args.clips, "frames_per_clip": args.frames,
                              "frame_size": list(SIZE), "fps": FPS},
