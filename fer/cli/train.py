@@ -68,13 +68,14 @@ def run(args) -> int:
     config = make_config(args.preset, **options)
     from ..training import train, version_dir
 
-    config = config.update(name=version_dir(config).name)  # named now, so that a stop can say what to resume
+    folder = VersionFolder(version_dir(config))
+    config = config.update(name=folder.name)  # named now, so that a stop can say what to resume
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         train(config)
     except (KeyboardInterrupt, Terminated) as e:
         why, code = ("stopped (SIGTERM)", 143) if isinstance(e, Terminated) else ("interrupted", 130)
-        print(f"\n{why}: {what_was_saved(VersionFolder(version_dir(config)), config.epochs)}", flush=True)
+        print(f"\n{why}: {what_was_saved(folder, config.epochs)}", flush=True)
         return code
     finally:
         signal.signal(signal.SIGTERM, previous)
