@@ -340,8 +340,8 @@ def both_label_sets_table(results: Path, file: str) -> list[str]:
 
 
 def benchmark_sections(results: Path) -> list[str]:
-    """Every JSON under results/ (folders too) but the LABEL_SOURCES files (their own section), every CSV that is not the same figures as a
-    JSON beside it, and the names of the files that are only text."""
+    """Every JSON under results/ (folders too) but the LABEL_SOURCES files (their own section), every CSV that is
+    not the same figures as a JSON beside it, and the names of the files that are only text."""
     lines = []
     files = sorted(p for p in results.rglob("*") if p.is_file() and str(p.relative_to(results)) not in LABEL_SOURCES)
     for path in files:
