@@ -1,26 +1,26 @@
 """Upload photos: per photo a group summary, the faces numbered on the image, a gallery or table of them, one
-face opened on demand; for several photos a summary of each and over all; results to download."""
+face opened on demand; for several photos a summary of each and over all; results to download. The photos stay
+listed (fer.app.photo_uploads) after the uploader is emptied, until "Clear photos"."""
 import streamlit as st
 
-from fer.app import gallery, recognition, settings, ui
+from fer.app import gallery, photo_uploads, recognition, settings, ui
 
 ui.page_header("Upload photos", intro="Upload one or more photos (JPEG, PNG, WebP or BMP, up to "
                f"{settings.MAX_UPLOAD_MB} MB each). Every face found is boxed, numbered and labelled with its emotion.")
 name = ui.require_model("photo")
-detector = ui.sidebar_detector_picker()
-small_faces = ui.sidebar_small_faces_picker("photo")
-root = ui.checkpoints_root()
-files = st.file_uploader("Photos", accept_multiple_files=True, key="photos",  # any file: a refused one is named below
-                         help="JPEG, PNG, WebP or BMP photos; any other file is named on the page with the reason.")
-if not files:
+current = photo_uploads.Settings(name, ui.sidebar_detector_picker(), ui.checkpoints_root(),
+                                 ui.sidebar_small_faces_picker("photo"))
+analyse = photo_uploads.analyser(current)
+photos = photo_uploads.session_photos()
+if files := photo_uploads.photo_uploader():
+    photo_uploads.take_uploads(files, photos, current, analyse)  # reruns the page with an empty uploader
+photo_uploads.reanalyse(photos, current, analyse)
+if not photos:
     st.info("No photo yet: drop some above.")
     st.stop()
+photo_uploads.list_header(photos)
 
-results = []
-for upload in files:
-    with st.spinner(f"Looking for faces in {upload.name}…"):
-        results.append(ui.cached_upload_analysis(upload.name, upload.getvalue(), name, detector, root, small_faces))
-
+results = photos.results()
 faces_csv, summary_csv, json_col = st.columns(3)
 faces_csv.download_button("Download results (CSV)", recognition.results_csv(results), "faces.csv", "text/csv",
                           on_click="ignore", key="download_csv", icon=":material/download:")
@@ -36,6 +36,7 @@ if len(summaries) > 1:
         gallery.shares_chart(summaries, "photo", key="shares_all")
         st.dataframe(summaries, hide_index=True, width="stretch", column_config=gallery.percent_columns(summaries))
 
-for upload, result in zip(files, results):
+for photo in photos:
     with st.container(border=True):
-        gallery.photo_results(result, lambda: ui.cached_version(name, root), upload.getvalue(), upload.file_id)
+        gallery.photo_results(photo, lambda: ui.cached_version(name, current.root),
+                              photo_uploads.settings_note(photo, current))

@@ -9,7 +9,7 @@ from .. import viz
 from ..inference.draw import emotion_hex
 from ..inference.summary import group_summary, shares_by_group
 from ..labels import EMOTIONS
-from . import recognition, saliency
+from . import photo_list, recognition, saliency
 
 GALLERY_COLUMNS = 8
 PICTURE_ROW_HEIGHT = 56  # px, a table row that shows a face picture
@@ -76,8 +76,15 @@ def face_table(result: recognition.UploadResult, key: str) -> None:
     st.dataframe(shown, hide_index=True, width="stretch", column_config=percent_columns(shown))
 
 
-def opened_face(result: recognition.UploadResult, version, data: bytes, key: str) -> None:
+FULL_SIZE_GONE = ("Its upload is no longer kept (the server's memory budget): the download is the image as shown, "
+                  f"{recognition.SHOWN_SIDE} px at most, not the full-size photo.")
+IMAGES_GONE = ("Its image and face crops are no longer kept (the server's memory budget): its faces are listed below "
+               "and in the downloads; upload it again to see them.")
+
+
+def opened_face(photo: photo_list.Photo, version, key: str) -> None:
     """One face chosen by its number: its crop, its seven probabilities and, on demand, its saliency."""
+    result = photo.result
     index = st.selectbox("Open a face", range(len(result.faces)), index=None, key=f"open_{key}",
                          format_func=lambda i: recognition.face_title(i, result.faces[i]),
                          placeholder="its probabilities and why the model chose its label")
@@ -85,10 +92,15 @@ def opened_face(result: recognition.UploadResult, version, data: bytes, key: str
         return
     face = result.faces[index]
     crop_col, chart_col = st.columns([1, 3])
-    crop_col.image(result.crops[index], caption=recognition.face_title(index, face), width="stretch")
+    if result.crops:
+        crop_col.image(result.crops[index], caption=recognition.face_title(index, face), width="stretch")
     chart_col.plotly_chart(viz.probability_bars(face.probabilities, title=None, height=230), width="stretch",
                            key=f"probs_{key}")
     if crop_col.toggle("Why this label? (saliency)", key=f"why_{key}"):
+        data = photo.data  # read once: another session may evict it meanwhile
+        if data is None:
+            crop_col.caption("Its upload is no longer kept (the server's memory budget): upload it again for this.")
+            return
         model = version()
         with recognition.ONE_PHOTO_AT_A_TIME:  # the photo is decoded again, at full size
             explained = saliency.explain_upload(model, result.name, data, [face])
@@ -96,9 +108,28 @@ def opened_face(result: recognition.UploadResult, version, data: bytes, key: str
             crop_col.image(explained.thumbnails[0], caption=saliency.CAPTION, width="stretch")
 
 
-def photo_results(result: recognition.UploadResult, version, data: bytes, key: str) -> None:
-    """Everything about one uploaded photo (`version`: a callable giving the model version, for saliency)."""
+def annotated_download(photo: photo_list.Photo, column) -> None:
+    """The full-size annotated photo, drawn when clicked from the kept upload; once the upload is evicted, the
+    image as shown, and a line that says so."""
+    result = photo.result
+    if photo.data is not None:
+        column.download_button("Download the annotated image", photo.annotated_png,
+                               recognition.annotated_file_name(result.name), "image/png", on_click="ignore",
+                               key=f"png_{photo.key}")
+        return
+    column.download_button("Download the annotated image", result.shown,
+                           recognition.annotated_file_name(result.name, ".jpg"), "image/jpeg", on_click="ignore",
+                           key=f"png_{photo.key}")
+    column.caption(FULL_SIZE_GONE)
+
+
+def photo_results(photo: photo_list.Photo, version, note: str | None = None) -> None:
+    """Everything about one uploaded photo (`version`: a callable giving the model version, for saliency; `note`:
+    a line on how it was analysed, shown under its title)."""
+    result, key = photo.result, photo.key
     st.subheader(result.name)
+    if note:
+        st.caption(note)
     if not result.ok:
         st.error(f"Could not use this file. {result.error}")
         return
@@ -109,17 +140,21 @@ def photo_results(result: recognition.UploadResult, version, data: bytes, key: s
     if result.faces:
         summary_metrics(group_summary(table))
     image_col, summary_col = st.columns([3, 2])
-    image_col.image(result.shown, width="stretch")
-    image_col.download_button("Download the annotated image", recognition.deferred_annotated_png(result, data),
-                              recognition.annotated_file_name(result.name), "image/png", on_click="ignore",
-                              key=f"png_{key}")
+    if photo.images_dropped:
+        image_col.info(IMAGES_GONE)
+    else:
+        image_col.image(result.shown, width="stretch")
+        annotated_download(photo, image_col)
     if not result.faces:
         return
     with summary_col:
         shares_chart(recognition.summary_table([result]), "photo", key=f"shares_{key}")
-    gallery_tab, table_tab = st.tabs([":material/grid_view: Gallery", ":material/table_rows: Table"])
-    with gallery_tab:
-        face_gallery(result)
-    with table_tab:
+    if photo.images_dropped:
         face_table(result, key)
-    opened_face(result, version, data, key)
+    else:
+        gallery_tab, table_tab = st.tabs([":material/grid_view: Gallery", ":material/table_rows: Table"])
+        with gallery_tab:
+            face_gallery(result)
+        with table_tab:
+            face_table(result, key)
+    opened_face(photo, version, key)

@@ -7,10 +7,7 @@ import io
 import json
 import logging
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
-from functools import partial
 
 import cv2
 import numpy as np
@@ -90,7 +87,7 @@ class UploadResult:
         return None if self.shown is None else decode_rgb(self.shown)
 
     def without_images(self) -> UploadResult:
-        """The same result holding no image: what a download button's deferred drawing keeps."""
+        """The same result holding no image (its faces and rows only)."""
         return replace(self, shown=None, crops=[])
 
 
@@ -155,19 +152,13 @@ def shown_size(rgb: np.ndarray, side: int = SHOWN_SIDE) -> np.ndarray:
 
 def annotated_png(result: UploadResult, data: bytes) -> bytes:
     """The full-size annotated photo as PNG, drawn again from the upload's bytes (for its download button: the
-    server keeps no full-size copy)."""
+    server keeps no full-size drawing)."""
     with ONE_PHOTO_AT_A_TIME:
         bgr = read_image(data, name=result.name, max_bytes=max(len(data), 1), max_pixels=max(result.pixels, 1))
         png = png_bytes(annotate(bgr, result.faces))
         del bgr
         release_memory()
     return png
-
-
-def deferred_annotated_png(result: UploadResult, data: bytes) -> Callable[[], bytes]:
-    """annotated_png for a download button, drawn when clicked: what a session keeps until then is the faces and
-    the upload's bytes (the uploader's own), no image."""
-    return partial(annotated_png, result.without_images(), data)
 
 
 def release_memory() -> None:
@@ -217,46 +208,11 @@ def face_thumbnail(bgr: np.ndarray, box, size: int = THUMBNAIL) -> np.ndarray:
     return cv2.cvtColor(crop, cv2.COLOR_BGR2RGB)
 
 
-FACE_BYTES = 1024  # what one Face costs in the cache, roughly (box, probabilities, landmarks)
+FACE_BYTES = 1024  # what one Face costs in memory, roughly (box, probabilities, landmarks)
 
 
 def result_bytes(result: UploadResult) -> int:
     return len(result.shown or b"") + sum(len(c) for c in result.crops) + FACE_BYTES * (1 + len(result.faces))
-
-
-class ByteBudgetCache:
-    """Least-recently-used results shared by all sessions, holding at most `budget` bytes (the shown images
-    dominate). A result larger than the budget is not kept."""
-
-    def __init__(self, budget: int, size_of: Callable[[object], int] = result_bytes):
-        self.budget, self.size_of = budget, size_of
-        self._items: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    @property
-    def nbytes(self) -> int:
-        with self._lock:
-            return sum(size for _, size in self._items.values())
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def get_or_compute(self, key: Hashable, compute: Callable[[], object]):
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key][0]
-        value = compute()  # outside the lock: other sessions' lookups go on meanwhile
-        size = self.size_of(value)
-        with self._lock:
-            if size <= self.budget:
-                self._items[key] = (value, size)
-                self._items.move_to_end(key)
-            used = sum(s for _, s in self._items.values())
-            while used > self.budget:
-                _, (_, evicted) = self._items.popitem(last=False)
-                used -= evicted
-        return value
 
 
 def face_title(index: int, face: Face) -> str:
@@ -307,6 +263,6 @@ def decode_rgb(data: bytes) -> np.ndarray:
     return cv2.cvtColor(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
 
-def annotated_file_name(name: str) -> str:
+def annotated_file_name(name: str, suffix: str = ".png") -> str:
     stem = name.rsplit(".", 1)[0] if "." in name else name
-    return f"{stem}_faces.png"
+    return f"{stem}_faces{suffix}"

@@ -6,7 +6,6 @@ evaluations are cached as data. Cache keys include the checkpoints root so that 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from pathlib import Path
 from typing import NamedTuple
 
@@ -20,7 +19,7 @@ from ..inference import ModelFileError, Recognizer, list_detectors
 from ..inference.detector_policy import DEFAULT_DETECTOR, DEFAULT_SMALL_FACES, MIN_FACE_BY_SENSITIVITY, SMALL_FACES
 from . import settings, tempfiles
 from .public import hide_paths
-from .recognition import ByteBudgetCache, SharedRecognizer, UploadResult, analyse_upload, release_memory
+from .recognition import SharedRecognizer, release_memory
 from .sessions import SessionReaper
 
 MODEL_KEY = "model_version"          # the version the user picked; shared by all pages
@@ -74,20 +73,6 @@ def cached_zip_evaluation(name: str, root: str, digest: str, _data: bytes, tta: 
     from .own_faces import evaluate_on
 
     return evaluate_on(cached_version(name, root), cached_labelled_zip(digest, _data), tta)
-
-
-@st.cache_resource
-def _upload_cache() -> ByteBudgetCache:
-    return ByteBudgetCache(settings.upload_cache_bytes())
-
-
-def cached_upload_analysis(file_name: str, data: bytes, name: str, detector: str, root: str,
-                           small_faces: str = DEFAULT_SMALL_FACES) -> UploadResult:
-    """Faces in one uploaded file; cached (within a byte budget, shared by all sessions) so that reruns
-    (downloads, widgets) do not recompute them."""
-    key = (hashlib.sha256(data).hexdigest(), file_name, name, detector, root, small_faces)
-    return _upload_cache().get_or_compute(
-        key, lambda: analyse_upload(page_recognizer(name, detector, root, small_faces), file_name, data))
 
 
 def page_recognizer(name: str, detector: str, root: str, small_faces: str = DEFAULT_SMALL_FACES) -> SharedRecognizer:
