@@ -102,23 +102,6 @@ def test_entries_are_refused_by_declared_size_and_ratio_before_they_are_unpacked
 
 
 # ---------------------------------------------------------------- memory and disk
-def test_the_upload_cache_keeps_within_its_byte_budget_least_recently_used_first():
-    cache = recognition.ByteBudgetCache(100, size_of=len)
-    computed = []
-
-    def value(text):
-        return lambda: computed.append(text) or text
-
-    assert cache.get_or_compute("a", value("a" * 40)) == "a" * 40
-    cache.get_or_compute("b", value("b" * 40))
-    cache.get_or_compute("a", value("never"))  # a hit: not recomputed, now the most recent
-    cache.get_or_compute("c", value("c" * 40))  # 120 bytes: b, the least recent, goes
-    assert computed == ["a" * 40, "b" * 40, "c" * 40] and cache.nbytes == 80 and len(cache) == 2
-    cache.get_or_compute("b", value("b" * 40))
-    assert computed[-1] == "b" * 40  # it was evicted, so computed again
-    assert cache.get_or_compute("big", value("x" * 101)) == "x" * 101 and cache.nbytes <= 100  # returned, not kept
-
-
 def test_an_upload_result_costs_its_shown_image_and_crops():
     result = recognition.UploadResult("a.jpg", shown=bytes(6_000_000), crops=[bytes(20_000)] * 3)
     assert recognition.result_bytes(result) >= 6_060_000
