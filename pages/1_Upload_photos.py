@@ -8,7 +8,7 @@ from fer.app import gallery, photo_uploads, recognition, settings, ui
 ui.page_header("Upload photos", intro="Upload one or more photos (JPEG, PNG, WebP or BMP, up to "
                f"{settings.MAX_UPLOAD_MB} MB each). Every face found is boxed, numbered and labelled with its emotion.")
 name = ui.require_model("photo")
-current = photo_uploads.Settings(name, ui.sidebar_detector_picker(), ui.checkpoints_root(),
+current = photo_uploads.AnalysedWith(name, ui.sidebar_detector_picker(), ui.checkpoints_root(),
                                  ui.sidebar_small_faces_picker("photo"))
 analyse = photo_uploads.analyser(current)
 photos = photo_uploads.session_photos()
@@ -39,4 +39,4 @@ if len(summaries) > 1:
 for photo in photos:
     with st.container(border=True):
         gallery.photo_results(photo, lambda: ui.cached_version(name, current.root),
-                              photo_uploads.settings_note(photo, current))
+                              photo_uploads.analysed_with_note(photo, current))

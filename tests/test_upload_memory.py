@@ -68,7 +68,7 @@ def test_a_large_photo_keeps_only_what_the_page_shows(recognizer, twelve_megapix
     assert held_bytes(result) < 2**20  # encoded: a decoded 1460 x 1095 image alone would be 4.6 MB
     assert held_bytes(result) <= recognition.result_bytes(result)  # the budget counts all it keeps
     photos = photo_list.UploadBudget(64 * 2**20).new_list()
-    photo = photos.add("big.jpg", twelve_megapixels, SETTINGS, lambda name, data: result)
+    photo = photos.add("big.jpg", twelve_megapixels, ANALYSED_WITH, lambda name, data: result)
     assert photo.data is twelve_megapixels and held_bytes(photo) <= photo.nbytes  # the upload's bytes, not a copy
     drawing = photo.annotated_png  # what the download button keeps until clicked: the photo, counted above
     assert drawing.__self__ is photo
@@ -85,7 +85,7 @@ def photo(seed: int, size=(1200, 1600)) -> bytes:
     return cv2.imencode(".jpg", canvas, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
 
 
-SETTINGS = ("tiny", "haar", "checkpoints", "normal")
+ANALYSED_WITH = ("tiny", "haar", "checkpoints", "normal")
 
 
 def test_what_sessions_keep_after_many_uploads_stays_within_the_budget(recognizer):
@@ -94,7 +94,7 @@ def test_what_sessions_keep_after_many_uploads_stays_within_the_budget(recognize
     sessions, downloads = [budget.new_list(), budget.new_list()], []
     for i in range(8):  # two sessions, eight photos each: room for all their results and about three uploads
         for session in sessions:
-            added = session.add(f"{i}.jpg", photo(i), SETTINGS, partial(recognition.analyse_upload, recognizer))
+            added = session.add(f"{i}.jpg", photo(i), ANALYSED_WITH, partial(recognition.analyse_upload, recognizer))
             downloads.append(added.annotated_png)
     assert budget.nbytes <= budget.budget and all(len(session) == 8 for session in sessions)  # all still listed
     kept = [p for session in sessions for p in session]
@@ -117,17 +117,17 @@ def test_upload_bytes_go_first_oldest_first_across_sessions_then_images_never_ro
     result_size = recognition.result_bytes(one_face("x.jpg", b""))
     budget = photo_list.UploadBudget(4 * result_size + 2 * 20_000)  # four results, two uploads
     a, b = budget.new_list(), budget.new_list()
-    a.add("a1.jpg", bytes(20_000), SETTINGS, one_face)
-    b.add("b1.jpg", b"b" * 20_000, SETTINGS, one_face)
-    a.add("a2.jpg", b"a" * 20_000, SETTINGS, one_face)  # over the budget: a1's upload, the oldest, goes
+    a.add("a1.jpg", bytes(20_000), ANALYSED_WITH, one_face)
+    b.add("b1.jpg", b"b" * 20_000, ANALYSED_WITH, one_face)
+    a.add("a2.jpg", b"a" * 20_000, ANALYSED_WITH, one_face)  # over the budget: a1's upload, the oldest, goes
     assert [p.data is not None for p in [*a, *b]] == [False, True, True]
     assert budget.nbytes == 3 * result_size + 2 * 20_000
-    b.add("b2.jpg", b"c" * 20_000, SETTINGS, one_face)  # then b1's
+    b.add("b2.jpg", b"c" * 20_000, ANALYSED_WITH, one_face)  # then b1's
     assert [p.data is not None for p in [*a, *b]] == [False, True, False, True]
     small = photo_list.UploadBudget(3 * result_size)  # room for the results only
     c = small.new_list()
     for i in range(4):
-        c.add(f"c{i}.jpg", bytes([i]) * 20_000, SETTINGS, one_face)
+        c.add(f"c{i}.jpg", bytes([i]) * 20_000, ANALYSED_WITH, one_face)
     assert [p.data for p in c] == [None] * 4  # every upload went before any image
     # then the oldest photos' images: one photo's free less than a result (its rows stay), so the two oldest
     assert [p.images_dropped for p in c] == [True, True, False, False]

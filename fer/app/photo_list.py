@@ -21,14 +21,14 @@ Analyse = Callable[[str, bytes], UploadResult]  # (file name, bytes) -> its resu
 
 @dataclass(eq=False)
 class Photo:
-    """One analysed upload. `data`: the upload's bytes, None once evicted (or for a refused file); `settings`:
+    """One analysed upload. `data`: the upload's bytes, None once evicted (or for a refused file); `analysed_with`:
     what analysed it (version, detector, ...), compared with the page's current ones; `number`: its place in the
     server's order of additions (widget keys; the oldest is evicted first)."""
 
     result: UploadResult
     data: bytes | None
     digest: str
-    settings: tuple
+    analysed_with: tuple
     number: int
 
     @property
@@ -132,7 +132,7 @@ class PhotoList:
     def results(self) -> list[UploadResult]:
         return [photo.result for photo in self]
 
-    def add(self, name: str, data: bytes, settings: tuple, analyse: Analyse) -> Photo | None:
+    def add(self, name: str, data: bytes, analysed_with: tuple, analyse: Analyse) -> Photo | None:
         """Analyse an upload and add it at the end. The same file (name and bytes) again is not added (its entry is
         kept, and says so in `notes`); another file with a name already listed is added as "name (2).jpg"."""
         digest = hashlib.sha256(data).hexdigest()
@@ -143,7 +143,7 @@ class PhotoList:
         if shown_name != name:
             self.notes.append(f"Another {name} is already in the list: this one is listed as {shown_name}.")
         result = analyse(shown_name, data)  # outside the lock: other sessions go on meanwhile
-        photo = Photo(result, data if result.ok else None, digest, settings, self.budget.next_number())
+        photo = Photo(result, data if result.ok else None, digest, analysed_with, self.budget.next_number())
         with self.budget.lock:
             self._photos.append(photo)
         self.budget.settle()
@@ -157,16 +157,16 @@ class PhotoList:
         candidates = itertools.chain([name], (f"{stem} ({n}){dot}{suffix}" for n in itertools.count(2)))
         return next(candidate for candidate in candidates if candidate not in taken)
 
-    def stale(self, settings: tuple) -> list[Photo]:
+    def stale(self, analysed_with: tuple) -> list[Photo]:
         """The photos analysed with other settings whose upload bytes are still kept (those can be redone)."""
-        return [photo for photo in self if photo.settings != settings and photo.data is not None]
+        return [photo for photo in self if photo.analysed_with != analysed_with and photo.data is not None]
 
-    def reanalyse(self, photo: Photo, settings: tuple, analyse: Analyse) -> None:
-        """Analyse a photo again with `settings`, from its kept bytes (if another session's additions have not
+    def reanalyse(self, photo: Photo, analysed_with: tuple, analyse: Analyse) -> None:
+        """Analyse a photo again with `analysed_with`, from its kept bytes (if another session's additions have not
         evicted them meanwhile)."""
         data = photo.data  # read once: another session may evict it meanwhile
         if data is not None:
-            photo.result, photo.settings = analyse(photo.name, data), settings
+            photo.result, photo.analysed_with = analyse(photo.name, data), analysed_with
             self.budget.settle()
 
     def clear(self) -> None:

@@ -22,7 +22,7 @@ PHOTOS_KEY = "_photo_list"          # the session's PhotoList
 ROUND_KEY = "_photo_uploader_round"  # how many times the uploader was emptied: part of its key
 
 
-class Settings(NamedTuple):
+class AnalysedWith(NamedTuple):
     """What a photo is analysed with (the page's sidebar)."""
 
     version: str
@@ -37,7 +37,7 @@ def upload_budget() -> UploadBudget:
     return UploadBudget(settings.upload_cache_bytes())
 
 
-def analyser(current: Settings) -> Analyse:
+def analyser(current: AnalysedWith) -> Analyse:
     """Faces in one uploaded file with the sidebar's settings (the page stops with one line if they are refused)."""
     def analyse(name: str, data: bytes) -> UploadResult:
         return analyse_upload(ui.page_recognizer(*current), name, data)
@@ -60,10 +60,11 @@ def uploader_key() -> str:
 def photo_uploader() -> list:
     """The uploader, empty after each round of analysis; any file is taken (a refused one is named on the page)."""
     return st.file_uploader("Photos", accept_multiple_files=True, key=uploader_key(),
-                            help="JPEG, PNG, WebP or BMP photos; any other file is named on the page with the reason.") or []
+                            help="JPEG, PNG, WebP or BMP photos; any other file is named on the page with the "
+                                 "reason.") or []
 
 
-def take_uploads(files: list, photos: PhotoList, current: Settings, analyse: Analyse) -> None:
+def take_uploads(files: list, photos: PhotoList, current: AnalysedWith, analyse: Analyse) -> None:
     """Analyse each uploaded file into `photos`, take it out of Streamlit's uploader, and rerun the page with an
     empty uploader."""
     photos.notes.clear()
@@ -90,7 +91,7 @@ def forget_upload(upload) -> None:
     upload.close()
 
 
-def reanalyse(photos: PhotoList, current: Settings, analyse: Analyse) -> None:
+def reanalyse(photos: PhotoList, current: AnalysedWith, analyse: Analyse) -> None:
     """The photos analysed with other sidebar settings, analysed again with these (where their bytes are kept)."""
     for photo in photos.stale(current):
         with st.spinner(f"Looking for faces in {photo.name} with version {current.version}…"):
@@ -109,11 +110,11 @@ def list_header(photos: PhotoList) -> None:
                      width="stretch")
 
 
-def settings_note(photo, current: Settings) -> str | None:
+def analysed_with_note(photo, current: AnalysedWith) -> str | None:
     """One line for a photo whose results were made with other sidebar settings and cannot be made again."""
-    if photo.settings == current:
+    if photo.analysed_with == current:
         return None
-    made = Settings(*photo.settings)
+    made = AnalysedWith(*photo.analysed_with)
     return (f"Analysed with version {made.version}, the {made.detector} detector and small faces "
             f"'{made.small_faces}': its upload is no longer kept (the server's memory budget), so upload it again "
             "to analyse it with the sidebar's settings.")

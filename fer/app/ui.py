@@ -17,7 +17,7 @@ from ..version.evaluation import evaluate
 from ..version.model import ModelVersion, load
 from ..inference import ModelFileError, Recognizer, list_detectors
 from ..inference.detector_policy import DEFAULT_DETECTOR, DEFAULT_SMALL_FACES, MIN_FACE_BY_SENSITIVITY, SMALL_FACES
-from . import settings, tempfiles
+from . import tempfiles
 from .public import hide_paths
 from .recognition import SharedRecognizer, release_memory
 from .sessions import SessionReaper
