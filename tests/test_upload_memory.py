@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import fer
-from fer.app import photo_list, photo_uploads, recognition, tempfiles
+from fer.app import photo_list, recognition, tempfiles, ui
 from fer.app.sessions import SessionReaper
 from fer.inference.results import Detection, Face
 from fer.labels import EMOTIONS
@@ -281,7 +281,7 @@ def test_analysed_photos_leave_the_uploader_and_stay_listed(upload_page):
 
 def test_a_photo_whose_upload_was_evicted_says_so_and_is_redone_only_while_kept(upload_page, monkeypatch):
     at, _ = upload_page
-    photo_uploads.upload_budget.clear()
+    ui.upload_budget.clear()
     monkeypatch.setenv("FER_UPLOAD_CACHE_MB", "0")  # nothing but the faces' rows fits
     try:
         at = run_page("pages/1_Upload_photos.py", model_version="tiny", face_detector="haar")
@@ -293,4 +293,15 @@ def test_a_photo_whose_upload_was_evicted_says_so_and_is_redone_only_while_kept(
         assert not at.exception, [e.value for e in at.exception]
         assert any("Analysed with version tiny, the haar detector" in c.value for c in at.caption)
     finally:
-        photo_uploads.upload_budget.clear()
+        ui.upload_budget.clear()
+
+
+def test_a_closed_sessions_photos_are_dropped_at_once_and_the_others_kept():
+    budget = photo_list.UploadBudget(2**20)
+    gone, staying = budget.new_list("gone"), budget.new_list("staying")
+    gone.add("a.jpg", bytes(20_000), ANALYSED_WITH, one_face)
+    staying.add("b.jpg", bytes(20_000), ANALYSED_WITH, one_face)
+    budget.close_session("gone")  # its session state, which holds `gone`, is freed only when the collector runs
+    assert len(gone) == 0 and len(staying) == 1
+    assert budget.nbytes == staying.nbytes > 20_000
+    budget.close_session("never seen")  # a session that never opened the upload page

@@ -59,25 +59,34 @@ class Photo:
 class UploadBudget:
     """Every session's PhotoList within `budget` bytes together: after each addition the oldest kept upload bytes
     are dropped, then the oldest shown images and crops, until what is kept fits (or only faces' rows are left).
-    A closed session's list goes with its session state (held weakly here)."""
+    A closed session's list goes with its session state (held weakly here), or at once by close_session."""
 
     def __init__(self, budget: int):
         self.budget = budget
-        self._lists: weakref.WeakSet[PhotoList] = weakref.WeakSet()
+        self._lists: weakref.WeakValueDictionary[str, PhotoList] = weakref.WeakValueDictionary()
         self._numbers = itertools.count()
         self.lock = threading.RLock()
 
-    def new_list(self) -> PhotoList:
+    def new_list(self, session_id: str = "") -> PhotoList:
+        """A session's list (its session state holds it; held weakly here)."""
         photos = PhotoList(self)
         with self.lock:
-            self._lists.add(photos)
+            self._lists[session_id or f"list{id(photos)}"] = photos
         return photos
+
+    def close_session(self, session_id: str) -> None:
+        """Empty a closed session's list at once (its session state may be freed only at the next garbage
+        collection, after the server has handed its memory back)."""
+        with self.lock:
+            photos = self._lists.pop(session_id, None)
+        if photos is not None:
+            photos.clear()
 
     def next_number(self) -> int:
         return next(self._numbers)
 
     def _all_photos(self) -> list[Photo]:
-        return [photo for photos in list(self._lists) for photo in photos]
+        return [photo for photos in list(self._lists.values()) for photo in photos]
 
     @property
     def nbytes(self) -> int:

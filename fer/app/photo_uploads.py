@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 import streamlit as st
 
-from . import settings, ui
-from .photo_list import Analyse, PhotoList, UploadBudget
+from . import ui
+from .photo_list import Analyse, PhotoList
 from .recognition import UploadResult, analyse_upload, release_memory
 
 PHOTOS_KEY = "_photo_list"          # the session's PhotoList
@@ -31,12 +31,6 @@ class AnalysedWith(NamedTuple):
     small_faces: str
 
 
-@st.cache_resource
-def upload_budget() -> UploadBudget:
-    """One per server process: every session's photos within $FER_UPLOAD_CACHE_MB."""
-    return UploadBudget(settings.upload_cache_bytes())
-
-
 def analyser(current: AnalysedWith) -> Analyse:
     """Faces in one uploaded file with the sidebar's settings (the page stops with one line if they are refused)."""
     def analyse(name: str, data: bytes) -> UploadResult:
@@ -47,7 +41,7 @@ def analyser(current: AnalysedWith) -> Analyse:
 
 def session_photos() -> PhotoList:
     if PHOTOS_KEY not in st.session_state:
-        st.session_state[PHOTOS_KEY] = upload_budget().new_list()
+        st.session_state[PHOTOS_KEY] = ui.upload_budget().new_list(ui.session_id())
     return st.session_state[PHOTOS_KEY]
 
 

@@ -17,7 +17,8 @@ from ..version.evaluation import evaluate
 from ..version.model import ModelVersion, load
 from ..inference import ModelFileError, Recognizer, list_detectors
 from ..inference.detector_policy import DEFAULT_DETECTOR, DEFAULT_SMALL_FACES, MIN_FACE_BY_SENSITIVITY, SMALL_FACES
-from . import tempfiles
+from . import settings, tempfiles
+from .photo_list import UploadBudget
 from .public import hide_paths
 from .recognition import SharedRecognizer, release_memory
 from .sessions import SessionReaper
@@ -73,6 +74,12 @@ def cached_zip_evaluation(name: str, root: str, digest: str, _data: bytes, tta: 
     from .own_faces import evaluate_on
 
     return evaluate_on(cached_version(name, root), cached_labelled_zip(digest, _data), tta)
+
+
+@st.cache_resource
+def upload_budget() -> UploadBudget:
+    """One per server process: every session's upload-page photos (fer.app.photo_list) within $FER_UPLOAD_CACHE_MB."""
+    return UploadBudget(settings.upload_cache_bytes())
 
 
 def page_recognizer(name: str, detector: str, root: str, small_faces: str = DEFAULT_SMALL_FACES) -> SharedRecognizer:
@@ -153,7 +160,8 @@ def _leave_pages_folder_mode() -> None:
 @st.cache_resource(show_spinner=False)
 def _session_reaper() -> SessionReaper | None:
     """One per server process (fer.app.sessions): closes the sessions whose browser has been gone for longer than
-    the reconnect window, with their temporary files, uploads and shown images. None without a server (AppTest)."""
+    the reconnect window, with their temporary files, uploads, photo lists and shown images. None without a server
+    (AppTest)."""
     from streamlit import config
     from streamlit.runtime import Runtime
 
@@ -163,6 +171,7 @@ def _session_reaper() -> SessionReaper | None:
 
     def close(session_id: str, session) -> None:
         tempfiles.remove_session_files(session_id)
+        upload_budget().close_session(session_id)
         if manager.get_session_info(session_id) is not None:
             manager.close_session(session_id)
         elif session is not None:  # forgotten by Streamlit's session storage, never shut down
