@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import fer
-from fer.app import photo_list, recognition, tempfiles, ui
+from fer.app import gallery, photo_list, recognition, tempfiles, ui
 from fer.app.sessions import SessionReaper
 from fer.inference.results import Detection, Face
 from fer.labels import EMOTIONS
@@ -248,7 +248,7 @@ def uploader(at):
     return widget
 
 
-def test_analysed_photos_leave_the_uploader_and_stay_listed(upload_page):
+def test_analysed_photos_leave_the_uploader_and_stay_listed(upload_page, monkeypatch):
     at, managers = upload_page
     astronaut = photo(1)
     uploader(at).set_value([("astronaut.jpg", astronaut, "image/jpeg"), ("notes.png", b"not a photo", "image/png")])
@@ -273,6 +273,14 @@ def test_analysed_photos_leave_the_uploader_and_stay_listed(upload_page):
                                           "already in the list: this one is listed as astronaut (2).jpg."]
     assert uploader(at).key == "photos_2" and held_uploads(at) == []
     assert list(at.dataframe[0].value["photo"]) == ["astronaut.jpg", "group.jpg", "astronaut (2).jpg", "all photos"]
+
+    every_result = sum(recognition.result_bytes(p.result) for p in photos.budget._all_photos())
+    monkeypatch.setattr(photos.budget, "budget", every_result)  # other sessions' photos take the uploads' room
+    photos.budget.settle()
+    at.run()
+    assert [c.value for c in at.caption].count(gallery.FULL_SIZE_GONE) == 3  # the photos with faces say so
+    downloads = [b for b in at.get("download_button") if b.proto.label == "Download the annotated image"]
+    assert len(downloads) == 3  # the image as shown, still offered
 
     next(b for b in at.button if b.label == "Clear photos").click().run()
     assert not at.exception, [e.value for e in at.exception]
