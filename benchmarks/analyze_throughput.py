@@ -31,6 +31,8 @@ import numpy as np
 
 import fer
 
+from record import cpu_model
+
 REPO = Path(__file__).resolve().parents[1]
 
 FIXTURE_PHOTOS = ["three_faces.jpg", "astronaut.jpg", "group_small_faces.jpg", "no_face.jpg"]
@@ -112,16 +114,9 @@ def cost_model(rows: list[dict]) -> dict | None:
             "hours_on_500_workers": round(core_hours / 500, 1)}
 
 
-def cpu_name() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown"
-
-
 def write_results(args, model: str, rows: list[dict], load_start) -> Path:
     record = {"command": "python benchmarks/analyze_throughput.py " + " ".join(sys.argv[1:]),
-              "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpu": cpu_name(), "cores": os.cpu_count(),
+              "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpu": cpu_model(), "cores": os.cpu_count(),
               "load_average_start": load_start, "load_average_end": os.getloadavg(),
               "idle": load_start[0] < 0.5,
               "model": model, "backend": args.backend, "detect_every": args.detect_every,

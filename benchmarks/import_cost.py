@@ -17,13 +17,14 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from record import cpu_model
 
 HERE = Path(__file__).resolve().parent
 PHOTO = HERE.parent / "tests" / "fixtures" / "three_faces.jpg"
@@ -63,14 +64,6 @@ def median_of(command: list[str], repeat: int, cwd: str) -> dict:
             "peak_rss_mb": round(statistics.median(r[1] for r in runs), 1), "runs": repeat}
 
 
-def cpu_name() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        return next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or "unknown"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--label", required=True, help="where the figures go in the JSON (before, after)")
@@ -86,7 +79,7 @@ def main() -> None:
         "predict_onnx": median_of(predict, args.repeat, cwd),
         "analyze_worker": median_of([python, "-c", WORKER, str(PHOTO)], args.repeat, cwd),
     }
-    record = {"measured": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "cpu": cpu_name(),
+    record = {"measured": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "cpu": cpu_model(),
               "cores": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()],
               "command": f"python benchmarks/import_cost.py --label {args.label} --repeat {args.repeat}", **figures}
     results = json.loads(args.out.read_text()) if args.out.exists() else {}

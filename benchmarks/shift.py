@@ -17,7 +17,6 @@ import csv
 import datetime as dt
 import json
 import shlex
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,15 +30,9 @@ from fer.version.classifiers import load_classifier
 from fer.version.robustness import card_shift_block, shift_benchmark
 from fer.version.store import resolve
 
+from record import cpu_model
+
 RESULTS = Path(__file__).resolve().parent / "results" / "shift"
-
-
-def cpu_name() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        return next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name"))
-    except (OSError, subprocess.CalledProcessError, StopIteration):
-        return "unknown"
 
 
 def csv_rows(result: dict) -> list[list]:
@@ -103,7 +96,7 @@ def main() -> None:
         classifier = load_classifier(name, args.backend, threads=args.threads)
         print(f"{classifier.name} on {args.split} ({args.subset or 'all'} faces):", flush=True)
         started = time.perf_counter()
-        about = {"command": command, "backend": args.backend, "threads": args.threads, "cpu": cpu_name(),
+        about = {"command": command, "backend": args.backend, "threads": args.threads, "cpu": cpu_model(),
                  "data": Path(data.source).name}
         done = {}
 

@@ -1,0 +1,162 @@
+"""How far combining a FER+-voted version with a FER2013-labelled one goes toward issue 40's `both` targets: the
+averaged probabilities p = (1 - w) * p_votes + w * p_intended, then one log-space bias a class (what a card's
+prior correction holds), with w and the biases chosen on PublicTest by choose_default.py's `both` / `both-realtime`
+rule, and the winner reported once on PrivateTest. The two versions act as the two heads of a two-head model
+(votes and intended label) with a learned way to combine them; it measures whether the trade-off between the two
+label sets can be bent by combination alone, or whether the representation has to change.
+
+    python benchmarks/combine_label_sources.py --votes fernet-soft-mixedcw-ens-v7 --intended fernet-fer2013-ens-v1 \
+        --intended-tta none --rule both [--json benchmarks/results/experiments/combine_label_sources.json]
+
+Each version's probabilities of both splits are kept in ~/.cache/fer/probabilities (a second run reads them).
+The search: every w of --weights; per w, coordinate ascent over the seven biases (each from --biases, three
+passes), ranked by the rule's tuple (guarded first, then the shortfall of the FER2013-label recalls, then FER+).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import fer
+from fer.checksum import sha256_of
+from fer.defaults import TTA_MODES, TTA_VIEWS, default_data
+from fer.labels import EMOTIONS
+from fer.version.predict import temper
+from fer.version.predictions import cache_dir
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from choose_default import BOTH_TARGETS, both_recalls, figures, rank  # noqa: E402
+from record import cpu_model, this_command  # noqa: E402
+
+SPLITS = ("PublicTest", "PrivateTest")
+NEUTRAL = EMOTIONS.index("neutral")
+
+
+def probabilities(name: str, tta: str, data, data_key: str) -> dict[str, np.ndarray]:
+    """A version's probabilities of both splits under `tta`, computed once and kept in the cache folder."""
+    version = fer.load(name)
+    path = cache_dir() / "probabilities" / f"{version.card.weights_sha256[:16]}-{data_key}-{tta}.npz"
+    if path.exists():
+        return dict(np.load(path))
+    probs = {split: version.predict_proba(data.split(split)[0], tta) for split in SPLITS}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, **probs)
+    return probs
+
+
+class FastJudge:
+    """The rule's ranking of a split's probabilities, with the label sets looked up once (the search scores
+    thousands of candidates); the winner is scored again with choose_default.figures."""
+
+    def __init__(self, data, split: str, rule: str):
+        self.rule = rule
+        self.fer2013 = data.labelled_rows(split, "fer2013")
+        self.ferplus = data.labelled_rows(split, "ferplus")
+        self.targets = BOTH_TARGETS[rule]
+
+    def rank(self, probs: np.ndarray) -> tuple:
+        predicted = probs.argmax(1)
+        rows, y = self.ferplus
+        ferplus = float((predicted[rows] == y).mean())
+        neutral = float((predicted[rows][y == NEUTRAL] == NEUTRAL).mean())
+        rows, y = self.fer2013
+        recall = {e: float((predicted[rows][y == EMOTIONS.index(e)] == EMOTIONS.index(e)).mean())
+                  for e in self.targets["fer2013_recall"]}
+        f = {"ferplus": ferplus, "ferplus_recall": {"neutral": neutral}, "fer2013_recall": recall}
+        return rank(f, self.rule)
+
+
+def combined(votes: np.ndarray, intended: np.ndarray, w: float, bias: np.ndarray) -> np.ndarray:
+    return temper((1 - w) * votes + w * intended, 1.0, bias)
+
+
+def search(votes: np.ndarray, intended: np.ndarray, judge: FastJudge, weights: list[float],
+           biases: list[float], passes: int = 3) -> tuple[float, np.ndarray, tuple]:
+    """The (w, bias, rank) the judge ranks best: per w, coordinate ascent over the seven biases from zero."""
+    best = (0.0, np.zeros(len(EMOTIONS), np.float32), judge.rank(votes))
+    for w in weights:
+        bias = np.zeros(len(EMOTIONS), np.float32)
+        current = judge.rank(combined(votes, intended, w, bias))
+        for _ in range(passes):
+            moved = False
+            for c in range(len(EMOTIONS)):
+                for b in biases:
+                    trial = bias.copy()
+                    trial[c] = b
+                    r = judge.rank(combined(votes, intended, w, trial))
+                    if r > current:
+                        bias, current, moved = trial, r, True
+            if not moved:
+                break
+        if current > best[2]:
+            best = (w, bias, current)
+    return best
+
+
+def summary(f: dict) -> dict:
+    return {"fer2013": round(f["fer2013"], 4), "ferplus": round(f["ferplus"], 4),
+            "fer2013_recall": {e: round(r, 3) for e, r in f["fer2013_recall"].items()},
+            "ferplus_recall": {e: round(r, 3) for e, r in f["ferplus_recall"].items()},
+            "agreed_mean_recall": round(f["recall"], 4), "agreed_min_recall": round(f["min_recall"], 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--votes", required=True, help="a version learned from FER+'s votes")
+    parser.add_argument("--intended", required=True, help="a version learned from FER2013's labels")
+    parser.add_argument("--votes-tta", choices=TTA_MODES, help="default: the version's own")
+    parser.add_argument("--intended-tta", choices=TTA_MODES, help="default: the version's own")
+    parser.add_argument("--rule", default="both", choices=sorted(BOTH_TARGETS))
+    parser.add_argument("--weights", default="0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1")
+    parser.add_argument("--biases", default="-1.5,-1,-0.75,-0.5,-0.25,0,0.25,0.5,0.75,1,1.5,2")
+    parser.add_argument("--data", default=default_data())
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--json", type=Path, help="add this pair's result to a JSON file (keyed by the pair)")
+    args = parser.parse_args()
+
+    import torch
+    torch.set_num_threads(args.threads)
+    data = fer.load_dataset(args.data)
+    data_key = sha256_of(args.data)[:16]
+    heads = {}
+    for role, name, tta in (("votes", args.votes, args.votes_tta), ("intended", args.intended, args.intended_tta)):
+        version = fer.load(name)
+        tta = tta or version.card.tta
+        heads[role] = {"version": version.name, "tta": tta, "ms_per_face": (version.card.ms_per_view or 0) * TTA_VIEWS[tta],
+                       "probs": probabilities(name, tta, data, data_key)}
+
+    weights = [float(x) for x in args.weights.split(",")]
+    biases = [float(x) for x in args.biases.split(",")]
+    judge = FastJudge(data, "PublicTest", args.rule)
+    w, bias, best_rank = search(heads["votes"]["probs"]["PublicTest"], heads["intended"]["probs"]["PublicTest"],
+                                judge, weights, biases)
+    result = {"votes": {k: v for k, v in heads["votes"].items() if k != "probs"},
+              "intended": {k: v for k, v in heads["intended"].items() if k != "probs"},
+              "rule": args.rule, "weights_searched": weights, "biases_searched": biases,
+              "chosen": {"w": w, "bias": dict(zip(EMOTIONS, [round(float(b), 3) for b in bias]))},
+              "ms_per_face": round(heads["votes"]["ms_per_face"] + heads["intended"]["ms_per_face"], 2),
+              "ms_per_face_from": "the cards' ms a view (ONNX, batch 1, one thread) times each TTA's views, summed",
+              "cpu": cpu_model(), "command": this_command()}
+    for split in SPLITS:
+        for label, probs in (("votes_alone", heads["votes"]["probs"][split]),
+                             ("intended_alone", heads["intended"]["probs"][split]),
+                             ("combined", combined(heads["votes"]["probs"][split], heads["intended"]["probs"][split],
+                                                   w, bias))):
+            f = figures(probs, data, split)
+            result.setdefault(split, {})[label] = summary(f)
+            print(f"{split:11s} {label:14s} FER2013 {f['fer2013']:.2%}  FER+ {f['ferplus']:.2%}  "
+                  f"recall ang dis fea sad, FER+ neutral: {both_recalls(f)}")
+    print(f"chosen on PublicTest: w {w}, bias {result['chosen']['bias']}, rank {best_rank}")
+    if args.json:
+        kept = json.loads(args.json.read_text()) if args.json.exists() else {}
+        kept[f"{args.votes}+{args.intended}:{args.rule}"] = result
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(kept, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

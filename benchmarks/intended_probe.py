@@ -1,0 +1,106 @@
+"""A second head for the intended label on a FER+ version's own features: does the real-time default's
+representation already hold what FER2013's labels ask for? A linear head (the same shape as the version's own) is
+fitted on the frozen pooled features of the Training faces with FER2013's labels, its weight decay chosen on
+PublicTest's FER2013 accuracy; then the two heads are combined as combine_label_sources.py combines two versions
+(weight and per-class bias chosen on PublicTest by the `both` rules) and the winner is reported on PrivateTest.
+The second head costs one 256 x 7 product a face, so the pair keeps the version's latency.
+
+    python benchmarks/intended_probe.py fernet_small_deep-distil-rt-v1 --rule both-realtime \
+        [--json benchmarks/results/experiments/intended_probe.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import fer
+from fer.data.faces import normalize
+from fer.defaults import default_data
+from fer.labels import EMOTIONS
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from choose_default import BOTH_TARGETS, both_recalls, figures  # noqa: E402
+from combine_label_sources import SPLITS, FastJudge, combined, search, summary  # noqa: E402
+from record import cpu_model, this_command  # noqa: E402
+
+DECAYS = (1e-4, 1e-3, 1e-2)
+
+
+@torch.no_grad()
+def pooled_features(version, faces: np.ndarray, batch: int = 512) -> torch.Tensor:
+    """The version's features before its last linear layer (FerNet: pooled, flattened), for uint8 faces."""
+    net = version.model.eval()
+    trunk = torch.nn.Sequential(net.stem, net.stages, *list(net.head)[:-1])
+    return torch.cat([trunk(torch.from_numpy(normalize(faces[i:i + batch], version.card.normalization)))
+                      for i in range(0, len(faces), batch)])
+
+
+def fit_head(features: torch.Tensor, labels: np.ndarray, decay: float, steps: int = 300, seed: int = 0) -> torch.nn.Linear:
+    """A linear head on fixed features, full-batch L-BFGS on cross-entropy with weight decay."""
+    torch.manual_seed(seed)
+    head = torch.nn.Linear(features.shape[1], len(EMOTIONS))
+    y = torch.from_numpy(labels).long()
+    optimizer = torch.optim.LBFGS(head.parameters(), max_iter=steps, line_search_fn="strong_wolfe")
+
+    def closure():
+        optimizer.zero_grad()
+        loss = F.cross_entropy(head(features), y) + decay * head.weight.pow(2).sum()
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    return head
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("version", help="a single FerNet version learned from FER+'s votes")
+    parser.add_argument("--rule", default="both-realtime", choices=sorted(BOTH_TARGETS))
+    parser.add_argument("--weights", default="0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1")
+    parser.add_argument("--biases", default="-1.5,-1,-0.75,-0.5,-0.25,0,0.25,0.5,0.75,1,1.5,2")
+    parser.add_argument("--data", default=default_data())
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    data = fer.load_dataset(args.data)
+    version = fer.load(args.version)
+    features = {split: pooled_features(version, data.split(split)[0]) for split in ("Training", *SPLITS)}
+    y_val = data.split("PublicTest")[1]
+    heads = {d: fit_head(features["Training"], data.split("Training")[1], d) for d in DECAYS}
+    val_accuracy = {d: float((heads[d](features["PublicTest"]).argmax(1).numpy() == y_val).mean()) for d in DECAYS}
+    decay = max(DECAYS, key=val_accuracy.get)
+    print("PublicTest FER2013 accuracy of the intended head by weight decay:", val_accuracy, "-> chosen", decay)
+    with torch.no_grad():
+        intended = {s: heads[decay](features[s]).softmax(1).numpy() for s in SPLITS}
+    votes = {s: version.predict_proba(data.split(s)[0], "none") for s in SPLITS}
+    judge = FastJudge(data, "PublicTest", args.rule)
+    w, bias, best_rank = search(votes["PublicTest"], intended["PublicTest"], judge,
+                                [float(x) for x in args.weights.split(",")], [float(x) for x in args.biases.split(",")])
+    result = {"version": version.name, "tta": "none", "rule": args.rule, "intended_head": "linear, frozen features",
+              "weight_decay_by_publictest_fer2013": {str(d): round(a, 4) for d, a in val_accuracy.items()},
+              "chosen": {"weight_decay": decay, "w": w, "bias": dict(zip(EMOTIONS, [round(float(b), 3) for b in bias]))},
+              "cpu": cpu_model(), "command": this_command()}
+    for split in SPLITS:
+        for label, probs in (("votes_head", votes[split]), ("intended_head", intended[split]),
+                             ("combined", combined(votes[split], intended[split], w, bias))):
+            f = figures(probs, data, split)
+            result.setdefault(split, {})[label] = summary(f)
+            print(f"{split:11s} {label:13s} FER2013 {f['fer2013']:.2%}  FER+ {f['ferplus']:.2%}  "
+                  f"recall ang dis fea sad, FER+ neutral: {both_recalls(f)}")
+    print(f"chosen on PublicTest: w {w}, bias {result['chosen']['bias']}, rank {best_rank}")
+    if args.json:
+        kept = json.loads(args.json.read_text()) if args.json.exists() else {}
+        kept[f"{version.name}:{args.rule}"] = result
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(kept, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
