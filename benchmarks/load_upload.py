@@ -7,6 +7,7 @@ server.disconnectedSessionTTL, passed); writes them as JSON to benchmarks/result
     python benchmarks/load_upload.py                                   # 3 sessions x 4 photos of 12 MP
     FER_UPLOAD_CACHE_MB=0 python benchmarks/load_upload.py --tag budget0
     python benchmarks/load_upload.py --sessions 8 --photos 1 --megapixels 0.26   # many sessions, small photos
+    python benchmarks/load_upload.py --sessions 2 --photos 16 --drop 4        # 16 photos, dropped 4 at a time
 """
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import re
 import statistics
 import sys
@@ -24,7 +24,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.e2e import harness
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the browser harness lives in tests/e2e
+from record import cpu_model  # noqa: E402
+from tests.e2e import harness  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
@@ -105,9 +107,11 @@ def server_pid(url: str) -> int:
     raise RuntimeError(f"no streamlit process on port {port}")
 
 
-async def one_session(browser, url: str, photos: list[Path], index: int, timeout_ms: int) -> tuple[dict, object]:
-    """Open the upload page, upload the photos, wait until each has its results; the context is left open
-    (the caller closes it), as a visitor who keeps the tab."""
+async def one_session(browser, url: str, photos: list[Path], index: int, timeout_ms: int,
+                      drop: int | None = None) -> tuple[dict, object]:
+    """Open the upload page, upload the photos (`drop` at a time, each drop once the page lists the ones before;
+    default: all at once), wait until each has its results; the context is left open (the caller closes it), as a
+    visitor who keeps the tab."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     started = time.perf_counter()
@@ -115,9 +119,14 @@ async def one_session(browser, url: str, photos: list[Path], index: int, timeout
         await page.goto(url + "/Upload_photos", timeout=timeout_ms)
         await page.get_by_role("heading", name="Upload photos").wait_for(timeout=timeout_ms)
         loaded = time.perf_counter()
-        await page.locator("input[type='file']").set_input_files([str(p) for p in photos], timeout=timeout_ms)
-        # the page lists them once all are analysed (its uploader emptied), whatever it still keeps of each
-        await page.get_by_text(re.compile(rf"^{len(photos)} photos? listed")).wait_for(timeout=timeout_ms)
+        drop = drop or len(photos)
+        for end in range(drop, len(photos) + drop, drop):
+            files = [str(p) for p in photos[end - drop:end]]
+            # the photo uploader comes first (a listed photo's panel may hold another file input)
+            await page.locator("input[type='file']").first.set_input_files(files, timeout=timeout_ms)
+            # the page lists them once all are analysed (its uploader emptied), whatever it still keeps of each
+            listed = min(end, len(photos))
+            await page.get_by_text(re.compile(rf"^{listed} photos? listed")).wait_for(timeout=timeout_ms)
         done = time.perf_counter()
         errors = await page.get_by_test_id("stException").count()
         if errors:
@@ -128,7 +137,7 @@ async def one_session(browser, url: str, photos: list[Path], index: int, timeout
 
 
 async def run_sessions(url: str, photos: list[Path], warm_up_photo: Path, sessions: int, timeout_ms: int,
-                       sampler: RssSampler, settle_s: float) -> tuple[list[dict], dict]:
+                       sampler: RssSampler, settle_s: float, drop: int | None = None) -> tuple[list[dict], dict]:
     from playwright.async_api import async_playwright
 
     memory = {}
@@ -141,7 +150,7 @@ async def run_sessions(url: str, photos: list[Path], warm_up_photo: Path, sessio
             await asyncio.sleep(5)
             memory["fresh_mb"] = sampler.rss_mb()
             started = time.monotonic()
-            outcomes = await asyncio.gather(*(one_session(browser, url, photos, i, timeout_ms)
+            outcomes = await asyncio.gather(*(one_session(browser, url, photos, i, timeout_ms, drop)
                                               for i in range(sessions)))
             memory["sessions_s"] = round(time.monotonic() - started, 1)
             memory["open_mb"] = sampler.rss_mb()
@@ -159,17 +168,12 @@ async def run_sessions(url: str, photos: list[Path], warm_up_photo: Path, sessio
             await browser.close()
 
 
-def cpu_name() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=3)
-    parser.add_argument("--photos", type=int, default=4, help="photos each session uploads at once")
+    parser.add_argument("--photos", type=int, default=4, help="photos each session uploads")
+    parser.add_argument("--drop", type=int, help="photos a session drops on the uploader at a time, each drop once "
+                        "the page lists the ones before (default: all at once)")
     parser.add_argument("--megapixels", type=float, default=12.0)
     parser.add_argument("--timeout", type=float, default=900, help="seconds each session may wait for its results")
     parser.add_argument("--settle", type=float, help="seconds to wait after the sessions close (default: the "
@@ -191,13 +195,13 @@ def main() -> int:
         with harness.streamlit_server(env, log_path=args.log, timeout=300) as url, \
                 RssSampler(server_pid(url)) as sampler:
             results, memory = asyncio.run(run_sessions(url, photos, warm_up, args.sessions, int(args.timeout * 1000),
-                                                       sampler, args.settle or args.ttl + 30))
+                                                       sampler, args.settle or args.ttl + 30, args.drop))
             up = server_up(url)
-    record = {"command": "python benchmarks/load_upload.py " + " ".join(sys.argv[1:]), "cpu": cpu_name(),
+    record = {"command": "python benchmarks/load_upload.py " + " ".join(sys.argv[1:]), "cpu": cpu_model(),
               "cores": os.cpu_count(), "load_average_start": load_start, "load_average_end": os.getloadavg(),
               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
               "upload_cache_mb": os.environ.get("FER_UPLOAD_CACHE_MB", "256 (default)"),
-              "sessions": args.sessions, "photos_per_session": args.photos, "megapixels": args.megapixels,
+              "sessions": args.sessions, "photos_per_session": args.photos, "photos_per_drop": args.drop or args.photos, "megapixels": args.megapixels,
               "photo_mb": round(photo_mb, 2),
               "disconnected_session_ttl_s": args.ttl,
               **{k: round(v, 1) if isinstance(v, float) else v for k, v in memory.items()},
