@@ -141,22 +141,30 @@ def main() -> None:
               "ms_per_face": round(heads["votes"]["ms_per_face"] + heads["intended"]["ms_per_face"], 2),
               "ms_per_face_from": "the cards' ms a view (ONNX, batch 1, one thread) times each TTA's views, summed",
               "cpu": cpu_model(), "command": this_command()}
+    votes, intended = heads["votes"]["probs"], heads["intended"]["probs"]
+    score_splits(result, data, {"votes_alone": votes, "intended_alone": intended,
+                                "combined": {s: combined(votes[s], intended[s], w, bias) for s in SPLITS}})
+    print(f"chosen on PublicTest: w {w}, bias {result['chosen']['bias']}, rank {best_rank}")
+    if args.json:
+        keep_result(args.json, f"{args.votes}+{args.intended}:{args.rule}", result)
+
+
+def score_splits(result: dict, data, answers: dict[str, dict[str, np.ndarray]]) -> None:
+    """Each answer's figures (`answers[label][split]`: probabilities) printed and added to `result[split][label]`."""
     for split in SPLITS:
-        for label, probs in (("votes_alone", heads["votes"]["probs"][split]),
-                             ("intended_alone", heads["intended"]["probs"][split]),
-                             ("combined", combined(heads["votes"]["probs"][split], heads["intended"]["probs"][split],
-                                                   w, bias))):
-            f = figures(probs, data, split)
+        for label, probs in answers.items():
+            f = figures(probs[split], data, split)
             result.setdefault(split, {})[label] = summary(f)
             print(f"{split:11s} {label:14s} FER2013 {f['fer2013']:.2%}  FER+ {f['ferplus']:.2%}  "
                   f"recall ang dis fea sad, FER+ neutral: {both_recalls(f)}")
-    print(f"chosen on PublicTest: w {w}, bias {result['chosen']['bias']}, rank {best_rank}")
-    if args.json:
-        kept = json.loads(args.json.read_text()) if args.json.exists() else {}
-        kept[f"{args.votes}+{args.intended}:{args.rule}"] = result
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(kept, indent=1) + "\n")
 
+
+def keep_result(path: Path, key: str, result: dict) -> None:
+    """Add `result` under `key` to a JSON file, keeping the others."""
+    kept = json.loads(path.read_text()) if path.exists() else {}
+    kept[key] = result
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(kept, indent=1) + "\n")
 
 if __name__ == "__main__":
     main()

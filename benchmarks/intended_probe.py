@@ -11,7 +11,6 @@ The second head costs one 256 x 7 product a face, so the pair keeps the version'
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -25,8 +24,8 @@ from fer.defaults import default_data
 from fer.labels import EMOTIONS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from choose_default import BOTH_TARGETS, both_recalls, figures  # noqa: E402
-from combine_label_sources import SPLITS, FastJudge, combined, search, summary  # noqa: E402
+from choose_default import BOTH_TARGETS  # noqa: E402
+from combine_label_sources import SPLITS, FastJudge, combined, keep_result, score_splits, search  # noqa: E402
 from record import cpu_model, this_command  # noqa: E402
 
 DECAYS = (1e-4, 1e-3, 1e-2)
@@ -87,20 +86,11 @@ def main() -> None:
               "weight_decay_by_publictest_fer2013": {str(d): round(a, 4) for d, a in val_accuracy.items()},
               "chosen": {"weight_decay": decay, "w": w, "bias": dict(zip(EMOTIONS, [round(float(b), 3) for b in bias]))},
               "cpu": cpu_model(), "command": this_command()}
-    for split in SPLITS:
-        for label, probs in (("votes_head", votes[split]), ("intended_head", intended[split]),
-                             ("combined", combined(votes[split], intended[split], w, bias))):
-            f = figures(probs, data, split)
-            result.setdefault(split, {})[label] = summary(f)
-            print(f"{split:11s} {label:13s} FER2013 {f['fer2013']:.2%}  FER+ {f['ferplus']:.2%}  "
-                  f"recall ang dis fea sad, FER+ neutral: {both_recalls(f)}")
+    score_splits(result, data, {"votes_head": votes, "intended_head": intended,
+                                "combined": {s: combined(votes[s], intended[s], w, bias) for s in SPLITS}})
     print(f"chosen on PublicTest: w {w}, bias {result['chosen']['bias']}, rank {best_rank}")
     if args.json:
-        kept = json.loads(args.json.read_text()) if args.json.exists() else {}
-        kept[f"{version.name}:{args.rule}"] = result
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(kept, indent=1) + "\n")
-
+        keep_result(args.json, f"{version.name}:{args.rule}", result)
 
 if __name__ == "__main__":
     main()
