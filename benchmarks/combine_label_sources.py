@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -28,9 +27,8 @@ from fer.labels import EMOTIONS
 from fer.version.predict import temper
 from fer.version.predictions import cache_dir
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from choose_default import BOTH_TARGETS, both_recalls, figures, rank  # noqa: E402
-from record import cpu_model, this_command  # noqa: E402
+from choose_default import BOTH_TARGETS, both_recalls, figures, rank
+from record import cpu_model, this_command
 
 SPLITS = ("PublicTest", "PrivateTest")
 NEUTRAL = EMOTIONS.index("neutral")

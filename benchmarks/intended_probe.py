@@ -11,7 +11,6 @@ The second head costs one 256 x 7 product a face, so the pair keeps the version'
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +22,9 @@ from fer.data.faces import normalize
 from fer.defaults import default_data
 from fer.labels import EMOTIONS
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from choose_default import BOTH_TARGETS  # noqa: E402
-from combine_label_sources import SPLITS, FastJudge, combined, keep_result, score_splits, search  # noqa: E402
-from record import cpu_model, this_command  # noqa: E402
+from choose_default import BOTH_TARGETS
+from combine_label_sources import SPLITS, FastJudge, combined, keep_result, score_splits, search
+from record import cpu_model, this_command
 
 DECAYS = (1e-4, 1e-3, 1e-2)
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +22,8 @@ import fer
 from fer.defaults import default_data
 from fer.labels import EMOTIONS
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from choose_default import BOTH_TARGETS  # noqa: E402
-from record import append_run, new_run  # noqa: E402
+from choose_default import BOTH_TARGETS
+from record import append_run, new_run
 
 NEUTRAL = EMOTIONS.index("neutral")
 

@@ -4,10 +4,10 @@ result, the failures, and the server's resident memory (RSS): fresh (model loade
 peak while the sessions run, and settled (after the sessions closed and the server's reconnect window,
 server.disconnectedSessionTTL, passed); writes them as JSON to benchmarks/results/.
 
-    python benchmarks/load_upload.py                                   # 3 sessions x 4 photos of 12 MP
-    FER_UPLOAD_CACHE_MB=0 python benchmarks/load_upload.py --tag budget0
-    python benchmarks/load_upload.py --sessions 8 --photos 1 --megapixels 0.26   # many sessions, small photos
-    python benchmarks/load_upload.py --sessions 2 --photos 16 --drop 4        # 16 photos, dropped 4 at a time
+    python -m benchmarks.load_upload                                   # 3 sessions x 4 photos of 12 MP
+    FER_UPLOAD_CACHE_MB=0 python -m benchmarks.load_upload --tag budget0
+    python -m benchmarks.load_upload --sessions 8 --photos 1 --megapixels 0.26   # many sessions, small photos
+    python -m benchmarks.load_upload --sessions 2 --photos 16 --drop 4        # 16 photos, dropped 4 at a time
 """
 from __future__ import annotations
 
@@ -24,9 +24,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the browser harness lives in tests/e2e
-from record import cpu_model  # noqa: E402
-from tests.e2e import harness  # noqa: E402
+from benchmarks.record import cpu_model, this_command
+from tests.e2e import harness
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
@@ -197,7 +196,7 @@ def main() -> int:
             results, memory = asyncio.run(run_sessions(url, photos, warm_up, args.sessions, int(args.timeout * 1000),
                                                        sampler, args.settle or args.ttl + 30, args.drop))
             up = server_up(url)
-    record = {"command": "python benchmarks/load_upload.py " + " ".join(sys.argv[1:]), "cpu": cpu_model(),
+    record = {"command": this_command(), "cpu": cpu_model(),
               "cores": os.cpu_count(), "load_average_start": load_start, "load_average_end": os.getloadavg(),
               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
               "upload_cache_mb": os.environ.get("FER_UPLOAD_CACHE_MB", "256 (default)"),

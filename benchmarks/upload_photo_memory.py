@@ -1,11 +1,11 @@
-"""What one photo costs the upload page's server, step by step, in one process: for each step the rise of the
-resident memory's high-water mark above where it started (VmHWM, reset before the step: decoders and OpenCV
-allocate outside Python) and tracemalloc's peak (numpy and Python objects), and what is kept afterwards (the
-result in the upload cache, the image Streamlit stores to show it, the full-size download's PNG). Appends a run to
+"""What one photo costs the upload page's server, step by step, in one process: for each step the rise of the resident
+memory's high-water mark above where it started (VmHWM, reset before the step: decoders and OpenCV allocate outside
+Python) and tracemalloc's peak (numpy and Python objects), and what is kept afterwards (the result the page keeps in
+its photo list, the image Streamlit stores to show it, the full-size download's PNG). Appends a run to
 benchmarks/results/upload_photo_memory.json.
 
-    python benchmarks/upload_photo_memory.py --label after          # 2 photos of 12 megapixels, the default model
-    python benchmarks/upload_photo_memory.py --label before --megapixels 24
+    python -m benchmarks.upload_photo_memory --label after          # 2 photos of 12 megapixels, the default model
+    python -m benchmarks.upload_photo_memory --label before --megapixels 24
 """
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import tempfile
 import tracemalloc
 from pathlib import Path
 
-from load_upload import write_photos
-from record import append_run, new_run
+from benchmarks.load_upload import write_photos
+from benchmarks.record import append_run, new_run
 
 def status_mb(key: str) -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
