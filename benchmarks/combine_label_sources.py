@@ -8,6 +8,10 @@ label sets can be bent by combination alone, or whether the representation has t
     python benchmarks/combine_label_sources.py --votes fernet-soft-mixedcw-ens-v7 --intended fernet-fer2013-ens-v1 \
         --intended-tta none --rule both [--json benchmarks/results/experiments/combine_label_sources.json]
 
+`--two-head VERSION` does the same for the two heads of one version (model_kwargs {"heads": 2}, trained on
+`--labels both`), and `--write` puts the chosen weight and biases into that version (fer.version.heads.set_head_mix:
+its head_mix and its card's class bias, the card evaluated again).
+
 Each version's probabilities of both splits are kept in ~/.cache/fer/probabilities (a second run reads them).
 The search: every w of --weights; per w, coordinate ascent over the seven biases (each from --biases, three
 passes), ranked by the rule's tuple (guarded first, then the shortfall of the FER2013-label recalls, then FER+).
@@ -24,6 +28,7 @@ import fer
 from fer.checksum import sha256_of
 from fer.defaults import TTA_MODES, TTA_VIEWS, default_data
 from fer.labels import EMOTIONS
+from fer.version.heads import head_probabilities, set_head_mix
 from fer.version.predict import temper
 from fer.version.predictions import cache_dir
 
@@ -44,6 +49,27 @@ def probabilities(name: str, tta: str, data, data_key: str) -> dict[str, np.ndar
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, **probs)
     return probs
+
+
+def pair_of_versions(args, data, data_key: str) -> dict[str, dict]:
+    """The votes and intended answers of two versions, each under its TTA, with their cost."""
+    heads = {}
+    for role, name, tta in (("votes", args.votes, args.votes_tta), ("intended", args.intended, args.intended_tta)):
+        version = fer.load(name)
+        tta = tta or version.card.tta
+        heads[role] = {"version": version.name, "tta": tta, "ms_per_face": (version.card.ms_per_view or 0) * TTA_VIEWS[tta],
+                       "probs": probabilities(name, tta, data, data_key)}
+    return heads
+
+
+def heads_of_version(version, data) -> dict[str, dict]:
+    """The votes and intended answers of one two-head version's heads (uncalibrated), under its TTA; the whole
+    version's cost is counted on the votes head."""
+    answers = {split: head_probabilities(version, data.split(split)[0]) for split in SPLITS}
+    ms = (version.card.ms_per_view or 0) * TTA_VIEWS[version.card.tta]
+    return {role: {"version": f"{version.name} (head {k})", "tta": version.card.tta, "ms_per_face": ms if k == 0 else 0.0,
+                   "probs": {split: answers[split][k] for split in SPLITS}}
+            for k, role in enumerate(("votes", "intended"))}
 
 
 class FastJudge:
@@ -104,8 +130,10 @@ def summary(f: dict) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--votes", required=True, help="a version learned from FER+'s votes")
-    parser.add_argument("--intended", required=True, help="a version learned from FER2013's labels")
+    parser.add_argument("--votes", help="a version learned from FER+'s votes")
+    parser.add_argument("--intended", help="a version learned from FER2013's labels")
+    parser.add_argument("--two-head", help="instead of --votes and --intended: the two heads of this version")
+    parser.add_argument("--write", action="store_true", help="with --two-head: put the choice into the version")
     parser.add_argument("--votes-tta", choices=TTA_MODES, help="default: the version's own")
     parser.add_argument("--intended-tta", choices=TTA_MODES, help="default: the version's own")
     parser.add_argument("--rule", default="both", choices=sorted(BOTH_TARGETS))
@@ -115,17 +143,16 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", type=Path, help="add this pair's result to a JSON file (keyed by the pair)")
     args = parser.parse_args()
+    if (args.votes or args.intended) if args.two_head else not (args.votes and args.intended):
+        parser.error("give --votes and --intended, or --two-head")
+    if args.write and not args.two_head:
+        parser.error("--write goes with --two-head")
 
     import torch
     torch.set_num_threads(args.threads)
     data = fer.load_dataset(args.data)
-    data_key = sha256_of(args.data)[:16]
-    heads = {}
-    for role, name, tta in (("votes", args.votes, args.votes_tta), ("intended", args.intended, args.intended_tta)):
-        version = fer.load(name)
-        tta = tta or version.card.tta
-        heads[role] = {"version": version.name, "tta": tta, "ms_per_face": (version.card.ms_per_view or 0) * TTA_VIEWS[tta],
-                       "probs": probabilities(name, tta, data, data_key)}
+    two_head = fer.load(args.two_head) if args.two_head else None
+    heads = heads_of_version(two_head, data) if two_head else pair_of_versions(args, data, sha256_of(args.data)[:16])
 
     weights = [float(x) for x in args.weights.split(",")]
     biases = [float(x) for x in args.biases.split(",")]
@@ -143,8 +170,13 @@ def main() -> None:
     score_splits(result, data, {"votes_alone": votes, "intended_alone": intended,
                                 "combined": {s: combined(votes[s], intended[s], w, bias) for s in SPLITS}})
     print(f"chosen on PublicTest: w {w}, bias {result['chosen']['bias']}, rank {best_rank}")
+    if args.write:
+        set_head_mix(two_head, [1 - w, w], bias, data, chosen_by=f"the {args.rule} rule on PublicTest "
+                     "(benchmarks/combine_label_sources.py --two-head)")
+        print(f"written into {two_head.path}: head_mix {[1 - w, w]}, class bias {result['chosen']['bias']}")
     if args.json:
-        keep_result(args.json, f"{args.votes}+{args.intended}:{args.rule}", result)
+        key = f"{two_head.name} (two heads)" if two_head else f"{args.votes}+{args.intended}"
+        keep_result(args.json, f"{key}:{args.rule}", result)
 
 
 def score_splits(result: dict, data, answers: dict[str, dict[str, np.ndarray]]) -> None:

@@ -25,8 +25,9 @@ VOTE_COLUMNS = {"angry": "anger", "disgust": "disgust", "fear": "fear", "happy":
                 "sad": "sadness", "surprise": "surprise", "neutral": "neutral"}  # ours -> FER+'s column
 OTHER_COLUMNS = ("contempt", "unknown", "NF")
 # Training targets. `mixed`: half FER2013's one-hot label, half FER+'s vote shares (a face keeps the label its
-# one rater gave and the spread of ten raters).
-LABEL_SOURCES = ("fer2013", "ferplus-majority", "ferplus-soft", "mixed")
+# one rater gave and the spread of ten raters). `both`: the vote shares and the one-hot label side by side, one
+# for each head of a two-head net (model_kwargs {"heads": 2}).
+LABEL_SOURCES = ("fer2013", "ferplus-majority", "ferplus-soft", "mixed", "both")
 # How a split is scored with FER+: `ferplus` is close to the published protocol (each face's most-voted of the
 # ten columns; contempt/unknown/not-a-face on top, ties and non-faces out); `ferplus-majority` keeps only faces
 # where one emotion has more than half of the votes.
@@ -83,18 +84,19 @@ def ferplus_targets(votes: np.ndarray, source: str, fer2013_labels: np.ndarray |
                     ) -> tuple[np.ndarray, np.ndarray]:
     """(keep mask [N], targets) for a label source or benchmark (see LABEL_SOURCES and BENCHMARK_LABELS):
     `ferplus-majority` and `ferplus` -> int64 labels; `ferplus-soft` -> float32 vote shares [N,7] of every face
-    with an emotion vote; `mixed` -> float32 [N,7], half FER2013's one-hot label, half the vote shares."""
+    with an emotion vote; `mixed` -> float32 [N,7], half FER2013's one-hot label, half the vote shares; `both` ->
+    float32 [N,14], the vote shares, then FER2013's one-hot label."""
     emotion_votes = votes[:, :NUM_CLASSES]
     totals = emotion_votes.sum(1)
-    if source in ("ferplus-soft", "mixed"):
+    if source in ("ferplus-soft", "mixed", "both"):
         keep = totals > 0
         shares = (emotion_votes[keep] / totals[keep, None]).astype(np.float32)
         if source == "ferplus-soft":
             return keep, shares
         if fer2013_labels is None:
-            raise ValueError("mixed targets need FER2013's labels")
+            raise ValueError(f"{source} targets need FER2013's labels")
         one_hot = np.eye(NUM_CLASSES, dtype=np.float32)[fer2013_labels[keep]]
-        return keep, 0.5 * one_hot + 0.5 * shares
+        return keep, (0.5 * one_hot + 0.5 * shares) if source == "mixed" else np.hstack([shares, one_hot])
     if source == "ferplus-majority":
         keep = (emotion_votes.max(1) * 2 > totals) & (totals > 0)
         return keep, emotion_votes[keep].argmax(1).astype(np.int64)

@@ -3,6 +3,7 @@
 The stem keeps full resolution for one 3x3 conv, then each stage halves it (48 -> 24 -> 12 -> 6 -> 3)
 with a strided basic block, so almost all the compute happens on small maps with many channels.
 """
+import torch
 import torch.nn as nn
 
 from .registry import register_model
@@ -26,9 +27,33 @@ class BasicBlock(nn.Module):
         return self.act(self.body(x) + self.shortcut(x))
 
 
+def mix_heads(logits: torch.Tensor, mix: torch.Tensor) -> torch.Tensor:
+    """One answer from several heads' logits [N, heads*C]: the log of the heads' probabilities averaged with the
+    weights `mix` [heads] (a softmax of it gives that average, as an ensemble's members are averaged)."""
+    per_head = logits.unflatten(1, (len(mix), -1)).softmax(2)
+    return (per_head * mix[:, None]).sum(1).clamp_min(1e-12).log()
+
+
+def widen_heads(state: dict, heads: int) -> dict:
+    """A one-head FerNet's weights for a FerNet of `heads` heads: every head starts as the one head, mixed equally."""
+    state = dict(state)
+    for key in ("head.3.weight", "head.3.bias"):
+        state[key] = state[key].repeat(heads, *[1] * (state[key].ndim - 1))
+    state["head_mix"] = torch.full((heads,), 1.0 / heads)
+    return state
+
+
 class FerNet(nn.Module):
-    def __init__(self, num_classes=7, in_chans=1, widths=(32, 64, 128, 256), depths=(1, 1, 1, 1), stem=24, dropout=0.2):
+    """heads > 1: one linear head per label source (trained on `--labels both`: FER+'s votes, then FER2013's
+    labels). In training the net returns every head's logits [N, heads*C]; in eval, the one answer the product
+    shows, mix_heads of them with the `head_mix` weights kept in the weights file."""
+
+    def __init__(self, num_classes=7, in_chans=1, widths=(32, 64, 128, 256), depths=(1, 1, 1, 1), stem=24, dropout=0.2,
+                 heads=1):
         super().__init__()
+        self.heads = heads
+        if heads > 1:
+            self.register_buffer("head_mix", torch.full((heads,), 1.0 / heads))
         self.stem = conv_bn(in_chans, stem)
         blocks, cin = [], stem
         for width, depth in zip(widths, depths):
@@ -36,13 +61,18 @@ class FerNet(nn.Module):
                 blocks.append(BasicBlock(cin, width, stride=2 if i == 0 else 1))
                 cin = width
         self.stages = nn.Sequential(*blocks)
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(cin, num_classes))
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(cin, num_classes * heads))
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
 
-    def forward(self, x):
+    def head_logits(self, x):
+        """Every head's logits [N, heads*C]."""
         return self.head(self.stages(self.stem(x)))
+
+    def forward(self, x):
+        logits = self.head_logits(x)
+        return logits if self.heads == 1 or self.training else mix_heads(logits, self.head_mix)
 
 
 @register_model

@@ -22,8 +22,9 @@ class TrainConfig:
                        "(default: $FER_DATA, else FER2013 in shared/data)")
     subset: int = option(0, "use this many random faces per split (smoke runs, tests); 0 = all")
     labels: str = option("fer2013", "training targets: FER2013's labels, or FER+'s majority or soft vote shares, or "
-                         "mixed (needs FER+'s fer2013new.csv beside the FER2013 csv); val/test stay FER2013's",
-                         LABEL_SOURCES)
+                         "mixed, or both (the vote shares and FER2013's label, one for each head of a net with "
+                         "--model-kwargs '{\"heads\": 2}'); all but fer2013 need FER+'s fer2013new.csv beside the "
+                         "FER2013 csv; val/test stay FER2013's", LABEL_SOURCES)
     # model
     model: str = option("fernet_small", "registered model name (python -m fer versions --models lists them)")
     model_kwargs: dict = option(factory=dict, help='the model\'s keyword arguments, JSON, e.g. \'{"dropout": 0.3}\'')

@@ -1,9 +1,12 @@
-"""The training loss: cross-entropy (class weights, label smoothing, soft mixup targets), optionally
-distilled from a teacher model version (Hinton et al.: KL between temperature-softened outputs)."""
+"""The training loss: cross-entropy (class weights, label smoothing, soft mixup targets), summed over the heads
+of a several-head net, optionally distilled into the first head from a teacher model version (Hinton et al.:
+KL between temperature-softened outputs)."""
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+
+from ..labels import NUM_CLASSES
 
 
 class TrainingLoss:
@@ -21,10 +24,23 @@ class TrainingLoss:
             log_probs = self.teacher(inputs).float().log_softmax(1)
             return log_probs if self.teacher_bias is None else log_probs + self.teacher_bias
 
+    def cross_entropy(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Summed over the heads: each block of NUM_CLASSES columns of the logits learns the same block of the
+        (soft) targets [N, heads*C]; a one-head net's targets may be class indices [N]."""
+        if target.ndim == 2 and target.shape[1] != logits.shape[1]:
+            raise ValueError(f"targets of {target.shape[1]} columns for a net of {logits.shape[1]} outputs: a net of "
+                             "several heads trains on --labels both, a one-head net on any other label source")
+        heads = logits.shape[1] // NUM_CLASSES
+        return sum(F.cross_entropy(logits[:, k * NUM_CLASSES:(k + 1) * NUM_CLASSES],
+                                   target[:, k * NUM_CLASSES:(k + 1) * NUM_CLASSES] if target.ndim == 2 else target,
+                                   weight=self.class_weights, label_smoothing=self.label_smoothing)
+                   for k in range(heads))
+
     def __call__(self, logits: torch.Tensor, target: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
-        loss = F.cross_entropy(logits, target, weight=self.class_weights, label_smoothing=self.label_smoothing)
+        loss = self.cross_entropy(logits, target)
         if self.teacher is None:
             return loss
+        logits = logits[:, :NUM_CLASSES]  # the teacher speaks for the first head
         t = self.temperature
         teacher_probs = F.softmax(self.teacher_log_probs(inputs) / t, 1)
         distill = F.kl_div(F.log_softmax(logits / t, 1), teacher_probs, reduction="batchmean") * t * t

@@ -29,6 +29,7 @@ from ..data.fer2013 import cache_dir
 from ..data.transforms import AugmentedFaces, batch_augment, to_tensor, train_augmentation
 from ..labels import EMOTIONS
 from ..models import count_macs, count_params, create_model
+from ..models.resnet import widen_heads
 from ..version import Card, VersionFolder, checkpoints_root, write_history
 from ..version.card import portable_hyperparameters
 from ..version.evaluation import finish_training
@@ -109,20 +110,20 @@ def training_targets(data: FaceData, source: str) -> tuple[np.ndarray, np.ndarra
 
 
 SELECTION = {"fer2013": "FER2013 accuracy", "ferplus-majority": "FER+ accuracy", "ferplus-soft": "FER+ accuracy",
-             "mixed": "mean of FER2013 and FER+ accuracy"}
+             "mixed": "mean of FER2013 and FER+ accuracy", "both": "mean of FER2013 and FER+ accuracy"}
 
 
 def selection_score(labels: str, val_acc: float, val_ferplus_acc: float | None) -> float:
     """The PublicTest figure that picks the best epoch: the accuracy on the labels being learned (both label
-    sets' mean for `mixed`); FER2013's when the data has no FER+ votes."""
+    sets' mean for `mixed` and `both`); FER2013's when the data has no FER+ votes."""
     if val_ferplus_acc is None or labels == "fer2013":
         return val_acc
-    return (val_acc + val_ferplus_acc) / 2 if labels == "mixed" else val_ferplus_acc
+    return (val_acc + val_ferplus_acc) / 2 if labels in ("mixed", "both") else val_ferplus_acc
 
 
 def hard_labels(targets: np.ndarray | torch.Tensor):
-    """Class indices of targets that may be soft [N,C]."""
-    return targets.argmax(1) if targets.ndim == 2 else targets
+    """Class indices of targets (or logits) that may be soft [N,C], or one block per head [N,heads*C]: the first's."""
+    return targets[:, :len(EMOTIONS)].argmax(1) if targets.ndim == 2 else targets
 
 
 def teacher_answers(teacher, faces: np.ndarray, show_progress: bool = False) -> tuple[torch.Tensor, Path, bool]:
@@ -147,11 +148,13 @@ def teacher_answers(teacher, faces: np.ndarray, show_progress: bool = False) -> 
 
 def offline_distillation_targets(answers: torch.Tensor, targets: np.ndarray, alpha: float) -> np.ndarray:
     """Soft targets [N,C]: (1 - alpha) x the labels + alpha x the teacher's answer on each training face
-    (teacher_answers); augmented views keep their face's."""
+    (teacher_answers); augmented views keep their face's. Targets of several heads [N,heads*C]: the first head's."""
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"distill_alpha must be within [0, 1], got {alpha}")
     labels = targets.astype(np.float32) if targets.ndim == 2 else np.eye(len(EMOTIONS), dtype=np.float32)[targets]
-    return (1 - alpha) * labels + alpha * answers.numpy()
+    first = slice(0, len(EMOTIONS))
+    labels[:, first] = (1 - alpha) * labels[:, first] + alpha * answers.numpy()
+    return labels
 
 
 def _distillation(config: TrainConfig, device: torch.device, x_train, y_train, main: bool):
@@ -180,14 +183,18 @@ def _distillation(config: TrainConfig, device: torch.device, x_train, y_train, m
 
 def start_from_version(model: nn.Module, config: TrainConfig, main: bool = True) -> None:
     """Fine-tuning: the network starts from the weights of the version `config.init_from`, which must be the
-    run's architecture with the same model kwargs (an ensemble has no single network to start from)."""
+    run's architecture with the same model kwargs (an ensemble has no single network to start from); a one-head
+    version may start a net of several heads, each head starting as its head."""
     version = load(config.init_from)
     card = version.card
-    if card.is_ensemble or card.architecture != config.model or card.model_kwargs != config.model_kwargs:
+    widening = card.model_kwargs == {k: v for k, v in config.model_kwargs.items() if k != "heads"} \
+        and card.model_kwargs.get("heads", 1) == 1 < config.model_kwargs.get("heads", 1)
+    if card.is_ensemble or card.architecture != config.model or (card.model_kwargs != config.model_kwargs and not widening):
         given = "an ensemble" if card.is_ensemble else f"a {card.architecture} {card.model_kwargs or ''}".rstrip()
         raise ValueError(f"--init-from {config.init_from}: it is {given}, but this run trains a {config.model} "
                          f"{config.model_kwargs or ''}".rstrip() + "; fine-tune a version of the same architecture")
-    model.load_state_dict(version.model.state_dict())
+    state = version.model.state_dict()
+    model.load_state_dict(widen_heads(state, config.model_kwargs["heads"]) if widening else state)
     if main:
         print(f"starting from {card.name}'s weights (fine-tuning)", flush=True)
 
@@ -260,7 +267,7 @@ def _train_one_epoch(model, loader, optimizer, scheduler, criterion, config, dev
         if hasattr(scheduler, "set_progress"):
             scheduler.set_progress(clock.progress())
         total_loss += loss.item() * len(y)
-        correct += (logits.argmax(1) == hard_labels(y)).sum().item()
+        correct += (hard_labels(logits) == hard_labels(y)).sum().item()
         seen += len(y)
         bar.set_postfix(loss=f"{total_loss / seen:.3f}", acc=f"{correct / seen:.3f}")
     return total_loss / max(seen, 1), correct / max(seen, 1)
@@ -314,6 +321,9 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
 
     model_kwargs = {**config.model_kwargs, **({"pretrained": True} if config.pretrained else {})}
     model = create_model(config.model, num_classes=len(EMOTIONS), **model_kwargs)
+    if (getattr(model, "heads", 1) > 1) != (config.labels == "both"):
+        raise ValueError(f"--labels {config.labels} with {getattr(model, 'heads', 1)} head(s): a net of several heads "
+                         "(--model-kwargs '{\"heads\": 2}') trains on --labels both, and --labels both needs one")
     if config.init_from and not config.resume:  # a resumed run continues from its own last epoch
         start_from_version(model, config, main)
     params, macs = count_params(model), count_macs(model)

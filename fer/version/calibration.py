@@ -54,11 +54,11 @@ def calibration_labels(card) -> str:
 
 
 def calibrate(version, data: str | FaceData | None = None, root: str | Path | None = None,
-              prior_tau: float = 0.0) -> dict:
+              prior_tau: float = 0.0, class_bias: list[float] | None = None, chosen_by: str = "") -> dict:
     """Fit the version's temperature on the validation split under its own TTA, on the labels it learned from
-    (calibration_labels), after a prior correction of strength `prior_tau` (0: none), record both in its card
-    with the before/after figures on those labels, and evaluate the card's metrics with them; returns
-    card.calibration."""
+    (calibration_labels), after a prior correction of strength `prior_tau` (0: none) or a class bias chosen
+    elsewhere (`class_bias`, with `chosen_by` saying how), record both in its card with the before/after figures
+    on those labels, and evaluate the card's metrics with them; returns card.calibration."""
     from .model import ModelVersion, load
 
     version = version if isinstance(version, ModelVersion) else load(version, root)
@@ -68,7 +68,9 @@ def calibrate(version, data: str | FaceData | None = None, root: str | Path | No
     splits = {"val_tta": "val", "test": "test"}
     scored = {key: data.labelled_rows(split, labels) for key, split in splits.items()}
 
-    bias = prior_bias(raw("val", tta), prior_tau) if prior_tau else None
+    if prior_tau and class_bias is not None:
+        raise ValueError("give a prior correction's tau or a chosen class bias, not both")
+    bias = prior_bias(raw("val", tta), prior_tau) if prior_tau else class_bias
 
     def figures(key: str, temperature: float, class_bias) -> dict:
         rows, y = scored[key]
@@ -78,16 +80,19 @@ def calibrate(version, data: str | FaceData | None = None, root: str | Path | No
     temperature = fit_temperature(corrected[scored["val_tta"][0]], scored["val_tta"][1])
     fitted_on = data.split_names.get("val", "val")
     version.card.calibration = {
-        "method": ("prior correction, then " if bias else "") + "temperature scaling of the TTA-averaged probabilities",
+        "method": ("prior correction, then " if bias is not None else "") + "temperature scaling of the TTA-averaged probabilities",
         "temperature": round(temperature, 4), "fitted_on": fitted_on, "labels": labels, "tta": tta,
         "before": {key: figures(key, 1.0, None) for key in splits},
         "after": {key: figures(key, temperature, bias) for key in splits},
     }
-    if bias:
+    if prior_tau:
         version.card.calibration["prior_correction"] = {
             "tau": prior_tau, "class_bias": bias,
             "prior_estimated_from": f"the network's mean probability of each class over {fitted_on}'s faces "
                                     "(no labels)"}
+    elif bias is not None:
+        version.card.calibration["prior_correction"] = {"class_bias": [round(float(b), 5) for b in bias],
+                                                        "chosen_by": chosen_by}
     evaluate_into_card(version, data, tta,
                        probs_of=lambda split, mode: temper(raw(split, mode), *version.card.calibration_map()))
     return version.card.calibration
@@ -109,5 +114,12 @@ def halve_weights(version, data: str | FaceData | None = None) -> dict:
     version.card.weights_sha256 = save_weights(version.path, version.model, half=True)
     version.model.load_state_dict(load_file(str(version.path / WEIGHTS_FILE)))
     version.card.onnx = {}
-    tau = (version.card.calibration or {}).get("prior_correction", {}).get("tau", 0.0)
-    return calibrate(version, data, prior_tau=tau)
+    return calibrate(version, data, **kept_prior_correction(version.card))
+
+
+def kept_prior_correction(card) -> dict:
+    """calibrate's arguments that give a recalibrated version the prior correction its card has now."""
+    prior = (card.calibration or {}).get("prior_correction", {})
+    if "tau" in prior:
+        return {"prior_tau": prior["tau"]}
+    return {"class_bias": prior["class_bias"], "chosen_by": prior.get("chosen_by", "")} if prior else {}

@@ -1,0 +1,139 @@
+"""A two-head net (model_kwargs {"heads": 2}, `--labels both`): one head learns FER+'s votes, the other FER2013's
+intended label, and the version answers with their probabilities mixed by weights chosen on PublicTest and kept
+in its weights file. Targets, the mixed answer, widening a one-head version, the loss per head, distillation into
+the first head, the run itself, writing a chosen mix, and ONNX parity."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import fer
+from fer.data.ferplus import ferplus_targets
+from fer.labels import NUM_CLASSES
+from fer.models import create_model
+from fer.models.resnet import widen_heads
+from fer.training.losses import TrainingLoss
+from fer.training.trainer import offline_distillation_targets
+from fer.version.calibration import calibrate, kept_prior_correction
+from fer.version.heads import head_probabilities, set_head_mix
+from fer.version.predict import temper
+
+QUICK = dict(model="fernet_tiny", batch_size=32, lr=0.03, scheduler="none", label_smoothing=0.0, augment="none",
+             eval_tta="none", threads=1, num_workers=0)
+
+
+def _faces(n=6, seed=0):
+    return torch.randn(n, 1, 48, 48, generator=torch.Generator().manual_seed(seed))
+
+
+def test_both_targets_are_the_vote_shares_then_the_intended_label():
+    votes = np.zeros((3, 10), np.uint8)
+    votes[0, [3, 6]] = (3, 7)  # 3 happy, 7 neutral
+    votes[1, 9] = 10          # not a face: no emotion vote
+    votes[2, 0] = 10
+    keep, targets = ferplus_targets(votes, "both", fer2013_labels=np.array([0, 1, 2]))
+    assert keep.tolist() == [True, False, True]
+    np.testing.assert_allclose(targets, [[0, 0, 0, .3, 0, 0, .7, 1, 0, 0, 0, 0, 0, 0],
+                                         [1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]])
+
+
+def test_a_two_head_net_answers_with_its_heads_probabilities_mixed():
+    net = create_model("fernet_tiny", heads=2)
+    net.head_mix.copy_(torch.tensor([0.3, 0.7]))
+    x = _faces()
+    net.train()
+    every_head = net(x)
+    assert every_head.shape == (6, 2 * NUM_CLASSES)  # training sees each head's logits
+    net.eval()
+    with torch.no_grad():
+        heads = net.head_logits(x).unflatten(1, (2, NUM_CLASSES)).softmax(2)
+        answer = net(x).softmax(1)
+    torch.testing.assert_close(answer, 0.3 * heads[:, 0] + 0.7 * heads[:, 1])
+
+
+def test_widened_one_head_weights_answer_as_the_one_head_net():
+    one = create_model("fernet_tiny").eval()
+    two = create_model("fernet_tiny", heads=2).eval()
+    two.load_state_dict(widen_heads(one.state_dict(), 2))
+    x = _faces(seed=1)
+    with torch.no_grad():
+        torch.testing.assert_close(two(x).softmax(1), one(x).softmax(1))
+
+
+def test_each_head_learns_its_own_block_of_targets():
+    logits = torch.randn(5, 14, generator=torch.Generator().manual_seed(2))
+    votes = torch.rand(5, 7).softmax(1)
+    intended = F.one_hot(torch.tensor([0, 1, 2, 3, 4]), 7).float()
+    loss = TrainingLoss(label_smoothing=0.1).cross_entropy(logits, torch.cat([votes, intended], 1))
+    expected = F.cross_entropy(logits[:, :7], votes, label_smoothing=0.1) + \
+        F.cross_entropy(logits[:, 7:], intended, label_smoothing=0.1)
+    torch.testing.assert_close(loss, expected)
+    with pytest.raises(ValueError, match="--labels both"):
+        TrainingLoss().cross_entropy(logits, votes)
+
+
+def test_offline_distillation_blends_the_teacher_into_the_first_head_only():
+    targets = np.hstack([np.full((2, 7), 1 / 7, np.float32), np.eye(7, dtype=np.float32)[[0, 5]]])
+    answers = torch.from_numpy(np.eye(7, dtype=np.float32)[[3, 3]])
+    blended = offline_distillation_targets(answers, targets, alpha=0.5)
+    np.testing.assert_allclose(blended[:, :7], 0.5 / 7 + 0.5 * np.eye(7)[[3, 3]], rtol=1e-6)
+    np.testing.assert_array_equal(blended[:, 7:], targets[:, 7:])
+
+
+def test_heads_and_label_source_go_together(fer_small_csv, tmp_path):
+    data = fer.load_dataset(fer_small_csv)
+    with pytest.raises(ValueError, match="trains on --labels both"):
+        fer.train(fer.make_config(data=str(fer_small_csv), out_dir=str(tmp_path), name="a", labels="both", epochs=1,
+                                  **QUICK), data=data)
+    with pytest.raises(ValueError, match="trains on --labels both"):
+        fer.train(fer.make_config(data=str(fer_small_csv), out_dir=str(tmp_path), name="b", labels="fer2013", epochs=1,
+                                  model_kwargs={"heads": 2}, **QUICK), data=data)
+
+
+@pytest.fixture(scope="module")
+def two_head_version(tiny_version, fer_small_csv, tmp_path_factory):
+    """One epoch of a two-head net started from the one-head tiny version (fernet_tiny)."""
+    config = fer.make_config("smoke", data=str(fer_small_csv), subset=0, out_dir=str(tmp_path_factory.mktemp("heads")),
+                             name="two-head", labels="both", model_kwargs={"heads": 2}, init_from=str(tiny_version),
+                             epochs=1, threads=1)
+    return fer.train(config)
+
+
+def test_a_two_head_run_starts_from_a_one_head_version(two_head_version, tiny_version):
+    two, one = fer.load(str(two_head_version)), fer.load(str(tiny_version))
+    assert two.card.model_kwargs == {"heads": 2} and two.card.hyperparameters["labels"] == "both"
+    assert two.model.head_logits(torch.zeros(1, 1, 48, 48)).shape == (1, 14)
+    # the trunk moved from the version it started from: it was trained, not only copied
+    assert not torch.equal(two.model.stem[0].weight, one.model.stem[0].weight)
+
+
+def test_a_chosen_mix_is_written_into_the_version(two_head_version, fer_small_csv, tmp_path):
+    data = fer.load_dataset(fer_small_csv)
+    version = fer.load(str(two_head_version))
+    faces, y = data.split("PrivateTest")
+    heads = head_probabilities(version, faces)
+    bias = [0.5, 0.0, 1.0, -0.5, 0.0, 0.0, 0.25]
+    set_head_mix(version, [0.25, 0.75], bias, data, chosen_by="a test")
+
+    reloaded = fer.load(str(two_head_version))  # its weights verified against the card's new sha256
+    torch.testing.assert_close(reloaded.model.head_mix, torch.tensor([0.25, 0.75]))
+    assert reloaded.card.class_bias == bias
+    expected = temper(0.25 * heads[0] + 0.75 * heads[1], reloaded.card.temperature, bias)
+    np.testing.assert_allclose(reloaded.predict_proba(faces), expected, atol=1e-5)
+    assert reloaded.card.accuracy("test") == pytest.approx((expected.argmax(1) == y).mean())
+    # recalibrating (as halve_weights does) keeps the chosen bias
+    assert kept_prior_correction(reloaded.card) == {"class_bias": bias, "chosen_by": "a test"}
+    with pytest.raises(ValueError, match="not both"):
+        calibrate(reloaded, data, prior_tau=0.5, class_bias=bias)
+
+
+def test_a_mix_must_weigh_every_head(two_head_version, fer_small_csv):
+    version = fer.load(str(two_head_version))
+    with pytest.raises(fer.version.VersionError, match="summing to 1"):
+        set_head_mix(version, [0.5, 0.6], [0.0] * 7, fer_small_csv)
+
+
+def test_the_onnx_file_gives_the_mixed_answer(two_head_version, fer_small_csv):
+    version = fer.load(str(two_head_version))
+    fp32 = version.export(fer_small_csv)["fp32"]
+    assert fp32["top1_agreement_with_torch"] == 1.0 and fp32["max_abs_prob_diff"] < 1e-4
