@@ -32,7 +32,7 @@ from fer.version.heads import head_probabilities, set_head_mix
 from fer.version.predict import temper
 from fer.version.predictions import cache_dir
 
-from choose_default import BOTH_TARGETS, both_recalls, figures, rank
+from choose_default import BOTH_TARGETS, both_recalls, both_shortfall, figures, rank
 from record import cpu_model, this_command
 
 SPLITS = ("PublicTest", "PrivateTest")
@@ -74,10 +74,12 @@ def heads_of_version(version, data) -> dict[str, dict]:
 
 class FastJudge:
     """The rule's ranking of a split's probabilities, with the label sets looked up once (the search scores
-    thousands of candidates); the winner is scored again with choose_default.figures."""
+    thousands of candidates); the winner is scored again with choose_default.figures. With `ferplus_floor`, a
+    point of the trade-off's frontier instead: FER+ accuracy of at least the floor (and the rule's FER+ neutral
+    recall) first, then the least shortfall of the FER2013-label recalls, then FER+."""
 
-    def __init__(self, data, split: str, rule: str):
-        self.rule = rule
+    def __init__(self, data, split: str, rule: str, ferplus_floor: float | None = None):
+        self.rule, self.ferplus_floor = rule, ferplus_floor
         self.fer2013 = data.labelled_rows(split, "fer2013")
         self.ferplus = data.labelled_rows(split, "ferplus")
         self.targets = BOTH_TARGETS[rule]
@@ -91,7 +93,10 @@ class FastJudge:
         recall = {e: float((predicted[rows][y == EMOTIONS.index(e)] == EMOTIONS.index(e)).mean())
                   for e in self.targets["fer2013_recall"]}
         f = {"ferplus": ferplus, "ferplus_recall": {"neutral": neutral}, "fer2013_recall": recall}
-        return rank(f, self.rule)
+        if self.ferplus_floor is None:
+            return rank(f, self.rule)
+        kept = ferplus >= self.ferplus_floor and neutral >= self.targets["ferplus_neutral"]
+        return kept, -both_shortfall(f, self.rule), ferplus
 
 
 def combined(votes: np.ndarray, intended: np.ndarray, w: float, bias: np.ndarray) -> np.ndarray:
@@ -142,6 +147,9 @@ def main() -> None:
     parser.add_argument("--data", default=default_data())
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", type=Path, help="add this pair's result to a JSON file (keyed by the pair)")
+    parser.add_argument("--frontier", default="",
+                        help="also these FER+ floors (e.g. 0.80,0.82,0.84): at each, the least shortfall of the "
+                             "FER2013-label recalls chosen on PublicTest, reported on PrivateTest")
     args = parser.parse_args()
     if (args.votes or args.intended) if args.two_head else not (args.votes and args.intended):
         parser.error("give --votes and --intended, or --two-head")
@@ -170,6 +178,9 @@ def main() -> None:
     score_splits(result, data, {"votes_alone": votes, "intended_alone": intended,
                                 "combined": {s: combined(votes[s], intended[s], w, bias) for s in SPLITS}})
     print(f"chosen on PublicTest: w {w}, bias {result['chosen']['bias']}, rank {best_rank}")
+    for floor in [float(x) for x in args.frontier.split(",") if x]:
+        result.setdefault("frontier", {})[f"{floor:.2f}"] = frontier_point(votes, intended, data, args.rule, floor,
+                                                                          weights, biases)
     if args.write:
         set_head_mix(two_head, [1 - w, w], bias, data, chosen_by=f"the {args.rule} rule on PublicTest "
                      "(benchmarks/combine_label_sources.py --two-head)")
@@ -177,6 +188,20 @@ def main() -> None:
     if args.json:
         key = f"{two_head.name} (two heads)" if two_head else f"{args.votes}+{args.intended}"
         keep_result(args.json, f"{key}:{args.rule}", result)
+
+
+def frontier_point(votes: dict, intended: dict, data, rule: str, floor: float, weights: list[float],
+                   biases: list[float]) -> dict:
+    """The trade-off at one FER+ floor: w and biases chosen on PublicTest (FastJudge with the floor), the figures
+    of both splits."""
+    w, bias, chosen_rank = search(votes["PublicTest"], intended["PublicTest"],
+                                  FastJudge(data, "PublicTest", rule, ferplus_floor=floor), weights, biases)
+    point = {"w": w, "bias": dict(zip(EMOTIONS, [round(float(b), 3) for b in bias])), "floor_met": chosen_rank[0]}
+    print(f"FER+ floor {floor:.2f}:")
+    score_splits(point, data, {"combined": {s: combined(votes[s], intended[s], w, bias) for s in SPLITS}})
+    for split in SPLITS:
+        point[split] = point[split]["combined"]
+    return point
 
 
 def score_splits(result: dict, data, answers: dict[str, dict[str, np.ndarray]]) -> None:

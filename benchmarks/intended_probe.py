@@ -23,7 +23,7 @@ from fer.defaults import default_data
 from fer.labels import EMOTIONS
 
 from choose_default import BOTH_TARGETS
-from combine_label_sources import SPLITS, FastJudge, combined, keep_result, score_splits, search
+from combine_label_sources import SPLITS, FastJudge, combined, frontier_point, keep_result, score_splits, search
 from record import cpu_model, this_command
 
 DECAYS = (1e-4, 1e-3, 1e-2)
@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--data", default=default_data())
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--frontier", default="", help="also these FER+ floors, as combine_label_sources.py's")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     data = fer.load_dataset(args.data)
@@ -78,8 +79,8 @@ def main() -> None:
         intended = {s: heads[decay](features[s]).softmax(1).numpy() for s in SPLITS}
     votes = {s: version.predict_proba(data.split(s)[0], "none") for s in SPLITS}
     judge = FastJudge(data, "PublicTest", args.rule)
-    w, bias, best_rank = search(votes["PublicTest"], intended["PublicTest"], judge,
-                                [float(x) for x in args.weights.split(",")], [float(x) for x in args.biases.split(",")])
+    weights, biases = [float(x) for x in args.weights.split(",")], [float(x) for x in args.biases.split(",")]
+    w, bias, best_rank = search(votes["PublicTest"], intended["PublicTest"], judge, weights, biases)
     result = {"version": version.name, "tta": "none", "rule": args.rule, "intended_head": "linear, frozen features",
               "weight_decay_by_publictest_fer2013": {str(d): round(a, 4) for d, a in val_accuracy.items()},
               "chosen": {"weight_decay": decay, "w": w, "bias": dict(zip(EMOTIONS, [round(float(b), 3) for b in bias]))},
@@ -87,6 +88,9 @@ def main() -> None:
     score_splits(result, data, {"votes_head": votes, "intended_head": intended,
                                 "combined": {s: combined(votes[s], intended[s], w, bias) for s in SPLITS}})
     print(f"chosen on PublicTest: w {w}, bias {result['chosen']['bias']}, rank {best_rank}")
+    for floor in [float(x) for x in args.frontier.split(",") if x]:
+        result.setdefault("frontier", {})[f"{floor:.2f}"] = frontier_point(votes, intended, data, args.rule, floor,
+                                                                          weights, biases)
     if args.json:
         keep_result(args.json, f"{version.name}:{args.rule}", result)
 

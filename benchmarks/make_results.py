@@ -21,6 +21,8 @@ from fer.labels import EMOTIONS
 from fer.metrics import label_shares
 from fer.version import Card, list_versions, read_card
 
+from choose_default import BOTH_TARGETS
+
 ROOT = Path(__file__).resolve().parents[1]
 
 START, END = "<!-- versions:start -->", "<!-- versions:end -->"
@@ -339,6 +341,39 @@ def both_label_sets_table(results: Path, file: str) -> list[str]:
             f"too, in `benchmarks/results/{file}`).", ""] + table(header, rows)
 
 
+COMBINATIONS = {"experiments/combine_label_sources.json": "{}",
+                "experiments/intended_probe.json": "{} + a FER2013 head on its frozen features"}
+
+
+def frontier_table(results: Path) -> list[str]:
+    """The trade-off between the label sets, from combine_label_sources.py's and intended_probe.py's `--frontier`
+    data: at each FER+ floor, the combination whose FER2013-label recalls fall least short of the rule's targets
+    (chosen on PublicTest), its figures on PrivateTest."""
+    rows = []
+    for file, answer_words in COMBINATIONS.items():
+        path = results / file
+        for key, run in (json.loads(path.read_text()) if path.is_file() else {}).items():
+            answer = answer_words.format(f"`{key.rsplit(':', 1)[0]}`")
+            targets = BOTH_TARGETS[run["rule"]]["fer2013_recall"]
+            for floor, point in run.get("frontier", {}).items():
+                private = point["PrivateTest"]
+                shortfall = sum(max(0.0, t - private["fer2013_recall"][e]) for e, t in targets.items())
+                rows.append([answer, run["rule"], floor if point["floor_met"] else f"{floor} (not met)",
+                             pct(point["PublicTest"]["ferplus"]), pct(private["ferplus"]), pct(private["fer2013"]),
+                             " ".join(f"{private['fer2013_recall'][e]:.2f}" for e in BOTH_EMOTIONS),
+                             f"{private['ferplus_recall']['neutral']:.2f}", f"{shortfall:.2f}"])
+    if not rows:
+        return []
+    header = ["answer (votes + intended)", "rule", "Pub FER+ floor", "Pub FER+", "Priv FER+", "Priv FER2013",
+              "Priv FER2013-label recall " + " ".join(e[:3] for e in BOTH_EMOTIONS), "Priv FER+ neutral",
+              "Priv shortfall"]
+    return ["The trade-off, point by point: at each FER+ floor on PublicTest, the mixing weight and class biases "
+            "whose FER2013-label recalls fall least short of the rule's targets (summed: *shortfall*), chosen on "
+            "PublicTest and reported on PrivateTest (`--frontier` of `benchmarks/combine_label_sources.py` and "
+            "`benchmarks/intended_probe.py`; their data in " + ", ".join(f"`benchmarks/results/{f}`" for f in
+                                                                         COMBINATIONS) + ").", ""] + table(header, rows)
+
+
 def benchmark_sections(results: Path) -> list[str]:
     """Every JSON under results/ (folders too) but the LABEL_SOURCES files (their own section), every CSV that is
     not the same figures as a JSON beside it, and the names of the files that are only text."""
@@ -388,6 +423,8 @@ def results_md(root: Path, results: Path) -> str:
     if (results / LABEL_SOURCES[1]).is_file():
         lines += ["", "Training runs not shipped (their versions in the cache folder; docs/history.md says what each "
                   "tried):", ""] + both_label_sets_table(results, LABEL_SOURCES[1])
+    if frontier := frontier_table(results):
+        lines += [""] + frontier
     lines += ["", "## Calibration", "", "`python -m fer calibrate --model V [--prior-tau T]`: temperature (and "
               "prior correction) fitted on PublicTest; ECE is the expected calibration error.", ""]
     lines += calibration_table(cards)

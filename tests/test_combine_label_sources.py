@@ -55,3 +55,24 @@ def test_the_search_leans_on_the_intended_head_where_the_votes_head_misses_anger
     assert rank > judge.rank(votes)
     assert w > 0
     assert rank == judge.rank(combine.combined(votes, intended, w, bias))
+
+
+
+def test_a_frontier_point_keeps_its_ferplus_floor_before_the_recalls():
+    """Past the floor, less shortfall wins; under it, a candidate ranks below every one that keeps it."""
+    data = made_up_data()
+    y = data.split("PublicTest")[1]
+    rows, seen = data.labelled_rows("PublicTest", "ferplus")
+    reads_votes = y.copy()
+    reads_votes[rows] = seen                           # the raters' answer: misses the contested anger
+    votes, intended = noisy_probs(reads_votes, 0.6, 3), noisy_probs(y, 0.6, 4)
+    ferplus = {name: choose_default.figures(p, data, "PublicTest")["ferplus"] for name, p in
+               (("votes", votes), ("intended", intended))}
+    assert ferplus["intended"] < ferplus["votes"]
+    judges = {floor: combine.FastJudge(data, "PublicTest", "both", ferplus_floor=floor)
+              for floor in (0.0, ferplus["votes"])}
+    for judge in judges.values():
+        judge.targets = {**judge.targets, "ferplus_neutral": 0.0}  # the floor alone decides what is kept
+    assert judges[0.0].rank(intended) > judges[0.0].rank(votes)  # less shortfall of the FER2013-label recalls
+    assert judges[ferplus["votes"]].rank(votes) > judges[ferplus["votes"]].rank(intended)
+    assert judges[ferplus["votes"]].rank(intended)[0] is False
