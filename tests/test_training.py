@@ -167,7 +167,7 @@ def test_resume_without_a_saved_epoch_is_explained(small_data, tmp_path):
 @pytest.fixture
 def flat_validation(monkeypatch):
     """Validation logits that never change: the first epoch is the best one, and no later epoch improves."""
-    monkeypatch.setattr(trainer, "predict_logits", lambda model, x, device: torch.zeros(len(x), 7))
+    monkeypatch.setattr(trainer, "predict_logits", lambda model, x, device: torch.zeros(len(x), 1, 7))
 
 
 def test_early_stopping_stops_after_patience(small_data, tmp_path, quick_card, flat_validation):

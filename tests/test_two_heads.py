@@ -137,3 +137,15 @@ def test_the_onnx_file_gives_the_mixed_answer(two_head_version, fer_small_csv):
     version = fer.load(str(two_head_version))
     fp32 = version.export(fer_small_csv)["fp32"]
     assert fp32["top1_agreement_with_torch"] == 1.0 and fp32["max_abs_prob_diff"] < 1e-4
+
+
+def test_while_training_each_head_is_judged_on_its_own_labels(two_head_version, fer_small_csv):
+    """The history's FER2013 accuracy is the FER2013 head's, its FER+ accuracy the votes head's (the mix is
+    chosen after training)."""
+    version, data = fer.load(str(two_head_version)), fer.load_dataset(fer_small_csv)
+    faces, y = data.split("PublicTest")
+    votes_head, intended_head = head_probabilities(version, faces, "none")
+    rows, ferplus = data.labelled_rows("PublicTest", "ferplus")
+    last = version.history[-1]
+    assert last["val_acc"] == pytest.approx((intended_head.argmax(1) == y).mean(), abs=1e-5)
+    assert last["val_ferplus_acc"] == pytest.approx((votes_head.argmax(1)[rows] == ferplus).mean(), abs=1e-5)

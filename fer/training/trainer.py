@@ -110,7 +110,8 @@ def training_targets(data: FaceData, source: str) -> tuple[np.ndarray, np.ndarra
 
 
 SELECTION = {"fer2013": "FER2013 accuracy", "ferplus-majority": "FER+ accuracy", "ferplus-soft": "FER+ accuracy",
-             "mixed": "mean of FER2013 and FER+ accuracy", "both": "mean of FER2013 and FER+ accuracy"}
+             "mixed": "mean of FER2013 and FER+ accuracy",
+             "both": "mean of the votes head's FER+ accuracy and the FER2013 head's FER2013 accuracy"}
 
 
 def selection_score(labels: str, val_acc: float, val_ferplus_acc: float | None) -> float:
@@ -220,13 +221,16 @@ def _make_loader(x, y, config: TrainConfig, device: torch.device, world: int, ra
 
 @torch.no_grad()
 def predict_logits(model: nn.Module, x: np.ndarray, device: torch.device, batch_size: int = 512) -> torch.Tensor:
+    """Logits [N, heads, C] of uint8 faces: every head's own (a net of several heads is judged head by head while
+    it trains; how their answers mix is chosen afterwards)."""
     model.eval()
+    forward = model.head_logits if getattr(model, "heads", 1) > 1 else model
     out = []
     for start in range(0, len(x), batch_size):
         batch = to_tensor(x[start:start + batch_size]).to(device)
         batch = batch.contiguous(memory_format=torch.channels_last)
-        out.append(model(batch).float().cpu())
-    return torch.cat(out)
+        out.append(forward(batch).float().cpu())
+    return torch.cat(out).unflatten(1, (-1, len(EMOTIONS)))
 
 
 def seed_epoch(seed: int, epoch: int, rank: int) -> None:
@@ -388,11 +392,11 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
         train_loss, train_acc = _train_one_epoch(net, loader, optimizer, scheduler, criterion, config, device, epoch, main, clock)
         if world > 1:
             average_buffers(model, world)
-        val_logits = predict_logits(model, x_val, device)
-        val_loss = F.cross_entropy(val_logits, torch.from_numpy(y_val)).item()
-        val_pred = val_logits.argmax(1).numpy()
-        val_acc = (val_pred == y_val).mean().item()
-        val_plus_acc = None if val_plus is None else (val_pred[val_plus[1]] == val_plus[0]).mean().item()
+        val_logits = predict_logits(model, x_val, device)  # FER2013's labels are the last head's, FER+'s the first's
+        val_loss = F.cross_entropy(val_logits[:, -1], torch.from_numpy(y_val)).item()
+        val_acc = (val_logits[:, -1].argmax(1).numpy() == y_val).mean().item()
+        val_plus_pred = val_logits[:, 0].argmax(1).numpy()
+        val_plus_acc = None if val_plus is None else (val_plus_pred[val_plus[1]] == val_plus[0]).mean().item()
         score = selection_score(config.labels, val_acc, val_plus_acc)
         if config.scheduler == "plateau":
             scheduler.step(score)
