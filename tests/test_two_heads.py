@@ -127,6 +127,18 @@ def test_a_chosen_mix_is_written_into_the_version(two_head_version, fer_small_cs
         calibrate(reloaded, data, prior_tau=0.5, class_bias=bias)
 
 
+def test_one_head_alone_without_a_class_bias(two_head_version, fer_small_csv, tmp_path):
+    """A mix of [0, 1] makes the version its FER2013 head alone, with no prior correction."""
+    data = fer.load_dataset(fer_small_csv)
+    version = fer.load(str(two_head_version))
+    faces = data.split("PrivateTest")[0]
+    intended = head_probabilities(version, faces)[1]
+    set_head_mix(version, [0.0, 1.0], None, data)
+    reloaded = fer.load(str(two_head_version))
+    assert reloaded.card.class_bias is None
+    np.testing.assert_allclose(reloaded.predict_proba(faces), temper(intended, reloaded.card.temperature), atol=1e-5)
+
+
 def test_a_mix_must_weigh_every_head(two_head_version, fer_small_csv):
     version = fer.load(str(two_head_version))
     with pytest.raises(fer.version.VersionError, match="summing to 1"):

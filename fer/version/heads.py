@@ -45,10 +45,10 @@ def head_probabilities(version, faces: np.ndarray, tta: str | None = None) -> li
     return answers
 
 
-def set_head_mix(version, mix, class_bias, data=None, chosen_by: str = "") -> dict:
+def set_head_mix(version, mix, class_bias=None, data=None, chosen_by: str = "") -> dict:
     """Write the head weights `mix` into the version's weights file (its card's sha256 follows, its old ONNX
-    files are dropped) and the class bias into its card, refit the temperature and evaluate the card again
-    (fer.version.calibration.calibrate); returns card.calibration."""
+    files are dropped) and the class bias (None: none) into its card, refit the temperature and evaluate the card
+    again (fer.version.calibration.calibrate); returns card.calibration."""
     heads = head_count(version)
     mix = np.asarray(mix, np.float32)
     if heads < 2 or mix.shape != (heads,) or (mix < 0).any() or not np.isclose(mix.sum(), 1.0):
@@ -57,4 +57,5 @@ def set_head_mix(version, mix, class_bias, data=None, chosen_by: str = "") -> di
     version.model.head_mix.copy_(torch.from_numpy(mix))
     version.card.weights_sha256 = save_weights(version.path, version.model)
     version.card.onnx = {}
-    return calibrate(version, data, class_bias=[float(b) for b in class_bias], chosen_by=chosen_by)
+    bias = None if class_bias is None else [float(b) for b in class_bias]
+    return calibrate(version, data, class_bias=bias, chosen_by=chosen_by)
