@@ -2,6 +2,7 @@
 copy of the tiny trained version, the face photo and fake-camera video, and a loopback-only network."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -9,6 +10,14 @@ from pathlib import Path
 import pytest
 
 from . import harness
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Marks a test whose body failed, so the `page` fixture can keep what the browser showed."""
+    report = (yield).get_result()
+    if report.when == "call":
+        item.body_failed = report.failed
 
 
 def pytest_collection_modifyitems(items):
@@ -63,9 +72,16 @@ def playwright_instance():
 
 
 @pytest.fixture
-def page(playwright_instance):
-    """A fresh headless Chromium page (downloads allowed) on the app's usual viewport."""
+def page(playwright_instance, request):
+    """A fresh headless Chromium page (downloads allowed) on the app's usual viewport; when the test fails, what
+    the page showed is kept as test-artifacts/e2e/<test>-failed.png."""
     browser = playwright_instance.chromium.launch(executable_path=harness.CHROMIUM, headless=True,
                                                   args=harness.BASE_ARGS)
-    yield browser.new_page(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+    yield page
+    if getattr(request.node, "body_failed", False):
+        with contextlib.suppress(Exception):  # a page that cannot be drawn any more must not hide the failure
+            path = harness.ARTIFACTS / "e2e" / f"{request.node.name}-failed.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(path), full_page=True)
     browser.close()
