@@ -341,8 +341,17 @@ def both_label_sets_table(results: Path, file: str) -> list[str]:
             f"too, in `benchmarks/results/{file}`).", ""] + table(header, rows)
 
 
-COMBINATIONS = {"experiments/combine_label_sources.json": "{}",
-                "experiments/intended_probe.json": "{} + a FER2013 head on its frozen features"}
+COMBINATIONS = ("experiments/combine_label_sources.json", "experiments/intended_probe.json")
+
+
+def combination_words(file: str, key: str) -> str:
+    """What a combination's data key names, in words: two versions, one version's two heads, or a probe."""
+    answer = key.rsplit(":", 1)[0]
+    if file != COMBINATIONS[1]:
+        return f"`{answer}`"
+    if answer.endswith(" (branch)"):
+        return f"`{answer.removesuffix(' (branch)')}` + a copy of its last stage with a FER2013 head"
+    return f"`{answer}` + a FER2013 head on its frozen features"
 
 
 def frontier_table(results: Path) -> list[str]:
@@ -350,10 +359,10 @@ def frontier_table(results: Path) -> list[str]:
     data: at each FER+ floor, the combination whose FER2013-label recalls fall least short of the rule's targets
     (chosen on PublicTest), its figures on PrivateTest."""
     rows = []
-    for file, answer_words in COMBINATIONS.items():
+    for file in COMBINATIONS:
         path = results / file
         for key, run in (json.loads(path.read_text()) if path.is_file() else {}).items():
-            answer = answer_words.format(f"`{key.rsplit(':', 1)[0]}`")
+            answer = combination_words(file, key)
             targets = BOTH_TARGETS[run["rule"]]["fer2013_recall"]
             for floor, point in run.get("frontier", {}).items():
                 if not point["floor_met"]:

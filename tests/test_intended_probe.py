@@ -28,3 +28,27 @@ def test_the_fitted_head_separates_classes_the_features_separate():
     head = intended_probe.fit_head(features, labels, decay=1e-4, steps=100)
     with torch.no_grad():
         assert (head(features).argmax(1).numpy() == labels).mean() > 0.95
+
+
+def test_the_maps_before_the_last_stage_through_it_give_the_versions_own_logits():
+    torch.manual_seed(0)
+    net = create_model("fernet_tiny").eval()
+    version = SimpleNamespace(model=net, card=SimpleNamespace(normalization=NORMALIZATION))
+    faces = np.random.default_rng(1).integers(0, 256, (5, 48, 48), dtype=np.uint8)
+    maps = intended_probe.stage_features(version, faces, batch=2)
+    with torch.no_grad():
+        assert torch.allclose(net.head(net.stages[-1](maps)), net(torch.from_numpy(normalize(faces, NORMALIZATION))),
+                              atol=1e-5)
+
+
+def test_the_branch_learns_classes_the_maps_separate_and_leaves_the_version_alone():
+    rng = np.random.default_rng(0)
+    net = create_model("fernet_tiny").eval()
+    kept = {k: v.clone() for k, v in net.state_dict().items()}
+    labels = rng.integers(0, 7, 512)
+    patterns = rng.normal(0, 2, (7, 64, 6, 6))
+    maps = torch.from_numpy((patterns[labels] + rng.normal(0, 1, (512, 64, 6, 6))).astype(np.float32))
+    branch = intended_probe.fit_branch(maps, labels, net.stages[-1], decay=1e-4, epochs=6, batch=64)
+    with torch.no_grad():
+        assert (branch(maps).argmax(1).numpy() == labels).mean() > 0.9
+    assert all(torch.equal(v, kept[k]) for k, v in net.state_dict().items())  # the version's own stage is a copy
