@@ -1,7 +1,9 @@
-"""benchmarks/intended_probe.py: the features are what the version's last layer reads, and the fitted head learns."""
+"""benchmarks/intended_probe.py: the features are what the rest of the version reads, and the fitted head and the
+branch learn."""
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 import torch
 
 import intended_probe  # benchmarks/ is on the tests' path (pytest.ini)
@@ -10,14 +12,18 @@ from fer.defaults import NORMALIZATION
 from fer.models import create_model
 
 
-def test_the_pooled_features_through_the_versions_last_layer_give_its_own_logits():
+@pytest.mark.parametrize("features, rest_of_net", [
+    (intended_probe.pooled_features, lambda net: net.head[-1]),
+    (intended_probe.stage_features, lambda net: torch.nn.Sequential(net.stages[-1], net.head)),
+], ids=["pooled, then the last layer", "before the last stage, then the rest"])
+def test_the_features_through_the_rest_of_the_version_give_its_own_logits(features, rest_of_net):
     torch.manual_seed(0)
     net = create_model("fernet_tiny").eval()
     version = SimpleNamespace(model=net, card=SimpleNamespace(normalization=NORMALIZATION))
     faces = np.random.default_rng(0).integers(0, 256, (5, 48, 48), dtype=np.uint8)
-    features = intended_probe.pooled_features(version, faces, batch=2)
     with torch.no_grad():
-        assert torch.allclose(net.head[-1](features), net(torch.from_numpy(normalize(faces, NORMALIZATION))), atol=1e-5)
+        assert torch.allclose(rest_of_net(net)(features(version, faces, batch=2)),
+                              net(torch.from_numpy(normalize(faces, NORMALIZATION))), atol=1e-5)
 
 
 def test_the_fitted_head_separates_classes_the_features_separate():
@@ -28,17 +34,6 @@ def test_the_fitted_head_separates_classes_the_features_separate():
     head = intended_probe.fit_head(features, labels, decay=1e-4, steps=100)
     with torch.no_grad():
         assert (head(features).argmax(1).numpy() == labels).mean() > 0.95
-
-
-def test_the_maps_before_the_last_stage_through_it_give_the_versions_own_logits():
-    torch.manual_seed(0)
-    net = create_model("fernet_tiny").eval()
-    version = SimpleNamespace(model=net, card=SimpleNamespace(normalization=NORMALIZATION))
-    faces = np.random.default_rng(1).integers(0, 256, (5, 48, 48), dtype=np.uint8)
-    maps = intended_probe.stage_features(version, faces, batch=2)
-    with torch.no_grad():
-        assert torch.allclose(net.head(net.stages[-1](maps)), net(torch.from_numpy(normalize(faces, NORMALIZATION))),
-                              atol=1e-5)
 
 
 def test_the_branch_learns_classes_the_maps_separate_and_leaves_the_version_alone():
