@@ -157,6 +157,7 @@ def open_face(page, number: int, timeout_ms: float) -> None:
     while True:
         page.get_by_test_id("stStatusWidget").filter(has_text="Running").wait_for(state="hidden", timeout=timeout_ms)
         choice.click(timeout=timeout_ms)
+        choice.fill("")  # a failed try leaves its text in the box, and "1 1 " matches no option
         choice.press_sequentially(f"{number} ")  # options read "3 happy 87%": the first match is face `number`
         choice.press("Enter")
         try:
