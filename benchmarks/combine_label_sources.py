@@ -178,9 +178,8 @@ def main() -> None:
     score_splits(result, data, {"votes_alone": votes, "intended_alone": intended,
                                 "combined": {s: combined(votes[s], intended[s], w, bias) for s in SPLITS}})
     print(f"chosen on PublicTest: w {w}, bias {result['chosen']['bias']}, rank {best_rank}")
-    for floor in [float(x) for x in args.frontier.split(",") if x]:
-        result.setdefault("frontier", {})[f"{floor:.2f}"] = frontier_point(votes, intended, data, args.rule, floor,
-                                                                          weights, biases)
+    if args.frontier:
+        result["frontier"] = frontier(votes, intended, data, args.rule, args.frontier, weights, biases)
     if args.write:
         set_head_mix(two_head, [1 - w, w], bias, data, chosen_by=f"the {args.rule} rule on PublicTest "
                      "(benchmarks/combine_label_sources.py --two-head)")
@@ -188,6 +187,13 @@ def main() -> None:
     if args.json:
         key = f"{two_head.name} (two heads)" if two_head else f"{args.votes}+{args.intended}"
         keep_result(args.json, f"{key}:{args.rule}", result)
+
+
+def frontier(votes: dict, intended: dict, data, rule: str, floors: str, weights: list[float],
+             biases: list[float]) -> dict:
+    """frontier_point at each of the comma-separated FER+ floors, keyed by the floor."""
+    return {f"{floor:.2f}": frontier_point(votes, intended, data, rule, floor, weights, biases)
+            for floor in [float(x) for x in floors.split(",") if x]}
 
 
 def frontier_point(votes: dict, intended: dict, data, rule: str, floor: float, weights: list[float],

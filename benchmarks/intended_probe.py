@@ -29,7 +29,7 @@ from fer.defaults import default_data
 from fer.labels import EMOTIONS
 
 from choose_default import BOTH_TARGETS
-from combine_label_sources import SPLITS, FastJudge, combined, frontier_point, keep_result, score_splits, search
+from combine_label_sources import SPLITS, FastJudge, combined, frontier, keep_result, score_splits, search
 from record import cpu_model, this_command
 
 DECAYS = (1e-4, 1e-3, 1e-2)
@@ -161,9 +161,8 @@ def main() -> None:
     score_splits(result, data, {"votes_head": votes, "intended_head": intended,
                                 "combined": {s: combined(votes[s], intended[s], w, bias) for s in SPLITS}})
     print(f"chosen on PublicTest: w {w}, bias {result['chosen']['bias']}, rank {best_rank}")
-    for floor in [float(x) for x in args.frontier.split(",") if x]:
-        result.setdefault("frontier", {})[f"{floor:.2f}"] = frontier_point(votes, intended, data, args.rule, floor,
-                                                                          weights, biases)
+    if args.frontier:
+        result["frontier"] = frontier(votes, intended, data, args.rule, args.frontier, weights, biases)
     if args.json:
         keep_result(args.json, f"{version.name}{' (branch)' if args.branch else ''}:{args.rule}", result)
 

@@ -19,7 +19,6 @@ import numpy as np
 from ..data import FaceData
 from ..metrics import expected_calibration_error
 from .evaluation import as_data, evaluate_into_card, network_probabilities
-from .layout import WEIGHTS_FILE
 from .predict import temper
 
 TEMPERATURES = np.exp(np.linspace(np.log(0.2), np.log(5.0), 241))  # 1.3% apart, 1.0 included
@@ -104,16 +103,12 @@ def halve_weights(version, data: str | FaceData | None = None) -> dict:
     the record of the ONNX files of the old weights dropped (they are exported again on first use).
     Ensembles built with this version must be rebuilt (they refuse a member whose weights changed).
     Returns card.calibration."""
-    from safetensors.torch import load_file
-
     from .errors import VersionError
-    from .model import save_weights
+    from .model import rewrite_weights
 
     if version.card.is_ensemble:
         raise VersionError(f"{version.name}: an ensemble stores no weights of its own; halve its members")
-    version.card.weights_sha256 = save_weights(version.path, version.model, half=True)
-    version.model.load_state_dict(load_file(str(version.path / WEIGHTS_FILE)))
-    version.card.onnx = {}
+    rewrite_weights(version, half=True)
     return calibrate(version, data, **kept_prior_correction(version.card))
 
 

@@ -15,7 +15,7 @@ import torch
 
 from .calibration import calibrate
 from .errors import VersionError
-from .model import save_weights
+from .model import rewrite_weights
 
 
 def head_count(version) -> int:
@@ -55,7 +55,6 @@ def set_head_mix(version, mix, class_bias=None, data=None, chosen_by: str = "") 
         raise VersionError(f"{version.name}: head weights must be {heads} non-negative numbers summing to 1, "
                            f"got {mix.tolist()}")
     version.model.head_mix.copy_(torch.from_numpy(mix))
-    version.card.weights_sha256 = save_weights(version.path, version.model)
-    version.card.onnx = {}
+    rewrite_weights(version)
     bias = None if class_bias is None else [float(b) for b in class_bias]
     return calibrate(version, data, class_bias=bias, chosen_by=chosen_by)

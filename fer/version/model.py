@@ -68,6 +68,15 @@ def save_weights(directory: str | Path, model: torch.nn.Module, half: bool = Fal
     return sha256_of(path)
 
 
+def rewrite_weights(version: ModelVersion, half: bool = False) -> None:
+    """After the network's weights changed in memory: write them (save_weights), run the network on what was
+    written (fp16 values when `half`), record their sha256 in the card and drop the record of the ONNX files of the
+    old weights (they are exported again on first use). The card is written by whoever re-measures it."""
+    version.card.weights_sha256 = save_weights(version.path, version.model, half=half)
+    version.model.load_state_dict(load_file(str(version.path / WEIGHTS_FILE)))
+    version.card.onnx = {}
+
+
 def load(version: str | Path | None = None, root: str | Path | None = None, device: str = "cpu",
          verify: bool = True, purpose: str = "photo") -> ModelVersion:
     """Load a model version (None: the shipped default for `purpose`), refusing it when any of its files fails
