@@ -11,6 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 
 from fer.labels import EMOTIONS
 
@@ -66,6 +67,7 @@ def gallery_captions(page) -> list[str]:
 def test_a_group_photo_gets_every_small_face_boxed_numbered_and_listed(app_url, page, artifacts):
     upload(page, app_url, GROUP)
     page.get_by_text(face_caption(7)).first.wait_for(timeout=SLOW_MS)
+    expect(page.get_by_test_id("stImageCaption")).to_have_count(7, timeout=SLOW_MS)  # the gallery draws face by face
     captions = gallery_captions(page)
     assert [next(n for n in range(1, 8) if face_caption(n).match(c)) for c in captions] == list(range(1, 8))
     assert page.get_by_text("No face found").count() == 0
