@@ -10,7 +10,8 @@ label sets can be bent by combination alone, or whether the representation has t
 
 `--two-head VERSION` does the same for the two heads of one version (model_kwargs {"heads": 2}, trained on
 `--labels both`), and `--write` puts the chosen weight and biases into that version (fer.version.heads.set_head_mix:
-its head_mix and its card's class bias, the card evaluated again).
+its head_mix and its card's class bias, the card evaluated again); `--write-floor F` writes the frontier's point at
+the PublicTest FER+ floor F instead.
 
 Each version's probabilities of both splits are kept in ~/.cache/fer/probabilities (a second run reads them).
 The search: every w of --weights; per w, coordinate ascent over the seven biases (each from --biases, three
@@ -139,6 +140,8 @@ def main() -> None:
     parser.add_argument("--intended", help="a version learned from FER2013's labels")
     parser.add_argument("--two-head", help="instead of --votes and --intended: the two heads of this version")
     parser.add_argument("--write", action="store_true", help="with --two-head: put the choice into the version")
+    parser.add_argument("--write-floor", type=float, help="with --write: the choice at this PublicTest FER+ floor "
+                        "(as --frontier's) instead of the rule's")
     parser.add_argument("--votes-tta", choices=TTA_MODES, help="default: the version's own")
     parser.add_argument("--intended-tta", choices=TTA_MODES, help="default: the version's own")
     parser.add_argument("--rule", default="both", choices=sorted(BOTH_TARGETS))
@@ -155,6 +158,8 @@ def main() -> None:
         parser.error("give --votes and --intended, or --two-head")
     if args.write and not args.two_head:
         parser.error("--write goes with --two-head")
+    if args.write_floor is not None and not args.write:
+        parser.error("--write-floor goes with --write")
 
     import torch
     torch.set_num_threads(args.threads)
@@ -181,9 +186,14 @@ def main() -> None:
     if args.frontier:
         result["frontier"] = frontier(votes, intended, data, args.rule, args.frontier, weights, biases)
     if args.write:
-        set_head_mix(two_head, [1 - w, w], bias, data, chosen_by=f"the {args.rule} rule on PublicTest "
-                     "(benchmarks/combine_label_sources.py --two-head)")
-        print(f"written into {two_head.path}: head_mix {[1 - w, w]}, class bias {result['chosen']['bias']}")
+        chosen_by = f"the {args.rule} rule on PublicTest (benchmarks/combine_label_sources.py --two-head)"
+        if args.write_floor is not None:
+            point = frontier_point(votes, intended, data, args.rule, args.write_floor, weights, biases)
+            w, bias = point["w"], np.array([point["bias"][e] for e in EMOTIONS], np.float32)
+            chosen_by = chosen_by.replace("rule", f"rule's frontier at FER+ >= {args.write_floor:.2f}")
+            result["written"] = {"floor": args.write_floor, "w": w, "bias": point["bias"]}
+        set_head_mix(two_head, [1 - w, w], bias, data, chosen_by=chosen_by)
+        print(f"written into {two_head.path}: head_mix {[1 - w, w]}, class bias {dict(zip(EMOTIONS, bias.tolist()))}")
     if args.json:
         key = f"{two_head.name} (two heads)" if two_head else f"{args.votes}+{args.intended}"
         keep_result(args.json, f"{key}:{args.rule}", result)

@@ -1,7 +1,11 @@
 """A two-head net (model_kwargs {"heads": 2}, `--labels both`): one head learns FER+'s votes, the other FER2013's
 intended label, and the version answers with their probabilities mixed by weights chosen on PublicTest and kept
-in its weights file. Targets, the mixed answer, widening a one-head version, the loss per head, distillation into
-the first head, the run itself, writing a chosen mix, and ONNX parity."""
+in its weights file. Targets, the mixed answer, widening a one-head version, a branch (the second head's own copy of
+the last blocks), the loss per head, distillation into the first head, the run itself, writing a chosen mix, and
+ONNX parity."""
+import shutil
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -9,7 +13,7 @@ import torch.nn.functional as F
 
 import fer
 from fer.data.ferplus import ferplus_targets
-from fer.labels import NUM_CLASSES
+from fer.labels import EMOTIONS, NUM_CLASSES
 from fer.models import create_model
 from fer.models.resnet import widen_heads
 from fer.training.losses import TrainingLoss
@@ -51,13 +55,33 @@ def test_a_two_head_net_answers_with_its_heads_probabilities_mixed():
     torch.testing.assert_close(answer, 0.3 * heads[:, 0] + 0.7 * heads[:, 1])
 
 
-def test_widened_one_head_weights_answer_as_the_one_head_net():
+@pytest.mark.parametrize("branch", [0, 1, 2])
+def test_widened_one_head_weights_answer_as_the_one_head_net(branch):
     one = create_model("fernet_tiny").eval()
-    two = create_model("fernet_tiny", heads=2).eval()
-    two.load_state_dict(widen_heads(one.state_dict(), 2))
+    two = create_model("fernet_tiny", heads=2, branch=branch).eval()
+    two.load_state_dict(widen_heads(one.state_dict(), 2, branch))
     x = _faces(seed=1)
     with torch.no_grad():
         torch.testing.assert_close(two(x).softmax(1), one(x).softmax(1))
+        torch.testing.assert_close(two.head_logits(x)[:, NUM_CLASSES:], one(x))
+
+
+def test_a_branch_feeds_the_second_head_only():
+    net = create_model("fernet_tiny", heads=2, branch=1).eval()
+    assert len(net.branches) == 1 and len(net.branches[0]) == 1
+    x = _faces(seed=3)
+    with torch.no_grad():
+        before = net.head_logits(x)
+        net.branches[0][0].body[0][0].weight.mul_(-1)
+        after = net.head_logits(x)
+    torch.testing.assert_close(after[:, :NUM_CLASSES], before[:, :NUM_CLASSES])
+    assert not torch.allclose(after[:, NUM_CLASSES:], before[:, NUM_CLASSES:])
+
+
+@pytest.mark.parametrize("kwargs", [{"branch": 1}, {"heads": 2, "branch": 5}])
+def test_a_branch_needs_a_second_head_and_enough_blocks(kwargs):
+    with pytest.raises(ValueError, match="a branch is 1 to 4 last blocks"):
+        create_model("fernet_tiny", **kwargs)
 
 
 def test_each_head_learns_its_own_block_of_targets():
@@ -97,6 +121,23 @@ def two_head_version(tiny_version, fer_small_csv, tmp_path_factory):
                              name="two-head", labels="both", model_kwargs={"heads": 2}, init_from=str(tiny_version),
                              epochs=1, threads=1)
     return fer.train(config)
+
+
+@pytest.fixture(scope="module")
+def branch_version(tiny_version, fer_small_csv, tmp_path_factory):
+    """One epoch of a two-head net with a one-block branch, started from the one-head tiny version."""
+    config = fer.make_config("smoke", data=str(fer_small_csv), subset=0, out_dir=str(tmp_path_factory.mktemp("branch")),
+                             name="branch", labels="both", model_kwargs={"heads": 2, "branch": 1},
+                             init_from=str(tiny_version), epochs=1, threads=1)
+    return fer.train(config)
+
+
+def test_a_branch_starts_as_the_last_block_of_a_one_head_version_and_learns(branch_version, tiny_version):
+    branched, one = fer.load(str(branch_version)), fer.load(str(tiny_version))
+    assert branched.card.model_kwargs == {"heads": 2, "branch": 1}
+    last_block, branch = one.model.stages[-1].body[0][0].weight, branched.model.branches[0][0].body[0][0].weight
+    assert branch.shape == last_block.shape and not torch.equal(branch, last_block)
+    assert not torch.equal(branch, branched.model.stages[-1].body[0][0].weight)
 
 
 def test_a_two_head_run_starts_from_a_one_head_version(two_head_version, tiny_version):
@@ -145,8 +186,9 @@ def test_a_mix_must_weigh_every_head(two_head_version, fer_small_csv):
         set_head_mix(version, [0.5, 0.6], [0.0] * 7, fer_small_csv)
 
 
-def test_the_onnx_file_gives_the_mixed_answer(two_head_version, fer_small_csv):
-    version = fer.load(str(two_head_version))
+@pytest.mark.parametrize("trained", ["two_head_version", "branch_version"])
+def test_the_onnx_file_gives_the_mixed_answer(trained, fer_small_csv, request):
+    version = fer.load(str(request.getfixturevalue(trained)))
     fp32 = version.export(fer_small_csv)["fp32"]
     assert fp32["top1_agreement_with_torch"] == 1.0 and fp32["max_abs_prob_diff"] < 1e-4
 
@@ -161,3 +203,27 @@ def test_while_training_each_head_is_judged_on_its_own_labels(two_head_version, 
     last = version.history[-1]
     assert last["val_acc"] == pytest.approx((intended_head.argmax(1) == y).mean(), abs=1e-5)
     assert last["val_ferplus_acc"] == pytest.approx((votes_head.argmax(1)[rows] == ferplus).mean(), abs=1e-5)
+
+
+def test_the_benchmark_writes_the_frontier_point_it_was_asked_for(two_head_version, fer_small_csv, tmp_path,
+                                                                  monkeypatch, capsys):
+    """combine_label_sources.py --two-head V --write --write-floor F: the version answers with the mix and biases
+    chosen at that PublicTest FER+ floor."""
+    import combine_label_sources as combine  # benchmarks/ is on the tests' path (pytest.ini)
+    copy = shutil.copytree(two_head_version, tmp_path / "two-head-copy")
+    data = fer.load_dataset(fer_small_csv)
+    heads = combine.heads_of_version(fer.load(str(copy)), data)
+    votes, intended = heads["votes"]["probs"], heads["intended"]["probs"]
+    weights, biases = [0.0, 0.5, 1.0], [-0.5, 0.0, 0.5]
+    point = combine.frontier_point(votes, intended, data, "both-realtime", 0.2, weights, biases)
+    judge = combine.FastJudge(data, "PublicTest", "both-realtime")
+    rules_w, rules_bias, _ = combine.search(votes["PublicTest"], intended["PublicTest"], judge, weights, biases)
+    assert (rules_w, rules_bias.tolist()) != (point["w"], [point["bias"][e] for e in EMOTIONS])  # the floor matters
+    monkeypatch.setattr(sys, "argv", ["combine_label_sources.py", "--two-head", str(copy), "--data", str(fer_small_csv),
+                                      "--rule", "both-realtime", "--weights", "0,0.5,1", "--biases=-0.5,0,0.5",
+                                      "--write", "--write-floor", "0.2"])
+    combine.main()
+    written = fer.load(str(copy))
+    torch.testing.assert_close(written.model.head_mix, torch.tensor([1 - point["w"], point["w"]]))
+    assert written.card.class_bias == pytest.approx([point["bias"][e] for e in EMOTIONS])
+    assert "frontier at FER+ >= 0.20" in kept_prior_correction(written.card)["chosen_by"]

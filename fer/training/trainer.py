@@ -185,17 +185,19 @@ def _distillation(config: TrainConfig, device: torch.device, x_train, y_train, m
 def start_from_version(model: nn.Module, config: TrainConfig, main: bool = True) -> None:
     """Fine-tuning: the network starts from the weights of the version `config.init_from`, which must be the
     run's architecture with the same model kwargs (an ensemble has no single network to start from); a one-head
-    version may start a net of several heads, each head starting as its head."""
+    version may start a net of several heads, each head starting as its head (and each branch as the blocks it
+    copies)."""
     version = load(config.init_from)
     card = version.card
-    widening = card.model_kwargs == {k: v for k, v in config.model_kwargs.items() if k != "heads"} \
+    widening = card.model_kwargs == {k: v for k, v in config.model_kwargs.items() if k not in ("heads", "branch")} \
         and card.model_kwargs.get("heads", 1) == 1 < config.model_kwargs.get("heads", 1)
     if card.is_ensemble or card.architecture != config.model or (card.model_kwargs != config.model_kwargs and not widening):
         given = "an ensemble" if card.is_ensemble else f"a {card.architecture} {card.model_kwargs or ''}".rstrip()
         raise ValueError(f"--init-from {config.init_from}: it is {given}, but this run trains a {config.model} "
                          f"{config.model_kwargs or ''}".rstrip() + "; fine-tune a version of the same architecture")
     state = version.model.state_dict()
-    model.load_state_dict(widen_heads(state, config.model_kwargs["heads"]) if widening else state)
+    kwargs = config.model_kwargs
+    model.load_state_dict(widen_heads(state, kwargs["heads"], kwargs.get("branch", 0)) if widening else state)
     if main:
         print(f"starting from {card.name}'s weights (fine-tuning)", flush=True)
 
