@@ -140,6 +140,29 @@ def test_a_branch_starts_as_the_last_block_of_a_one_head_version_and_learns(bran
     assert not torch.equal(branch, branched.model.stages[-1].body[0][0].weight)
 
 
+def test_a_frozen_trunk_stays_as_the_version_gave_it_while_the_branch_learns(tiny_version, fer_small_csv, tmp_path):
+    config = fer.make_config("smoke", data=str(fer_small_csv), subset=0, out_dir=str(tmp_path), name="frozen",
+                             labels="both", model_kwargs={"heads": 2, "branch": 1}, init_from=str(tiny_version),
+                             freeze="stem,stages", epochs=1, threads=1)
+    trained, one = fer.load(str(fer.train(config))).model.state_dict(), fer.load(str(tiny_version)).model.state_dict()
+    trunk = [k for k in one if k.startswith(("stem.", "stages."))]
+    assert any(k.endswith("running_mean") for k in trunk)  # BatchNorm statistics are among what stays
+    for key in trunk:
+        torch.testing.assert_close(trained[key], one[key], msg=key)
+    assert not torch.equal(trained["branches.0.0.body.0.0.weight"], one["stages.3.body.0.0.weight"])
+    assert not torch.equal(trained["head.3.weight"][NUM_CLASSES:], one["head.3.weight"])
+
+
+@pytest.mark.parametrize("changes, refusal", [({"init_from": ""}, "give --init-from too"),
+                                              ({"freeze": "trunk"}, "no part of the net is called so; its parts: "
+                                                                    "branches, head, stages, stem")])
+def test_freezing_names_parts_of_the_version_it_starts_from(changes, refusal, tiny_version, fer_small_csv, tmp_path):
+    options = dict(data=str(fer_small_csv), subset=0, out_dir=str(tmp_path), name="frozen", labels="both",
+                   model_kwargs={"heads": 2, "branch": 1}, init_from=str(tiny_version), freeze="stem", epochs=1)
+    with pytest.raises(ValueError, match=refusal):
+        fer.train(fer.make_config("smoke", **{**options, **changes}))
+
+
 def test_a_two_head_run_starts_from_a_one_head_version(two_head_version, tiny_version):
     two, one = fer.load(str(two_head_version)), fer.load(str(tiny_version))
     assert two.card.model_kwargs == {"heads": 2} and two.card.hyperparameters["labels"] == "both"

@@ -31,6 +31,9 @@ class TrainConfig:
     pretrained: bool = option(False, "torchvision backbones: load ImageNet weights the user has")
     init_from: str = option("", "fine-tune: start from this version's weights (name or path); --model defaults to "
                             "its architecture")
+    freeze: str = option("", "with --init-from: keep these parts of the net as the version gave them (comma-separated "
+                         "prefixes of its parameter names, BatchNorm statistics included), e.g. stem,stages to train "
+                         "only a FerNet's branch and heads")
     # optimisation
     epochs: int = option(30, "epochs of the schedule")
     batch_size: int = option(64, "faces per batch")

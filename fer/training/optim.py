@@ -11,9 +11,10 @@ from ..labels import NUM_CLASSES
 
 
 def make_optimizer(model: torch.nn.Module, config) -> torch.optim.Optimizer:
-    # no weight decay on biases and BatchNorm parameters
-    decay = [p for p in model.parameters() if p.ndim > 1]
-    no_decay = [p for p in model.parameters() if p.ndim <= 1]
+    # no weight decay on biases and BatchNorm parameters; frozen parameters (--freeze) are not optimised
+    trained = [p for p in model.parameters() if p.requires_grad]
+    decay = [p for p in trained if p.ndim > 1]
+    no_decay = [p for p in trained if p.ndim <= 1]
     groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
     if config.optimizer == "sgd":
         return torch.optim.SGD(groups, lr=config.lr, momentum=config.momentum, nesterov=True)
