@@ -3,7 +3,8 @@ weights, next to its parameters and MACs. A real-time student has to fit a laten
 training it; this says which architectures do on the machine at hand.
 
     python benchmarks/architecture_latency.py [MODEL...] [--seconds 1.0] [--repeats 3]
-    (default: the FerNet family, fernet_tiny fernet_small fernet_small_plus fernet_small_deep fernet_medium)
+    (default: the FerNet family, fernet_tiny fernet_small fernet_small_plus fernet_small_deep fernet_medium;
+    a MODEL may carry its keyword arguments: 'fernet_small_deep:{"heads": 2, "branch": 1}')
 
 The figure is the best of --repeats stopwatch runs (the least disturbed by anything else on the machine); run it
 with nothing else running. A trained version's own figure is in its card (`python -m fer export`).
@@ -11,6 +12,7 @@ with nothing else running. A trained version's own figure is in its card (`pytho
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 from pathlib import Path
 
@@ -33,6 +35,12 @@ def ms_per_view(model, seconds: float, repeats: int) -> float:
         return min(stopwatch_ms_per_view(onnx.logits, batch=1, min_seconds=seconds) for _ in range(repeats))
 
 
+def model_of(spec: str):
+    """A registered model from NAME or NAME:JSON-KEYWORD-ARGUMENTS."""
+    name, _, kwargs = spec.partition(":")
+    return create_model(name, **(json.loads(kwargs) if kwargs else {}))
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("models", nargs="*", default=FERNETS)
@@ -43,7 +51,7 @@ def main(argv=None) -> None:
     print("|---|---|---|---|")
     rows = []
     for name in args.models:
-        model = create_model(name)
+        model = model_of(name)
         ms = ms_per_view(model, args.seconds, args.repeats)
         rows.append({"architecture": name, "params": count_params(model), "MACs a view": count_macs(model, INPUT_SIZE),
                      "ms a view (ONNX, batch 1, 1 thread)": round(ms, 3)})

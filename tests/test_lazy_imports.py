@@ -10,7 +10,7 @@ import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PHOTO = str(FIXTURES / "three_faces.jpg")
-VERSION = "fernet_small_deep-distil-rt-v1"  # the realtime default: small, quick to export where it is not yet
+VERSION = "fernet_small_deep-twohead-rt-v1"  # the realtime default: small, quick to export where it is not yet
 
 
 def modules_after(code: str) -> dict:

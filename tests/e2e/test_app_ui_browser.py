@@ -31,7 +31,7 @@ VIEWPORT = {"width": 1366, "height": 900}
 README_IMAGES = (harness.REPO / "docs" / "images" if os.environ.get("FER_README_SCREENSHOTS") == "1"
                  else harness.ARTIFACTS / "readme-images")
 README_WIDTH = 1100  # px: the README's screenshots, scaled down and reduced to 256 colours (small files)
-SHIPPED = "fernet_small_deep-distil-rt-v1"  # a small shipped version: real answers in the README's screenshots
+SHIPPED = "fernet_small_deep-twohead-rt-v1"  # a small shipped version: real answers in the README's screenshots
 RUN = "browser-run"
 
 # every plotly figure of the page: its traces' (name, colour) and, where it has a legend, the legend's box and
