@@ -10,7 +10,7 @@ linear head, trained on the frozen features before that stage (Training faces an
 a cosine schedule); the votes answer stays the version's own. It costs the last stage again (fernet_small_deep:
 about 15% of its MACs).
 
-    python benchmarks/intended_probe.py fernet_small_deep-distil-rt-v1 --rule both-realtime \
+    python benchmarks/intended_probe.py fernet_small-soft-v6 --rule both-realtime \
         [--json benchmarks/results/experiments/intended_probe.json]
 """
 from __future__ import annotations
