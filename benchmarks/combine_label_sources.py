@@ -186,13 +186,15 @@ def main() -> None:
     if args.frontier:
         result["frontier"] = frontier(votes, intended, data, args.rule, args.frontier, weights, biases)
     if args.write:
-        chosen_by = f"the {args.rule} rule on PublicTest (benchmarks/combine_label_sources.py --two-head)"
+        choice = f"the {args.rule} rule"
         if args.write_floor is not None:
-            point = frontier_point(votes, intended, data, args.rule, args.write_floor, weights, biases)
+            point = result.get("frontier", {}).get(f"{args.write_floor:.2f}") or \
+                frontier_point(votes, intended, data, args.rule, args.write_floor, weights, biases)
             w, bias = point["w"], np.array([point["bias"][e] for e in EMOTIONS], np.float32)
-            chosen_by = chosen_by.replace("rule", f"rule's frontier at FER+ >= {args.write_floor:.2f}")
+            choice = f"the {args.rule} rule's frontier at FER+ >= {args.write_floor:.2f}"
             result["written"] = {"floor": args.write_floor, "w": w, "bias": point["bias"]}
-        set_head_mix(two_head, [1 - w, w], bias, data, chosen_by=chosen_by)
+        set_head_mix(two_head, [1 - w, w], bias, data,
+                     chosen_by=f"{choice} on PublicTest (benchmarks/combine_label_sources.py --two-head)")
         print(f"written into {two_head.path}: head_mix {[1 - w, w]}, class bias {dict(zip(EMOTIONS, bias.tolist()))}")
     if args.json:
         key = f"{two_head.name} (two heads)" if two_head else f"{args.votes}+{args.intended}"
