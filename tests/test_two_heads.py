@@ -96,12 +96,40 @@ def test_each_head_learns_its_own_block_of_targets():
         TrainingLoss().cross_entropy(logits, votes)
 
 
-def test_offline_distillation_blends_the_teacher_into_the_first_head_only():
+@pytest.mark.parametrize("head", [0, 1])
+def test_offline_distillation_blends_the_teacher_into_one_head_only(head):
     targets = np.hstack([np.full((2, 7), 1 / 7, np.float32), np.eye(7, dtype=np.float32)[[0, 5]]])
     answers = torch.from_numpy(np.eye(7, dtype=np.float32)[[3, 3]])
-    blended = offline_distillation_targets(answers, targets, alpha=0.5)
-    np.testing.assert_allclose(blended[:, :7], 0.5 / 7 + 0.5 * np.eye(7)[[3, 3]], rtol=1e-6)
-    np.testing.assert_array_equal(blended[:, 7:], targets[:, 7:])
+    blended = offline_distillation_targets(answers, targets, alpha=0.5, head=head)
+    taught, kept = (slice(0, 7), slice(7, 14)) if head == 0 else (slice(7, 14), slice(0, 7))
+    np.testing.assert_allclose(blended[:, taught], 0.5 * targets[:, taught] + 0.5 * np.eye(7)[[3, 3]], rtol=1e-6)
+    np.testing.assert_array_equal(blended[:, kept], targets[:, kept])
+
+
+def test_the_fer2013_head_learns_the_intended_teachers_answers(tiny_version, fer_small_csv, tmp_path, monkeypatch):
+    """--intended-teacher: the second head's targets are the labels blended with that version's answers; the votes
+    head's stay the vote shares."""
+    from fer.training import trainer
+    monkeypatch.setenv("FER_CACHE_DIR", str(tmp_path / "cache"))
+    targets = []
+    real_loader = trainer._make_loader
+    monkeypatch.setattr(trainer, "_make_loader", lambda x, y, *a: targets.append(y) or real_loader(x, y, *a))
+    config = fer.make_config("smoke", data=str(fer_small_csv), subset=0, out_dir=str(tmp_path), name="taught",
+                             labels="both", model_kwargs={"heads": 2}, init_from=str(tiny_version),
+                             intended_teacher=str(tiny_version), distill_alpha=0.25, epochs=1, threads=1)
+    fer.train(config)
+    data = fer.load_dataset(fer_small_csv)
+    faces, both, _ = data.ferplus("train", "both")
+    answers = fer.load(str(tiny_version)).predict_proba(faces)
+    np.testing.assert_allclose(targets[0][:, :7], both[:, :7], atol=1e-6)
+    np.testing.assert_allclose(targets[0][:, 7:], 0.75 * both[:, 7:] + 0.25 * answers, atol=1e-5)
+
+
+def test_an_intended_teacher_needs_a_second_head(tiny_version, fer_small_csv, tmp_path):
+    config = fer.make_config("smoke", data=str(fer_small_csv), subset=0, out_dir=str(tmp_path), name="one-head",
+                             labels="ferplus", intended_teacher=str(tiny_version), epochs=1, threads=1)
+    with pytest.raises(ValueError, match="--intended-teacher teaches the second head"):
+        fer.train(config)
 
 
 def test_heads_and_label_source_go_together(fer_small_csv, tmp_path):

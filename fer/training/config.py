@@ -58,6 +58,8 @@ class TrainConfig:
     distill_mode: str = option("online", "online: the teacher sees every augmented batch; offline: its answers on the "
                                "training faces, computed once, become soft targets (a plain epoch's cost)",
                                ("online", "offline"))
+    intended_teacher: str = option("", "--labels both: the second head (FER2013's label) also learns this version's "
+                                   "answers on the training faces, weighted by --distill-alpha (offline); \"\" = off")
     early_stopping: int = option(0, "stop after this many epochs without a better val accuracy; 0 = off")
     # evaluation
     eval_tta: str = option("none", "TTA used for the test report in the card", TTA_MODES)

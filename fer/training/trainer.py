@@ -147,15 +147,29 @@ def teacher_answers(teacher, faces: np.ndarray, show_progress: bool = False) -> 
     return answers, path, False
 
 
-def offline_distillation_targets(answers: torch.Tensor, targets: np.ndarray, alpha: float) -> np.ndarray:
+def offline_distillation_targets(answers: torch.Tensor, targets: np.ndarray, alpha: float, head: int = 0) -> np.ndarray:
     """Soft targets [N,C]: (1 - alpha) x the labels + alpha x the teacher's answer on each training face
-    (teacher_answers); augmented views keep their face's. Targets of several heads [N,heads*C]: the first head's."""
+    (teacher_answers); augmented views keep their face's. Targets of several heads [N,heads*C]: that head's block."""
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"distill_alpha must be within [0, 1], got {alpha}")
     labels = targets.astype(np.float32) if targets.ndim == 2 else np.eye(len(EMOTIONS), dtype=np.float32)[targets]
-    first = slice(0, len(EMOTIONS))
-    labels[:, first] = (1 - alpha) * labels[:, first] + alpha * answers.numpy()
+    block = slice(head * len(EMOTIONS), (head + 1) * len(EMOTIONS))
+    labels[:, block] = (1 - alpha) * labels[:, block] + alpha * answers.numpy()
     return labels
+
+
+def _intended_distillation(config: TrainConfig, x_train, y_train, main: bool):
+    """--intended-teacher: the second head's targets carry that version's answers (a FER2013-label reader's)."""
+    if not config.intended_teacher:
+        return y_train
+    if config.labels != "both":
+        raise ValueError(f"--intended-teacher teaches the second head, which learns FER2013's label: it needs "
+                         f"--labels both and a two-head net, not --labels {config.labels}")
+    answers, path, cached = teacher_answers(load(config.intended_teacher), x_train, show_progress=main)
+    if main:
+        print(f"the FER2013 head also learns {config.intended_teacher}'s answers (alpha {config.distill_alpha}), "
+              f"{'read from' if cached else 'computed once and kept in'} {path}", flush=True)
+    return offline_distillation_targets(answers, y_train, config.distill_alpha, head=1)
 
 
 def _distillation(config: TrainConfig, device: torch.device, x_train, y_train, main: bool):
@@ -379,6 +393,7 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
         raise FileNotFoundError(f"{resume_path}: nothing to resume (no completed epoch saved for {out.name})")
     if main and not config.resume and out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} already exists; choose another --name, or pass --resume to continue it")
+    y_train = _intended_distillation(config, x_train, y_train, main)
     y_train, teacher, teacher_bias = _distillation(config, device, x_train, y_train, main)
     criterion = TrainingLoss(class_weights, config.label_smoothing, teacher, config.distill_alpha,
                              config.distill_temperature, teacher_bias)
