@@ -60,6 +60,9 @@ class TrainConfig:
                                ("online", "offline"))
     intended_teacher: str = option("", "--labels both: the second head (FER2013's label) also learns this version's "
                                    "answers on the training faces, weighted by --distill-alpha (offline); \"\" = off")
+    consistency: float = option(0.0, "AugMix-style consistency: each batch is also seen in two views changed as the "
+                                "shift benchmark changes faces, and the loss adds this weight x the Jensen-Shannon "
+                                "divergence between the three answers (about 2.5x an epoch's cost); 0 = off")
     early_stopping: int = option(0, "stop after this many epochs without a better val accuracy; 0 = off")
     # evaluation
     eval_tta: str = option("none", "TTA used for the test report in the card", TTA_MODES)

@@ -1,7 +1,10 @@
 """The training loss: cross-entropy (class weights, label smoothing, soft mixup targets), summed over the heads
 of a several-head net, optionally distilled into the first head from a teacher model version (Hinton et al.:
-KL between temperature-softened outputs)."""
+KL between temperature-softened outputs); and the Jensen-Shannon divergence between views of the same faces that
+--consistency adds (AugMix, Hendrycks et al.)."""
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -45,3 +48,14 @@ class TrainingLoss:
         teacher_probs = F.softmax(self.teacher_log_probs(inputs) / t, 1)
         distill = F.kl_div(F.log_softmax(logits / t, 1), teacher_probs, reduction="batchmean") * t * t
         return (1 - self.alpha) * loss + self.alpha * distill
+
+
+def jensen_shannon(views: Sequence[torch.Tensor]) -> torch.Tensor:
+    """How much the answers to several views of the same faces disagree: logits [N, heads*C] per view; per head,
+    the mean over views and faces of KL(view's answer || the views' mean answer), summed over the heads."""
+    total = torch.zeros((), device=views[0].device)
+    for k in range(views[0].shape[1] // NUM_CLASSES):
+        log_p = torch.stack([v[:, k * NUM_CLASSES:(k + 1) * NUM_CLASSES].float().log_softmax(1) for v in views])
+        log_mean = log_p.exp().mean(0).clamp_min(1e-7).log()
+        total = total + (log_p.exp() * (log_p - log_mean)).sum(2).mean()
+    return total

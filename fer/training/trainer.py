@@ -35,7 +35,7 @@ from ..version.card import portable_hyperparameters
 from ..version.evaluation import finish_training
 from ..version.model import load, save_weights
 from .config import TrainConfig
-from .losses import TrainingLoss
+from .losses import TrainingLoss, jensen_shannon
 from .optim import make_optimizer, make_scheduler, mix_batch
 
 
@@ -283,6 +283,30 @@ def average_buffers(model: nn.Module, world: int) -> None:
 
 
 # ---------------------------------------------------------------- one epoch
+def training_views(x: torch.Tensor, y: torch.Tensor, config) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """The views of a batch of uint8 faces that the net learns from, and their targets: the faces augmented (by
+    the batch backend; the v2 backend's loader did it already) and mixed (mixup / cutmix). With --consistency, two
+    more views of each face, changed by fer.data.transforms.shift_augment, which the targets do not cover."""
+    views = [batch_augment(x, config.augment) if config.aug_backend == "batch" else x]
+    if config.consistency:
+        views += [batch_augment(x, "shift") for _ in range(2)]
+    if config.channels_last:
+        views = [v.contiguous(memory_format=torch.channels_last) for v in views]
+    views[0], target = mix_batch(views[0], y, config)  # --consistency refuses mixup and cutmix
+    return views, target
+
+
+def batch_loss(model, views: list[torch.Tensor], target: torch.Tensor, criterion, consistency: float):
+    """The first view's logits, and the loss: the criterion's on the first view, plus, for several views (one
+    forward pass for all), `consistency` x the Jensen-Shannon divergence between their answers."""
+    every_view = model(torch.cat(views)) if len(views) > 1 else model(views[0])
+    logits = every_view[:len(views[0])]
+    loss = criterion(logits.float(), target, views[0])
+    if len(views) > 1:
+        loss = loss + consistency * jensen_shannon(every_view.float().chunk(len(views)))
+    return logits, loss
+
+
 def _train_one_epoch(model, loader, optimizer, scheduler, criterion, config, device, epoch, show_progress, clock,
                      frozen_norms=()):
     model.train()
@@ -293,14 +317,9 @@ def _train_one_epoch(model, loader, optimizer, scheduler, criterion, config, dev
     bar = tqdm(loader, desc=f"epoch {epoch + 1}/{config.epochs}", leave=False, disable=not show_progress, unit="batch")
     for x, y in bar:
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-        if config.aug_backend == "batch":
-            x = batch_augment(x, config.augment)
-        if config.channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
-        x_in, target = mix_batch(x, y, config)
+        views, target = training_views(x, y, config)
         with autocast:
-            logits = model(x_in)
-            loss = criterion(logits.float(), target, x_in)
+            logits, loss = batch_loss(model, views, target, criterion, config.consistency)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -365,6 +384,9 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     if (getattr(model, "heads", 1) > 1) != (config.labels == "both"):
         raise ValueError(f"--labels {config.labels} with {getattr(model, 'heads', 1)} head(s): a net of several heads "
                          "(--model-kwargs '{\"heads\": 2}') trains on --labels both, and --labels both needs one")
+    if config.consistency and (config.mixup or config.cutmix or config.aug_backend != "batch"):
+        raise ValueError("--consistency compares views of the same faces: it needs --aug-backend batch and no "
+                         "--mixup or --cutmix")
     if config.freeze and not config.init_from:
         raise ValueError("--freeze keeps parts of the version the run starts from: give --init-from too")
     if config.init_from and not config.resume:  # a resumed run continues from its own last epoch
