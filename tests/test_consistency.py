@@ -1,5 +1,6 @@
 """--consistency (AugMix-style): each batch is also seen in two views changed as the shift benchmark changes faces,
-and the Jensen-Shannon divergence between the three answers joins the loss."""
+and the Jensen-Shannon divergence between the three answers joins the loss; --consistency-anchor pulls the changed
+views toward the first view's answer instead."""
 import numpy as np
 import pytest
 import torch
@@ -9,7 +10,7 @@ import fer
 from fer.data.transforms import batch_augment
 from fer.models import create_model
 from fer.training.config import make_config
-from fer.training.losses import TrainingLoss, jensen_shannon
+from fer.training.losses import TrainingLoss, jensen_shannon, pull_to_first
 from fer.training.trainer import batch_loss, training_views
 
 
@@ -25,6 +26,20 @@ def test_the_divergence_is_zero_for_agreeing_views_and_jensen_shannon_per_head()
     p, q = (x.unflatten(1, (2, 7)).softmax(2).numpy().astype(np.float64) for x in (a, b))
     expected = _js(p[:, 0], q[:, 0]).mean() + _js(p[:, 1], q[:, 1]).mean()  # summed over the two heads
     assert jensen_shannon([a, b]).item() == pytest.approx(expected, rel=1e-4)
+
+
+def test_the_anchored_pull_is_kl_from_the_first_view_and_leaves_the_first_view_alone():
+    first, later = (torch.randn(4, 14, generator=torch.Generator().manual_seed(s)) for s in (3, 4))
+    first.requires_grad_(True)
+    later.requires_grad_(True)
+    pull = pull_to_first([first, later])
+    p, q = (x.detach().unflatten(1, (2, 7)).softmax(2).numpy().astype(np.float64) for x in (first, later))
+    expected = sum((p[:, k] * np.log(p[:, k] / q[:, k])).sum(1).mean() for k in range(2))
+    assert pull.item() == pytest.approx(expected, rel=1e-4)
+    pull.backward()
+    assert first.grad is None or not first.grad.any()
+    assert later.grad.abs().sum() > 0
+    assert pull_to_first([first, first.clone(), first.clone()]).item() == pytest.approx(0.0, abs=1e-6)
 
 
 def _faces(n=8):
@@ -45,7 +60,8 @@ def test_consistency_adds_two_shifted_views_that_the_targets_do_not_cover():
     assert len(plain) == 1
 
 
-def test_the_loss_is_the_first_views_plus_the_weighted_divergence_of_all_three():
+@pytest.mark.parametrize("anchored, disagreement", [(False, jensen_shannon), (True, pull_to_first)])
+def test_the_loss_is_the_first_views_plus_the_weighted_disagreement_of_all_three(anchored, disagreement):
     base = create_model("fernet_tiny").eval()  # eval: the same logits whether the views pass together or apart
 
     def net(faces):  # an untrained net's answers are nearly uniform; scaled, they differ from view to view
@@ -55,10 +71,10 @@ def test_the_loss_is_the_first_views_plus_the_weighted_divergence_of_all_three()
     views, target = training_views(x, y, config)
     criterion = TrainingLoss()
     with torch.no_grad():
-        logits, loss = batch_loss(net, views, target, criterion, 0.5)
+        logits, loss = batch_loss(net, views, target, criterion, 0.5, anchored)
         apart = [net(v) for v in views]
     torch.testing.assert_close(logits, apart[0], rtol=1e-4, atol=1e-4)
-    divergence = jensen_shannon(apart)
+    divergence = disagreement(apart)
     assert divergence > 1e-3  # the shifted views are answered differently: the weight shows in the loss
     expected = F.cross_entropy(apart[0], y) + 0.5 * divergence
     torch.testing.assert_close(loss, expected, rtol=1e-4, atol=1e-5)
@@ -76,9 +92,13 @@ def test_a_run_with_consistency_feeds_the_net_three_views_a_batch(fer_small_csv,
     assert version.card.hyperparameters["consistency"] == 1.0
 
 
-@pytest.mark.parametrize("changes", [{"mixup": 0.2}, {"cutmix": 1.0}, {"aug_backend": "v2"}])
-def test_consistency_refuses_mixing_and_the_per_sample_backend(changes, fer_small_csv, tmp_path):
+@pytest.mark.parametrize("changes, refusal", [({"mixup": 0.2}, "compares views of the same faces"),
+                                              ({"cutmix": 1.0}, "compares views of the same faces"),
+                                              ({"aug_backend": "v2"}, "compares views of the same faces"),
+                                              ({"consistency": 0.0, "consistency_anchor": True}, "give --consistency W")])
+def test_consistency_refuses_mixing_the_per_sample_backend_and_an_anchor_alone(changes, refusal, fer_small_csv,
+                                                                               tmp_path):
     config = fer.make_config("smoke", data=str(fer_small_csv), subset=0, out_dir=str(tmp_path), name="refused",
-                             consistency=1.0, epochs=1, **changes)
-    with pytest.raises(ValueError, match="--consistency compares views of the same faces"):
+                             **{"consistency": 1.0, "epochs": 1, **changes})
+    with pytest.raises(ValueError, match=refusal):
         fer.train(config)

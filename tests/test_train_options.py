@@ -31,7 +31,7 @@ def options(args) -> dict:
 def test_every_field_has_a_flag_and_every_flag_a_field():
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     dests = {a.dest for a in train_parser()._actions} - NOT_OPTIONS
-    assert dests == fields and len(fields) == 42
+    assert dests == fields and len(fields) == 43
     assert all(f.metadata.get("help") for f in dataclasses.fields(TrainConfig))
 
 

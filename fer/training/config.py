@@ -63,6 +63,8 @@ class TrainConfig:
     consistency: float = option(0.0, "AugMix-style consistency: each batch is also seen in two views changed as the "
                                 "shift benchmark changes faces, and the loss adds this weight x the Jensen-Shannon "
                                 "divergence between the three answers (about 2.5x an epoch's cost); 0 = off")
+    consistency_anchor: bool = option(False, "--consistency pulls the two changed views' answers toward the first "
+                                      "view's, which it leaves alone (KL), instead of all three toward their mean (JS)")
     early_stopping: int = option(0, "stop after this many epochs without a better val accuracy; 0 = off")
     # evaluation
     eval_tta: str = option("none", "TTA used for the test report in the card", TTA_MODES)

@@ -59,3 +59,16 @@ def jensen_shannon(views: Sequence[torch.Tensor]) -> torch.Tensor:
         log_mean = log_p.exp().mean(0).clamp_min(1e-7).log()
         total = total + (log_p.exp() * (log_p - log_mean)).sum(2).mean()
     return total
+
+
+def pull_to_first(views: Sequence[torch.Tensor]) -> torch.Tensor:
+    """How far the answers to the later views of the same faces are from the first view's, which is held fixed
+    (no gradient): per head, the mean over the later views and the faces of KL(first || view), summed over the
+    heads. Unlike jensen_shannon, it cannot pull the first view's answer toward the others'."""
+    total = torch.zeros((), device=views[0].device)
+    for k in range(views[0].shape[1] // NUM_CLASSES):
+        block = slice(k * NUM_CLASSES, (k + 1) * NUM_CLASSES)
+        anchor = views[0][:, block].detach().float().log_softmax(1)
+        log_q = torch.stack([v[:, block].float().log_softmax(1) for v in views[1:]])
+        total = total + (anchor.exp() * (anchor - log_q)).sum(2).mean()
+    return total

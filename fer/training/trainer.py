@@ -35,7 +35,7 @@ from ..version.card import portable_hyperparameters
 from ..version.evaluation import finish_training
 from ..version.model import load, save_weights
 from .config import TrainConfig
-from .losses import TrainingLoss, jensen_shannon
+from .losses import TrainingLoss, jensen_shannon, pull_to_first
 from .optim import make_optimizer, make_scheduler, mix_batch
 
 
@@ -296,14 +296,17 @@ def training_views(x: torch.Tensor, y: torch.Tensor, config) -> tuple[list[torch
     return views, target
 
 
-def batch_loss(model, views: list[torch.Tensor], target: torch.Tensor, criterion, consistency: float):
+def batch_loss(model, views: list[torch.Tensor], target: torch.Tensor, criterion, consistency: float,
+               anchored: bool = False):
     """The first view's logits, and the loss: the criterion's on the first view, plus, for several views (one
-    forward pass for all), `consistency` x the Jensen-Shannon divergence between their answers."""
+    forward pass for all), `consistency` x how much their answers disagree: the Jensen-Shannon divergence, or,
+    `anchored`, the later views' distance from the first view's answer (losses.pull_to_first)."""
     every_view = model(torch.cat(views)) if len(views) > 1 else model(views[0])
     logits = every_view[:len(views[0])]
     loss = criterion(logits.float(), target, views[0])
     if len(views) > 1:
-        loss = loss + consistency * jensen_shannon(every_view.float().chunk(len(views)))
+        disagreement = pull_to_first if anchored else jensen_shannon
+        loss = loss + consistency * disagreement(every_view.float().chunk(len(views)))
     return logits, loss
 
 
@@ -319,7 +322,7 @@ def _train_one_epoch(model, loader, optimizer, scheduler, criterion, config, dev
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         views, target = training_views(x, y, config)
         with autocast:
-            logits, loss = batch_loss(model, views, target, criterion, config.consistency)
+            logits, loss = batch_loss(model, views, target, criterion, config.consistency, config.consistency_anchor)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -384,6 +387,8 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     if (getattr(model, "heads", 1) > 1) != (config.labels == "both"):
         raise ValueError(f"--labels {config.labels} with {getattr(model, 'heads', 1)} head(s): a net of several heads "
                          "(--model-kwargs '{\"heads\": 2}') trains on --labels both, and --labels both needs one")
+    if config.consistency_anchor and not config.consistency:
+        raise ValueError("--consistency-anchor says how --consistency compares the views: give --consistency W too")
     if config.consistency and (config.mixup or config.cutmix or config.aug_backend != "batch"):
         raise ValueError("--consistency compares views of the same faces: it needs --aug-backend batch and no "
                          "--mixup or --cutmix")
