@@ -1,7 +1,7 @@
 """The training loss: cross-entropy (class weights, label smoothing, soft mixup targets), summed over the heads
 of a several-head net, optionally distilled into the first head from a teacher model version (Hinton et al.:
-KL between temperature-softened outputs); and the Jensen-Shannon divergence between views of the same faces that
---consistency adds (AugMix, Hendrycks et al.)."""
+KL between temperature-softened outputs); and what --consistency adds: how much the answers to views of the same
+faces disagree (the Jensen-Shannon divergence, as AugMix, Hendrycks et al., or KL from the first view's answer)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -50,25 +50,23 @@ class TrainingLoss:
         return (1 - self.alpha) * loss + self.alpha * distill
 
 
+def _log_probs_per_head(views: Sequence[torch.Tensor]) -> torch.Tensor:
+    """Logits [N, heads*C] of each view -> log-probabilities [views, N, heads, C], each head's own softmax."""
+    return torch.stack([v.float().unflatten(1, (-1, NUM_CLASSES)).log_softmax(2) for v in views])
+
+
 def jensen_shannon(views: Sequence[torch.Tensor]) -> torch.Tensor:
     """How much the answers to several views of the same faces disagree: logits [N, heads*C] per view; per head,
     the mean over views and faces of KL(view's answer || the views' mean answer), summed over the heads."""
-    total = torch.zeros((), device=views[0].device)
-    for k in range(views[0].shape[1] // NUM_CLASSES):
-        log_p = torch.stack([v[:, k * NUM_CLASSES:(k + 1) * NUM_CLASSES].float().log_softmax(1) for v in views])
-        log_mean = log_p.exp().mean(0).clamp_min(1e-7).log()
-        total = total + (log_p.exp() * (log_p - log_mean)).sum(2).mean()
-    return total
+    log_p = _log_probs_per_head(views)
+    log_mean = log_p.exp().mean(0).clamp_min(1e-7).log()
+    return (log_p.exp() * (log_p - log_mean)).sum(3).mean((0, 1)).sum()
 
 
 def pull_to_first(views: Sequence[torch.Tensor]) -> torch.Tensor:
     """How far the answers to the later views of the same faces are from the first view's, which is held fixed
     (no gradient): per head, the mean over the later views and the faces of KL(first || view), summed over the
     heads. Unlike jensen_shannon, it cannot pull the first view's answer toward the others'."""
-    total = torch.zeros((), device=views[0].device)
-    for k in range(views[0].shape[1] // NUM_CLASSES):
-        block = slice(k * NUM_CLASSES, (k + 1) * NUM_CLASSES)
-        anchor = views[0][:, block].detach().float().log_softmax(1)
-        log_q = torch.stack([v[:, block].float().log_softmax(1) for v in views[1:]])
-        total = total + (anchor.exp() * (anchor - log_q)).sum(2).mean()
-    return total
+    log_p = _log_probs_per_head(views)
+    anchor = log_p[0].detach()
+    return (anchor.exp() * (anchor - log_p[1:])).sum(3).mean((0, 1)).sum()

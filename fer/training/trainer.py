@@ -162,9 +162,6 @@ def _intended_distillation(config: TrainConfig, x_train, y_train, main: bool):
     """--intended-teacher: the second head's targets carry that version's answers (a FER2013-label reader's)."""
     if not config.intended_teacher:
         return y_train
-    if config.labels != "both":
-        raise ValueError(f"--intended-teacher teaches the second head, which learns FER2013's label: it needs "
-                         f"--labels both and a two-head net, not --labels {config.labels}")
     answers, path, cached = teacher_answers(load(config.intended_teacher), x_train, show_progress=main)
     if main:
         print(f"the FER2013 head also learns {config.intended_teacher}'s answers (alpha {config.distill_alpha}), "
@@ -387,6 +384,9 @@ def train(config: TrainConfig | None = None, data: FaceData | None = None, **ove
     if (getattr(model, "heads", 1) > 1) != (config.labels == "both"):
         raise ValueError(f"--labels {config.labels} with {getattr(model, 'heads', 1)} head(s): a net of several heads "
                          "(--model-kwargs '{\"heads\": 2}') trains on --labels both, and --labels both needs one")
+    if config.intended_teacher and config.labels != "both":
+        raise ValueError(f"--intended-teacher teaches the second head, which learns FER2013's label: it needs "
+                         f"--labels both and a two-head net, not --labels {config.labels}")
     if config.consistency_anchor and not config.consistency:
         raise ValueError("--consistency-anchor says how --consistency compares the views: give --consistency W too")
     if config.consistency and (config.mixup or config.cutmix or config.aug_backend != "batch"):
